@@ -1,0 +1,65 @@
+# OKR Hub — the two commands a newcomer needs: `make run` and `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test install migrate seed serve worker beat lint format messages bench clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+
+# Pinned: requirements.lock holds every package, runtime and test, at the version CI runs.
+$(STAMP): $(PY) pyproject.toml requirements.lock
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.lock
+	touch $(STAMP)
+
+install: $(STAMP)
+
+.env:
+	cp .env.example .env
+
+migrate: install .env
+	$(PY) manage.py migrate --noinput
+
+seed: migrate
+	$(PY) manage.py seed_demo
+
+serve: install .env
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+## make run: install, migrate, load the demo organisation and serve on http://127.0.0.1:8000
+run: seed
+	@echo ""
+	@echo "  OKR Hub runs on http://127.0.0.1:8000 — log in as member / demo (see the logins above)."
+	@echo ""
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+## make test: the whole suite (PostgreSQL when DATABASE_URL is set, else SQLite)
+test: install
+	$(PY) manage.py compilemessages --ignore=.venv >/dev/null
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+worker: install .env
+	$(BIN)/celery -A okrhub worker --loglevel=info
+
+beat: install .env
+	$(BIN)/celery -A okrhub beat --loglevel=info
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+## make messages: refresh locale/nb/LC_MESSAGES/django.po from the code and templates
+messages: install
+	$(PY) manage.py makemessages -l nb --ignore=.venv --ignore=staticfiles --ignore=bench
+	$(PY) manage.py compilemessages --ignore=.venv
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache

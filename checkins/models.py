@@ -1,0 +1,121 @@
+"""How it is going: check-ins, feedback on them, and the record of reminders and digests sent."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from objectives.models import KeyResult, value_field
+
+
+class CheckIn(models.Model):
+    key_result = models.ForeignKey(
+        KeyResult, verbose_name=_("key result"), on_delete=models.CASCADE, related_name="checkins"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="checkins",
+    )
+    value = value_field(_("value"))
+    confidence = models.PositiveSmallIntegerField(
+        _("confidence"), validators=[MinValueValidator(1), MaxValueValidator(10)]
+    )
+    note = models.TextField(_("note"), blank=True, max_length=2000)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("check-in")
+        verbose_name_plural = _("check-ins")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(confidence__gte=1, confidence__lte=10),
+                name="checkin_confidence_range",
+                violation_error_message=_("Confidence must be between 1 and 10."),
+            ),
+        ]
+        indexes = [
+            # Latest check-in of a key result and its history page: filter(key_result=…).order_by("-created_at")
+            models.Index(fields=["key_result", "-created_at"], name="checkin_kr_created_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key_result}: {self.value} ({self.created_at:%Y-%m-%d})"
+
+
+class Feedback(models.Model):
+    """A lead's comment on a key result, or on one of its check-ins."""
+
+    key_result = models.ForeignKey(
+        KeyResult, verbose_name=_("key result"), on_delete=models.CASCADE, related_name="feedback"
+    )
+    checkin = models.ForeignKey(
+        CheckIn,
+        verbose_name=_("check-in"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="feedback",
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="feedback_given",
+    )
+    body = models.TextField(_("feedback"), max_length=4000)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("feedback")
+        verbose_name_plural = _("feedback")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # Unread feedback for an owner: filter(key_result__owner=user, read_at=None)
+            models.Index(fields=["key_result", "read_at"], name="feedback_kr_read_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.author}: {self.body[:40]}"
+
+
+class EmailDelivery(models.Model):
+    """One reminder or digest per user per ISO week: the unique constraint makes sending idempotent."""
+
+    class Kind(models.TextChoices):
+        CHECKIN_REMINDER = "checkin_reminder", _("check-in reminder")
+        LEADER_DIGEST = "leader_digest", _("leader digest")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="email_deliveries"
+    )
+    kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
+    iso_year = models.PositiveSmallIntegerField(_("ISO year"))
+    iso_week = models.PositiveSmallIntegerField(_("ISO week"))
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+
+    class Meta:
+        verbose_name = _("email delivery")
+        verbose_name_plural = _("email deliveries")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "kind", "iso_year", "iso_week"], name="email_delivery_once_per_week"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} → {self.user} ({self.iso_year}-W{self.iso_week:02d})"

@@ -1,0 +1,93 @@
+"""Writes for check-ins. The key result's current value and confidence always follow its latest check-in."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from checkins.models import CheckIn
+from objectives.models import Cycle, KeyResult, Objective
+
+
+def _lock_key_result(key_result_id: int) -> KeyResult:
+    # The row lock serialises concurrent check-ins on one key result, so the recompute below sees them all.
+    return KeyResult.objects.select_for_update().select_related("objective__cycle").get(pk=key_result_id)
+
+
+def checkin_validate_target(key_result: KeyResult) -> None:
+    """A check-in needs a published objective in a cycle that is not closed."""
+    objective = key_result.objective
+    if objective.cycle.status == Cycle.Status.CLOSED:
+        raise ValidationError(_("The cycle is closed; check-ins are no longer possible."))
+    if objective.status == Objective.Status.ARCHIVED:
+        raise ValidationError(_("The objective is archived; check-ins are no longer possible."))
+    if objective.status == Objective.Status.DRAFT:
+        raise ValidationError(_("The objective is still a draft; publish it before checking in."))
+
+
+def checkin_validate_value(key_result: KeyResult, value: Decimal) -> None:
+    if key_result.kind == KeyResult.Kind.ACHIEVE and value not in (Decimal(0), Decimal(1)):
+        raise ValidationError({"value": _("Choose done or not done.")})
+
+
+def key_result_recompute(*, key_result: KeyResult) -> KeyResult:
+    """Set current value, confidence and last check-in time from the latest remaining check-in."""
+    latest = CheckIn.objects.filter(key_result=key_result).order_by("-created_at", "-id").first()
+    if latest is None:
+        key_result.current_value = key_result.start_value
+        key_result.confidence = None
+        key_result.last_checkin_at = None
+    else:
+        key_result.current_value = latest.value
+        key_result.confidence = latest.confidence
+        key_result.last_checkin_at = latest.created_at
+    key_result.save(update_fields=["current_value", "confidence", "last_checkin_at", "updated_at"])
+    return key_result
+
+
+@transaction.atomic
+def checkin_submit(
+    *, key_result: KeyResult, author, value: Decimal | int | str, confidence: int, note: str = "", created_at=None
+) -> CheckIn:
+    locked = _lock_key_result(key_result.pk)
+    checkin_validate_target(locked)
+    checkin = CheckIn(
+        key_result=locked,
+        author=author,
+        value=value,
+        confidence=confidence,
+        note=note.strip(),
+        created_at=created_at or timezone.now(),
+    )
+    checkin.full_clean()
+    checkin_validate_value(locked, Decimal(checkin.value))
+    checkin.save()
+    key_result_recompute(key_result=locked)
+    # Keep the caller's instance current too.
+    key_result.current_value, key_result.confidence = locked.current_value, locked.confidence
+    key_result.last_checkin_at = locked.last_checkin_at
+    return checkin
+
+
+@transaction.atomic
+def checkin_update(*, checkin: CheckIn, value: Decimal | int | str, confidence: int, note: str = "") -> CheckIn:
+    locked = _lock_key_result(checkin.key_result_id)
+    checkin_validate_target(locked)
+    checkin.value, checkin.confidence, checkin.note = value, confidence, note.strip()
+    checkin.full_clean()
+    checkin_validate_value(locked, Decimal(checkin.value))
+    checkin.save()
+    key_result_recompute(key_result=locked)
+    return checkin
+
+
+@transaction.atomic
+def checkin_delete(*, checkin: CheckIn) -> KeyResult:
+    locked = _lock_key_result(checkin.key_result_id)
+    checkin_validate_target(locked)
+    checkin.delete()
+    return key_result_recompute(key_result=locked)

@@ -1,0 +1,254 @@
+"""What we aim for: cycles, objectives, key results and initiatives."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from objectives import progress
+from teams.models import Team
+
+# Values hold up to 12 digits before the decimal point and 4 after (e.g. NOK amounts, percentages, counts).
+VALUE_DIGITS = 16
+VALUE_DECIMALS = 4
+
+
+def value_field(verbose_name, **kwargs) -> models.DecimalField:
+    return models.DecimalField(verbose_name, max_digits=VALUE_DIGITS, decimal_places=VALUE_DECIMALS, **kwargs)
+
+
+class Cycle(models.Model):
+    class Status(models.TextChoices):
+        PLANNING = "planning", _("planning")
+        ACTIVE = "active", _("active")
+        CLOSED = "closed", _("closed")
+
+    name = models.CharField(_("name"), max_length=60, unique=True)
+    start_date = models.DateField(_("start date"))
+    end_date = models.DateField(_("end date"))
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PLANNING)
+
+    class Meta:
+        verbose_name = _("cycle")
+        verbose_name_plural = _("cycles")
+        ordering = ["-start_date"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__gt=F("start_date")),
+                name="cycle_end_after_start",
+                violation_error_message=_("The end date must be after the start date."),
+            ),
+        ]
+        indexes = [
+            # The current cycle: Cycle.objects.filter(status="active").order_by("-start_date")
+            models.Index(fields=["status", "-start_date"], name="cycle_status_start_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.start_date and self.end_date and self.end_date <= self.start_date:
+            raise ValidationError({"end_date": _("The end date must be after the start date.")})
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status == self.Status.CLOSED
+
+    def expected_progress(self, on) -> float:
+        return progress.expected_progress(start=self.start_date, end=self.end_date, on=on)
+
+
+class Objective(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("draft")
+        ACTIVE = "active", _("active")
+        ARCHIVED = "archived", _("archived")
+
+    team = models.ForeignKey(Team, verbose_name=_("team"), on_delete=models.CASCADE, related_name="objectives")
+    cycle = models.ForeignKey(Cycle, verbose_name=_("cycle"), on_delete=models.PROTECT, related_name="objectives")
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="owned_objectives",
+    )
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("aligned to"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="children",
+    )
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.DRAFT)
+    position = models.PositiveIntegerField(_("position"), default=0)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("objective")
+        verbose_name_plural = _("objectives")
+        ordering = ["position", "id"]
+        indexes = [
+            # Dashboards and team pages: Objective.objects.filter(cycle=…, team__in=…, status=…)
+            models.Index(fields=["cycle", "team", "status"], name="objective_cycle_team_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def clean(self) -> None:
+        if self.parent_id:
+            if self.parent_id == self.pk:
+                raise ValidationError({"parent": _("An objective cannot be aligned to itself.")})
+            if self.cycle_id and self.parent.cycle_id != self.cycle_id:
+                raise ValidationError({"parent": _("The parent objective must belong to the same cycle.")})
+
+
+class KeyResult(models.Model):
+    class Kind(models.TextChoices):
+        INCREASE_TO = progress.INCREASE_TO, _("increase to")
+        DECREASE_TO = progress.DECREASE_TO, _("decrease to")
+        STAY_ABOVE = progress.STAY_ABOVE, _("stay above")
+        STAY_BELOW = progress.STAY_BELOW, _("stay below")
+        ACHIEVE = progress.ACHIEVE, _("achieve (done / not done)")
+
+    objective = models.ForeignKey(
+        Objective, verbose_name=_("objective"), on_delete=models.CASCADE, related_name="key_results"
+    )
+    title = models.CharField(_("title"), max_length=200)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="owned_key_results",
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.INCREASE_TO)
+    unit = models.CharField(_("unit"), max_length=30, blank=True)
+    start_value = value_field(_("start value"), default=Decimal(0))
+    target_value = value_field(_("target value"), default=Decimal(1))
+    current_value = value_field(_("current value"), default=Decimal(0))
+    confidence = models.PositiveSmallIntegerField(
+        _("confidence"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(10)]
+    )
+    weight = models.DecimalField(
+        _("weight"),
+        max_digits=6,
+        decimal_places=2,
+        default=Decimal(1),
+        validators=[MinValueValidator(Decimal("0.01"))],
+    )
+    position = models.PositiveIntegerField(_("position"), default=0)
+    last_checkin_at = models.DateTimeField(_("last check-in"), null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("key result")
+        verbose_name_plural = _("key results")
+        ordering = ["position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(confidence__isnull=True) | Q(confidence__gte=1, confidence__lte=10),
+                name="key_result_confidence_range",
+                violation_error_message=_("Confidence must be between 1 and 10."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind=progress.INCREASE_TO) | Q(target_value__gte=F("start_value")),
+                name="key_result_increase_target_not_below_start",
+                violation_error_message=_("For “increase to”, the target cannot be below the start value."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind=progress.DECREASE_TO) | Q(target_value__lte=F("start_value")),
+                name="key_result_decrease_target_not_above_start",
+                violation_error_message=_("For “decrease to”, the target cannot be above the start value."),
+            ),
+            models.CheckConstraint(condition=Q(weight__gt=0), name="key_result_weight_positive"),
+        ]
+        indexes = [
+            # My week: KeyResult.objects.filter(owner=user, objective__cycle__status="active")
+            models.Index(fields=["owner", "objective"], name="key_result_owner_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def clean(self) -> None:
+        errors = {}
+        if self.kind == progress.INCREASE_TO and self.target_value is not None and self.start_value is not None:
+            if self.target_value < self.start_value:
+                errors["target_value"] = _("For “increase to”, the target cannot be below the start value.")
+        if self.kind == progress.DECREASE_TO and self.target_value is not None and self.start_value is not None:
+            if self.target_value > self.start_value:
+                errors["target_value"] = _("For “decrease to”, the target cannot be above the start value.")
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def progress(self) -> float:
+        return progress.key_result_progress(
+            kind=self.kind, start=self.start_value, target=self.target_value, current=self.current_value
+        )
+
+
+class Initiative(models.Model):
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("planned")
+        IN_PROGRESS = "in_progress", _("in progress")
+        DONE = "done", _("done")
+        DROPPED = "dropped", _("dropped")
+
+    objective = models.ForeignKey(
+        Objective, verbose_name=_("objective"), on_delete=models.CASCADE, related_name="initiatives"
+    )
+    key_result = models.ForeignKey(
+        KeyResult,
+        verbose_name=_("key result"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="initiatives",
+    )
+    title = models.CharField(_("title"), max_length=200)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="owned_initiatives",
+    )
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PLANNED)
+    due_date = models.DateField(_("due date"), null=True, blank=True)
+    position = models.PositiveIntegerField(_("position"), default=0)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("initiative")
+        verbose_name_plural = _("initiatives")
+        ordering = ["position", "id"]
+        indexes = [
+            # My week: Initiative.objects.filter(owner=user, objective__cycle__status="active")
+            models.Index(fields=["owner", "objective"], name="initiative_owner_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def clean(self) -> None:
+        if self.key_result_id and self.objective_id and self.key_result.objective_id != self.objective_id:
+            raise ValidationError({"key_result": _("The key result must belong to the same objective.")})

@@ -1,0 +1,158 @@
+"""One place that answers “may this user do X to Y”. The HTML views and the API both ask it.
+
+Rules (see README, “Permissions”):
+- Staff may do everything.
+- A team lead leads the team and every team below it (a section leader is the lead of a section).
+- Leads create and edit objectives, key results, initiatives and memberships of the teams they lead.
+- Members and leads of a key result's team (and leads above it) may check in on it.
+- Members update the initiatives they own.
+- Everyone signed in reads active and archived objectives organisation-wide; drafts only the team,
+  its leads and OKR ambassadors.
+- OKR ambassadors may run workshops and edit drafts for any team.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Q
+from django.utils import timezone
+
+from teams.models import Membership, Profile
+from teams.selectors import team_descendant_ids
+
+
+@dataclass(frozen=True)
+class Access:
+    user_id: int | None
+    is_staff: bool = False
+    is_ambassador: bool = False
+    member_team_ids: frozenset[int] = frozenset()  # direct memberships, any role
+    led_team_ids: frozenset[int] = frozenset()  # teams led, and every team below them
+
+    @property
+    def team_ids(self) -> frozenset[int]:
+        """Teams the user belongs to or leads (directly or from above)."""
+        return self.member_team_ids | self.led_team_ids
+
+    @property
+    def is_authenticated(self) -> bool:
+        return self.user_id is not None
+
+
+ANONYMOUS = Access(user_id=None)
+
+
+def access_for(user) -> Access:
+    """The user's roles, loaded once per request (at most three queries) and cached on the user object."""
+    if user is None or not user.is_authenticated:
+        return ANONYMOUS
+    cached = getattr(user, "_okr_access", None)
+    if cached is not None:
+        return cached
+    member_ids: set[int] = set()
+    lead_roots: set[int] = set()
+    for team_id, role in Membership.objects.filter(user=user).values_list("team_id", "role"):
+        member_ids.add(team_id)
+        if role == Membership.Role.LEAD:
+            lead_roots.add(team_id)
+    access = Access(
+        user_id=user.pk,
+        is_staff=user.is_staff or user.is_superuser,
+        is_ambassador=Profile.objects.filter(user=user, is_ambassador=True).exists(),
+        member_team_ids=frozenset(member_ids),
+        led_team_ids=frozenset(team_descendant_ids(lead_roots)) if lead_roots else frozenset(),
+    )
+    user._okr_access = access
+    return access
+
+
+def forget_access(user) -> None:
+    """Drop the cached roles, e.g. after memberships changed in the same request."""
+    if hasattr(user, "_okr_access"):
+        del user._okr_access
+
+
+# --- Objectives, key results, initiatives ---------------------------------------------------------------
+
+
+def visible_objectives_q(access: Access, *, prefix: str = "") -> Q:
+    """Filter for objectives ``access`` may read; ``prefix`` reaches them from another model ("objective__")."""
+    if access.is_staff or access.is_ambassador:
+        return Q()
+    visible = ~Q(**{f"{prefix}status": "draft"})
+    if access.team_ids:
+        visible |= Q(**{f"{prefix}team_id__in": access.team_ids})
+    return visible
+
+
+def can_view_objective(access: Access, objective) -> bool:
+    if not access.is_authenticated:
+        return False
+    if access.is_staff or access.is_ambassador or objective.status != "draft":
+        return True
+    return objective.team_id in access.team_ids
+
+
+def can_lead_team(access: Access, team_id: int) -> bool:
+    return access.is_staff or team_id in access.led_team_ids
+
+
+def can_manage_members(access: Access, team) -> bool:
+    return can_lead_team(access, team.pk)
+
+
+def can_edit_objective(access: Access, objective) -> bool:
+    """Create or change an objective (and its key results and initiatives) of this team."""
+    if objective.cycle.status == "closed" and not access.is_staff:
+        return False
+    if can_lead_team(access, objective.team_id):
+        return True
+    return access.is_ambassador and objective.status == "draft"
+
+
+def can_create_objective(access: Access, *, team_id: int) -> bool:
+    return can_lead_team(access, team_id) or access.is_ambassador
+
+
+def can_check_in(access: Access, key_result) -> bool:
+    """Members and leads of the key result's team, and leads above it."""
+    team_id = key_result.objective.team_id
+    return access.is_staff or team_id in access.team_ids
+
+
+def can_update_initiative(access: Access, initiative) -> bool:
+    """Change an initiative's status: its owner, leads of its team, ambassadors on drafts."""
+    if access.is_authenticated and initiative.owner_id == access.user_id:
+        return True
+    return can_edit_objective(access, initiative.objective)
+
+
+def can_give_feedback(access: Access, key_result) -> bool:
+    """Leads of the key result's team (and of the teams above it)."""
+    return can_lead_team(access, key_result.objective.team_id)
+
+
+def can_run_workshop(access: Access, *, team_id: int) -> bool:
+    return access.is_staff or access.is_ambassador or team_id in access.team_ids
+
+
+def can_publish(access: Access, *, team_id: int) -> bool:
+    return can_lead_team(access, team_id) or access.is_ambassador
+
+
+# --- Check-ins ---------------------------------------------------------------------------------------------
+
+
+def iso_week_of(moment: datetime) -> tuple[int, int]:
+    local = timezone.localtime(moment)
+    iso = local.isocalendar()
+    return iso.year, iso.week
+
+
+def can_change_checkin(access: Access, checkin, *, now: datetime | None = None) -> bool:
+    """The author may edit or delete their own check-in within the same ISO week (local time)."""
+    if not access.is_authenticated or checkin.author_id != access.user_id:
+        return False
+    return iso_week_of(checkin.created_at) == iso_week_of(now or timezone.now())

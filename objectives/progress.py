@@ -1,0 +1,115 @@
+"""The progress rules: pure functions, no Django, shared by the web pages, the API, dashboards and emails.
+
+Progress of a key result (a fraction in [0, 1]):
+
+- ``increase_to`` / ``decrease_to``: (current − start) / (target − start), clamped to [0, 1].
+  When start equals target: 1 if the target is met (current ≥ target for increase, ≤ for decrease), else 0.
+- ``stay_above``: 1 if current ≥ target, else 0.   ``stay_below``: 1 if current ≤ target, else 0.
+- ``achieve``: 1 if current ≥ 1 (done), else 0.
+
+Objective progress is the weight-averaged progress of its key results (0 with none).
+Expected progress on a date is the elapsed fraction of the cycle, clamped to [0, 1].
+
+Health of a key result compares progress with expected progress (the *gap*, expected − progress) and reads
+the owner's latest confidence (1–10, ``None`` before the first check-in):
+
+=============  ==========================================================
+``off_track``  gap > 0.30, or confidence ≤ 3
+``at_risk``    gap > 0.15, or confidence 4–6
+``on_track``   otherwise (gap ≤ 0.15 and confidence ≥ 7 or not yet given)
+=============  ==========================================================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from decimal import Decimal
+
+INCREASE_TO = "increase_to"
+DECREASE_TO = "decrease_to"
+STAY_ABOVE = "stay_above"
+STAY_BELOW = "stay_below"
+ACHIEVE = "achieve"
+KINDS = (INCREASE_TO, DECREASE_TO, STAY_ABOVE, STAY_BELOW, ACHIEVE)
+
+ON_TRACK = "on_track"
+AT_RISK = "at_risk"
+OFF_TRACK = "off_track"
+HEALTHS = (ON_TRACK, AT_RISK, OFF_TRACK)
+
+AT_RISK_GAP = 0.15
+OFF_TRACK_GAP = 0.30
+OFF_TRACK_CONFIDENCE = 3  # confidence at or below this is off track
+AT_RISK_CONFIDENCE = 6  # confidence at or below this (and above the previous) is at risk
+
+Number = Decimal | int | float
+
+
+def _dec(value: Number) -> Decimal:
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+def _clamp(value: float) -> float:
+    return max(0.0, min(1.0, value))
+
+
+def key_result_progress(*, kind: str, start: Number, target: Number, current: Number) -> float:
+    """Progress of one key result as a fraction in [0, 1]."""
+    start, target, current = _dec(start), _dec(target), _dec(current)
+    if kind in (INCREASE_TO, DECREASE_TO):
+        if start == target:
+            met = current >= target if kind == INCREASE_TO else current <= target
+            return 1.0 if met else 0.0
+        return _clamp(float((current - start) / (target - start)))
+    if kind == STAY_ABOVE:
+        return 1.0 if current >= target else 0.0
+    if kind == STAY_BELOW:
+        return 1.0 if current <= target else 0.0
+    if kind == ACHIEVE:
+        return 1.0 if current >= 1 else 0.0
+    raise ValueError(f"Unknown key result kind: {kind!r}")
+
+
+def objective_progress(items: Iterable[tuple[float, Number]]) -> float:
+    """Weight-averaged progress of (progress, weight) pairs; 0 when there are none."""
+    total_weight = Decimal(0)
+    weighted = Decimal(0)
+    for item_progress, weight in items:
+        w = _dec(weight)
+        if w <= 0:
+            continue
+        total_weight += w
+        weighted += _dec(item_progress) * w
+    if total_weight == 0:
+        return 0.0
+    return _clamp(float(weighted / total_weight))
+
+
+def expected_progress(*, start: date, end: date, on: date) -> float:
+    """The elapsed fraction of a cycle on a date, clamped to [0, 1]."""
+    total = (end - start).days
+    if total <= 0:
+        return 1.0 if on >= end else 0.0
+    return _clamp((on - start).days / total)
+
+
+def health(*, progress: float, expected: float, confidence: int | None) -> str:
+    """``on_track``, ``at_risk`` or ``off_track`` from progress against pace and confidence."""
+    gap = expected - progress
+    if gap > OFF_TRACK_GAP or (confidence is not None and confidence <= OFF_TRACK_CONFIDENCE):
+        return OFF_TRACK
+    if gap > AT_RISK_GAP or (confidence is not None and confidence <= AT_RISK_CONFIDENCE):
+        return AT_RISK
+    return ON_TRACK
+
+
+def confidence_band(confidence: int | None) -> str | None:
+    """Colour band for a confidence value: 1–3 low (red), 4–6 medium (amber), 7–10 high (green)."""
+    if confidence is None:
+        return None
+    if confidence <= OFF_TRACK_CONFIDENCE:
+        return "low"
+    if confidence <= AT_RISK_CONFIDENCE:
+        return "medium"
+    return "high"

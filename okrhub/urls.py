@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from okrhub import views
+
+urlpatterns = [
+    path("healthz", views.healthz, name="healthz"),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include("okrhub.api_urls")),
+    path("teams/", include("teams.urls")),
+    path("dashboards/", include("dashboards.urls")),
+    path("workshops/", include("workshops.urls")),
+    path("", include("objectives.urls")),
+    path("", include("checkins.urls")),
+]

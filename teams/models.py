@@ -1,0 +1,134 @@
+"""Who: teams in a tree (organisation → section → team), memberships, and user-level profile settings."""
+
+from __future__ import annotations
+
+import zoneinfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(_("“%(value)s” is not a known time zone."), params={"value": value})
+
+
+class Weekday(models.IntegerChoices):
+    # ISO weekday numbers, as date.isoweekday() returns them.
+    MONDAY = 1, _("Monday")
+    TUESDAY = 2, _("Tuesday")
+    WEDNESDAY = 3, _("Wednesday")
+    THURSDAY = 4, _("Thursday")
+    FRIDAY = 5, _("Friday")
+    SATURDAY = 6, _("Saturday")
+    SUNDAY = 7, _("Sunday")
+
+
+class Team(models.Model):
+    name = models.CharField(_("name"), max_length=120)
+    slug = models.SlugField(_("slug"), max_length=120, unique=True)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent team"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    description = models.TextField(_("description"), blank=True)
+    reminder_weekday = models.PositiveSmallIntegerField(
+        _("reminder weekday"), choices=Weekday.choices, default=Weekday.THURSDAY
+    )
+    reminder_hour = models.PositiveSmallIntegerField(
+        _("reminder hour"), default=14, validators=[MinValueValidator(0), MaxValueValidator(23)]
+    )
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, default="Europe/Oslo", validators=[validate_time_zone]
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(reminder_hour__gte=0, reminder_hour__lte=23), name="team_reminder_hour_range"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(reminder_weekday__gte=1, reminder_weekday__lte=7),
+                name="team_reminder_weekday_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        # A team may not sit below itself: walk up from the proposed parent.
+        seen = {self.pk} if self.pk else set()
+        node = self.parent
+        while node is not None:
+            if node.pk in seen:
+                raise ValidationError({"parent": _("A team cannot be placed below itself.")})
+            seen.add(node.pk)
+            node = node.parent
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        MEMBER = "member", _("member")
+        LEAD = "lead", _("team lead")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="memberships"
+    )
+    team = models.ForeignKey(Team, verbose_name=_("team"), on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.MEMBER)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        ordering = ["team__name", "user__username"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "team"],
+                name="membership_unique_user_team",
+                violation_error_message=_("This user is already a member of this team."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.team} ({self.get_role_display()})"
+
+
+class Profile(models.Model):
+    """User-level settings: the OKR ambassador role, language and notification preferences."""
+
+    class Language(models.TextChoices):
+        DEFAULT = "", _("Site default")
+        NB = "nb", _("Norwegian Bokmål")
+        EN = "en", _("English")
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="profile"
+    )
+    is_ambassador = models.BooleanField(
+        _("OKR ambassador"),
+        default=False,
+        help_text=_("May run goal workshops and edit drafts for any team."),
+    )
+    language = models.CharField(_("language"), max_length=8, choices=Language.choices, blank=True, default="")
+    reminders_enabled = models.BooleanField(_("weekly check-in reminders"), default=True)
+    digests_enabled = models.BooleanField(_("weekly digest for team leads"), default=True)
+
+    class Meta:
+        verbose_name = _("profile")
+        verbose_name_plural = _("profiles")
+
+    def __str__(self) -> str:
+        return str(self.user)

@@ -1,0 +1,96 @@
+"""Personas and a small organisation shared by every test.
+
+Kompetansesenteret (section, led by ``section_leader``)
+├── Kurs (``lead`` leads; ``member`` and ``teammate`` are members)
+└── Karriere (``outsider`` is a member)
+``ambassador`` is an OKR ambassador with no team; ``staff`` is a Django staff user.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from teams.models import Membership
+from tests.factories import (
+    CycleFactory,
+    KeyResultFactory,
+    MembershipFactory,
+    ObjectiveFactory,
+    ProfileFactory,
+    TeamFactory,
+    UserFactory,
+)
+
+
+@dataclass
+class Org:
+    section: object
+    team: object
+    other_team: object
+    cycle: object
+    objective: object
+    key_result: object
+    member: object
+    teammate: object
+    lead: object
+    section_leader: object
+    ambassador: object
+    outsider: object
+    staff: object
+    other_objective: object
+    other_key_result: object
+
+
+@pytest.fixture
+def org(db) -> Org:
+    section = TeamFactory(name="Kompetansesenteret", slug="kompetansesenteret")
+    team = TeamFactory(name="Kurs", slug="kurs", parent=section)
+    other_team = TeamFactory(name="Karriere", slug="karriere", parent=section)
+    member = UserFactory(username="member", first_name="Maja", last_name="Medlem")
+    teammate = UserFactory(username="teammate", first_name="Tore", last_name="Teamkamerat")
+    lead = UserFactory(username="lead", first_name="Lise", last_name="Leder")
+    section_leader = UserFactory(username="section_leader", first_name="Sverre", last_name="Seksjon")
+    ambassador = UserFactory(username="ambassador", first_name="Anne", last_name="Ambassadør")
+    outsider = UserFactory(username="outsider", first_name="Otto", last_name="Utenfor")
+    staff = UserFactory(username="staff", is_staff=True)
+    ProfileFactory(user=ambassador, is_ambassador=True)
+    MembershipFactory(user=member, team=team)
+    MembershipFactory(user=teammate, team=team)
+    MembershipFactory(user=lead, team=team, role=Membership.Role.LEAD)
+    MembershipFactory(user=section_leader, team=section, role=Membership.Role.LEAD)
+    MembershipFactory(user=outsider, team=other_team)
+    cycle = CycleFactory(name="Q1 test")
+    objective = ObjectiveFactory(team=team, cycle=cycle, title="Flere deltakere på kurs", owner=lead)
+    key_result = KeyResultFactory(objective=objective, owner=member, title="Øke antall kurs fra 10 til 40")
+    other_objective = ObjectiveFactory(team=other_team, cycle=cycle, title="Flere karrieresamtaler")
+    other_key_result = KeyResultFactory(objective=other_objective, owner=outsider, title="Karrieresamtaler")
+    return Org(
+        section=section,
+        team=team,
+        other_team=other_team,
+        cycle=cycle,
+        objective=objective,
+        key_result=key_result,
+        member=member,
+        teammate=teammate,
+        lead=lead,
+        section_leader=section_leader,
+        ambassador=ambassador,
+        outsider=outsider,
+        staff=staff,
+        other_objective=other_objective,
+        other_key_result=other_key_result,
+    )
+
+
+@pytest.fixture
+def login(client):
+    """login(user) signs the test client in as ``user`` and returns the client."""
+
+    def _login(user):
+        client.force_login(user)
+        return client
+
+    return _login
