@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "checkins",
     "dashboards",
     "workshops",
+    "okrhub",  # project-wide management commands (seed_demo)
 ]
 
 MIDDLEWARE = [
