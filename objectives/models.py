@@ -116,6 +116,12 @@ class Objective(models.Model):
                 raise ValidationError({"parent": _("The parent objective must belong to the same cycle.")})
 
 
+class KeyResultQuerySet(models.QuerySet):
+    def in_progress(self) -> KeyResultQuerySet:
+        """Key results that count towards progress: not retired mid-cycle."""
+        return self.filter(retired_at__isnull=True)
+
+
 class KeyResult(models.Model):
     class Kind(models.TextChoices):
         INCREASE_TO = progress.INCREASE_TO, _("increase to")
@@ -153,8 +159,12 @@ class KeyResult(models.Model):
     )
     position = models.PositiveIntegerField(_("position"), default=0)
     last_checkin_at = models.DateTimeField(_("last check-in"), null=True, blank=True, editable=False)
+    # Retired mid-cycle: kept with its history, but no longer counts towards progress.
+    retired_at = models.DateTimeField(_("retired"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = KeyResultQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("key result")
