@@ -104,6 +104,9 @@ class EmailDelivery(models.Model):
     iso_week = models.PositiveSmallIntegerField(_("ISO week"))
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    # A sender holds the row until then (conditional update), so two workers never send the same email;
+    # the lease outlives the task time limit, so it only lapses when its holder died.
+    claimed_until = models.DateTimeField(_("claimed until"), null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
 
