@@ -113,3 +113,72 @@ def confidence_band(confidence: int | None) -> str | None:
     if confidence <= AT_RISK_CONFIDENCE:
         return "medium"
     return "high"
+
+
+# --- Needs attention ---------------------------------------------------------------------------------------
+# A key result needs attention for every reason below that applies (dashboards list each one):
+#
+# ==================  ======================================================================================
+# ``off_track``       its health is off track (see ``health``)
+# ``low_confidence``  the owner's latest confidence is 3 or lower
+# ``stale``           no check-in for 14 days or more while the cycle is active (counted from the cycle's
+#                     start when it has never been checked in)
+# ``back_loaded``     more than half the cycle is gone, progress is under a quarter of the expected
+#                     progress, yet confidence is 7 or higher: the "all progress at the end" pattern
+# ``no_owner``        nobody owns it
+# ==================  ======================================================================================
+
+LOW_CONFIDENCE = "low_confidence"
+STALE = "stale"
+BACK_LOADED = "back_loaded"
+NO_OWNER = "no_owner"
+ATTENTION_REASONS = (OFF_TRACK, LOW_CONFIDENCE, STALE, BACK_LOADED, NO_OWNER)
+
+STALE_DAYS = 14
+BACK_LOADED_ELAPSED = 0.5  # more than this fraction of the cycle gone…
+BACK_LOADED_PACE = 0.25  # …progress under this fraction of the expected progress…
+BACK_LOADED_CONFIDENCE = 7  # …yet confidence at or above this
+
+
+def is_stale(*, last_checkin: date | None, cycle_start: date, today: date, cycle_active: bool) -> bool:
+    """No check-in for ``STALE_DAYS`` days in an active cycle; a closed or planned cycle is never stale."""
+    if not cycle_active:
+        return False
+    since = cycle_start if last_checkin is None else max(last_checkin, cycle_start)
+    return (today - since).days >= STALE_DAYS
+
+
+def is_back_loaded(*, progress: float, expected: float, confidence: int | None) -> bool:
+    """Late in the cycle, far behind pace, and still confident: progress is being pushed to the end."""
+    return (
+        expected > BACK_LOADED_ELAPSED
+        and confidence is not None
+        and confidence >= BACK_LOADED_CONFIDENCE
+        and progress < BACK_LOADED_PACE * expected
+    )
+
+
+def attention_reasons(
+    *,
+    progress: float,
+    expected: float,
+    confidence: int | None,
+    has_owner: bool,
+    last_checkin: date | None,
+    cycle_start: date,
+    today: date,
+    cycle_active: bool,
+) -> tuple[str, ...]:
+    """Every reason a key result needs attention, in the order of ``ATTENTION_REASONS``; empty when none."""
+    reasons: list[str] = []
+    if health(progress=progress, expected=expected, confidence=confidence) == OFF_TRACK:
+        reasons.append(OFF_TRACK)
+    if confidence is not None and confidence <= OFF_TRACK_CONFIDENCE:
+        reasons.append(LOW_CONFIDENCE)
+    if is_stale(last_checkin=last_checkin, cycle_start=cycle_start, today=today, cycle_active=cycle_active):
+        reasons.append(STALE)
+    if is_back_loaded(progress=progress, expected=expected, confidence=confidence):
+        reasons.append(BACK_LOADED)
+    if not has_owner:
+        reasons.append(NO_OWNER)
+    return tuple(reasons)
