@@ -1,0 +1,64 @@
+"""Writes about teams: the team tree and memberships, validated with full_clean() inside a transaction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+
+from teams.models import Membership, Team
+
+TEAM_FIELDS = ("name", "slug", "parent")
+MEMBERSHIP_FIELDS = ("team", "user", "role")
+
+
+def _assign(instance, data: dict[str, Any], allowed: tuple[str, ...]) -> list[str]:
+    unknown = set(data) - set(allowed)
+    if unknown:
+        raise TypeError(f"Cannot update {sorted(unknown)} on {type(instance).__name__}")
+    for field, value in data.items():
+        setattr(instance, field, value)
+    return list(data)
+
+
+@transaction.atomic
+def team_create(*, name: str, slug: str, parent: Team | None = None) -> Team:
+    team = Team(name=name, slug=slug, parent=parent)
+    team.full_clean()
+    team.save()
+    return team
+
+
+@transaction.atomic
+def team_update(*, team: Team, data: dict[str, Any]) -> Team:
+    _assign(team, data, TEAM_FIELDS)
+    team.full_clean()
+    team.save()
+    return team
+
+
+@transaction.atomic
+def team_delete(*, team: Team) -> None:
+    # Teams below it are protected (ProtectedError); its objectives and memberships go with it.
+    team.delete()
+
+
+@transaction.atomic
+def membership_create(*, team: Team, user, role: str = Membership.Role.MEMBER) -> Membership:
+    membership = Membership(team=team, user=user, role=role)
+    membership.full_clean()
+    membership.save()
+    return membership
+
+
+@transaction.atomic
+def membership_update(*, membership: Membership, data: dict[str, Any]) -> Membership:
+    _assign(membership, data, MEMBERSHIP_FIELDS)
+    membership.full_clean()
+    membership.save()
+    return membership
+
+
+@transaction.atomic
+def membership_delete(*, membership: Membership) -> None:
+    membership.delete()
