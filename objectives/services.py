@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from django.db import transaction
 
@@ -107,3 +108,85 @@ def initiative_set_status(*, initiative: Initiative, status: str) -> Initiative:
     initiative.full_clean()
     initiative.save(update_fields=["status", "updated_at"])
     return initiative
+
+
+# --- Updates and deletes (the API; forms may use them too) -------------------------------------------
+
+CYCLE_FIELDS = ("name", "start_date", "end_date", "status")
+OBJECTIVE_FIELDS = ("team", "cycle", "title", "description", "owner", "parent", "status", "position")
+KEY_RESULT_FIELDS = (
+    "objective",
+    "title",
+    "owner",
+    "kind",
+    "unit",
+    "start_value",
+    "target_value",
+    "weight",
+    "position",
+)
+INITIATIVE_FIELDS = ("objective", "key_result", "title", "owner", "status", "due_date", "position")
+
+
+def _assign(instance, data: dict[str, Any], allowed: tuple[str, ...]) -> None:
+    unknown = set(data) - set(allowed)
+    if unknown:
+        raise TypeError(f"Cannot update {sorted(unknown)} on {type(instance).__name__}")
+    for field, value in data.items():
+        setattr(instance, field, value)
+
+
+@transaction.atomic
+def cycle_update(*, cycle: Cycle, data: dict[str, Any]) -> Cycle:
+    _assign(cycle, data, CYCLE_FIELDS)
+    cycle.full_clean()
+    cycle.save()
+    return cycle
+
+
+@transaction.atomic
+def cycle_delete(*, cycle: Cycle) -> None:
+    # A cycle with objectives is protected (ProtectedError): close it instead.
+    cycle.delete()
+
+
+@transaction.atomic
+def objective_update(*, objective: Objective, data: dict[str, Any]) -> Objective:
+    _assign(objective, data, OBJECTIVE_FIELDS)
+    objective.full_clean()
+    objective.save()
+    return objective
+
+
+@transaction.atomic
+def objective_delete(*, objective: Objective) -> None:
+    objective.delete()
+
+
+@transaction.atomic
+def key_result_update(*, key_result: KeyResult, data: dict[str, Any]) -> KeyResult:
+    _assign(key_result, data, KEY_RESULT_FIELDS)
+    if key_result.last_checkin_at is None:
+        # Before the first check-in the current value is the start value (as key_result_create sets it).
+        key_result.current_value = key_result.start_value
+    key_result.full_clean()
+    key_result.save()
+    return key_result
+
+
+@transaction.atomic
+def key_result_delete(*, key_result: KeyResult) -> None:
+    key_result.delete()
+
+
+@transaction.atomic
+def initiative_update(*, initiative: Initiative, data: dict[str, Any]) -> Initiative:
+    _assign(initiative, data, INITIATIVE_FIELDS)
+    initiative.full_clean()
+    initiative.save()
+    return initiative
+
+
+@transaction.atomic
+def initiative_delete(*, initiative: Initiative) -> None:
+    initiative.delete()
