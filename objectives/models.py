@@ -9,7 +9,9 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from objectives import progress
 from teams.models import Team
@@ -71,8 +73,12 @@ class Objective(models.Model):
         ACTIVE = "active", _("active")
         ARCHIVED = "archived", _("archived")
 
-    team = models.ForeignKey(Team, verbose_name=_("team"), on_delete=models.CASCADE, related_name="objectives")
-    cycle = models.ForeignKey(Cycle, verbose_name=_("cycle"), on_delete=models.PROTECT, related_name="objectives")
+    team = models.ForeignKey(
+        Team, verbose_name=_("team"), on_delete=models.CASCADE, related_name="objectives"
+    )
+    cycle = models.ForeignKey(
+        Cycle, verbose_name=_("cycle"), on_delete=models.PROTECT, related_name="objectives"
+    )
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
     owner = models.ForeignKey(
@@ -161,10 +167,25 @@ class KeyResult(models.Model):
     last_checkin_at = models.DateTimeField(_("last check-in"), null=True, blank=True, editable=False)
     # Retired mid-cycle: kept with its history, but no longer counts towards progress.
     retired_at = models.DateTimeField(_("retired"), null=True, blank=True)
+    # Given when the cycle closes: 0.0–1.0, prefilled with the progress, set by the owner or the lead.
+    final_score = models.DecimalField(
+        _("final score"),
+        max_digits=3,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(1))],
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     objects = KeyResultQuerySet.as_manager()
+    # Mid-cycle adjustments: who changed what, when and why (the reason is required on active key results).
+    # Check-ins rewrite current value and confidence; they have their own record, so history leaves them out.
+    history = HistoricalRecords(
+        excluded_fields=["current_value", "confidence", "last_checkin_at", "updated_at"],
+        history_change_reason_field=models.TextField(null=True),
+    )
 
     class Meta:
         verbose_name = _("key result")
@@ -187,6 +208,11 @@ class KeyResult(models.Model):
                 violation_error_message=_("For “decrease to”, the target cannot be above the start value."),
             ),
             models.CheckConstraint(condition=Q(weight__gt=0), name="key_result_weight_positive"),
+            models.CheckConstraint(
+                condition=Q(final_score__isnull=True) | Q(final_score__gte=0, final_score__lte=1),
+                name="key_result_final_score_range",
+                violation_error_message=_("The final score must be between 0.0 and 1.0."),
+            ),
         ]
         indexes = [
             # My week: KeyResult.objects.filter(owner=user, objective__cycle__status="active")
@@ -198,10 +224,18 @@ class KeyResult(models.Model):
 
     def clean(self) -> None:
         errors = {}
-        if self.kind == progress.INCREASE_TO and self.target_value is not None and self.start_value is not None:
+        if (
+            self.kind == progress.INCREASE_TO
+            and self.target_value is not None
+            and self.start_value is not None
+        ):
             if self.target_value < self.start_value:
                 errors["target_value"] = _("For “increase to”, the target cannot be below the start value.")
-        if self.kind == progress.DECREASE_TO and self.target_value is not None and self.start_value is not None:
+        if (
+            self.kind == progress.DECREASE_TO
+            and self.target_value is not None
+            and self.start_value is not None
+        ):
             if self.target_value > self.start_value:
                 errors["target_value"] = _("For “decrease to”, the target cannot be above the start value.")
         if errors:
@@ -262,3 +296,141 @@ class Initiative(models.Model):
     def clean(self) -> None:
         if self.key_result_id and self.objective_id and self.key_result.objective_id != self.objective_id:
             raise ValidationError({"key_result": _("The key result must belong to the same objective.")})
+
+
+class Retrospective(models.Model):
+    """A team's short look back when a cycle closes."""
+
+    team = models.ForeignKey(
+        Team, verbose_name=_("team"), on_delete=models.CASCADE, related_name="retrospectives"
+    )
+    cycle = models.ForeignKey(
+        Cycle, verbose_name=_("cycle"), on_delete=models.CASCADE, related_name="retrospectives"
+    )
+    what_worked = models.TextField(_("what worked"), max_length=4000, blank=True)
+    what_to_change = models.TextField(_("what to change"), max_length=4000, blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("updated by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("retrospective")
+        verbose_name_plural = _("retrospectives")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["team", "cycle"],
+                name="retrospective_unique_team_cycle",
+                violation_error_message=_("This team already has a retrospective for this cycle."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.team} · {self.cycle}"
+
+
+class Kpi(models.Model):
+    """A lasting team metric outside cycles, often a key result that proved its worth."""
+
+    class Kind(models.TextChoices):
+        INCREASE_TO = progress.INCREASE_TO, _("increase to")
+        DECREASE_TO = progress.DECREASE_TO, _("decrease to")
+        STAY_ABOVE = progress.STAY_ABOVE, _("stay above")
+        STAY_BELOW = progress.STAY_BELOW, _("stay below")
+
+    team = models.ForeignKey(Team, verbose_name=_("team"), on_delete=models.CASCADE, related_name="kpis")
+    name = models.CharField(_("name"), max_length=200)
+    unit = models.CharField(_("unit"), max_length=30, blank=True)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.STAY_ABOVE)
+    start_value = value_field(_("start value"), default=Decimal(0))
+    target_value = value_field(_("target or threshold"))
+    current_value = value_field(_("current value"), default=Decimal(0))
+    last_measured_at = models.DateTimeField(_("last check-in"), null=True, blank=True, editable=False)
+    # The key result it was promoted from; that key result reaches its KPI as ``key_result.kpi``.
+    source_key_result = models.OneToOneField(
+        KeyResult,
+        verbose_name=_("promoted from"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="kpi",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("KPI")
+        verbose_name_plural = _("KPIs")
+        ordering = ["name", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(kind=progress.INCREASE_TO) | Q(target_value__gte=F("start_value")),
+                name="kpi_increase_target_not_below_start",
+                violation_error_message=_("For “increase to”, the target cannot be below the start value."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind=progress.DECREASE_TO) | Q(target_value__lte=F("start_value")),
+                name="kpi_decrease_target_not_above_start",
+                violation_error_message=_("For “decrease to”, the target cannot be above the start value."),
+            ),
+        ]
+        indexes = [
+            # Team page and dashboard: Kpi.objects.filter(team_id__in=…).order_by("name")
+            models.Index(fields=["team", "name"], name="kpi_team_name_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.target_value is None or self.start_value is None:
+            return
+        if self.kind == progress.INCREASE_TO and self.target_value < self.start_value:
+            raise ValidationError(
+                {"target_value": _("For “increase to”, the target cannot be below the start value.")}
+            )
+        if self.kind == progress.DECREASE_TO and self.target_value > self.start_value:
+            raise ValidationError(
+                {"target_value": _("For “decrease to”, the target cannot be above the start value.")}
+            )
+
+    @property
+    def progress(self) -> float:
+        return progress.key_result_progress(
+            kind=self.kind, start=self.start_value, target=self.target_value, current=self.current_value
+        )
+
+
+class KpiMeasurement(models.Model):
+    """A check-in on a KPI: the value now, with an optional note."""
+
+    kpi = models.ForeignKey(Kpi, verbose_name=_("KPI"), on_delete=models.CASCADE, related_name="measurements")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("author"), null=True, on_delete=models.SET_NULL
+    )
+    value = value_field(_("value"))
+    note = models.TextField(_("note"), blank=True, max_length=2000)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("KPI check-in")
+        verbose_name_plural = _("KPI check-ins")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # The KPI page and its chart: filter(kpi=…).order_by("-created_at")
+            models.Index(fields=["kpi", "-created_at"], name="kpi_measurement_kpi_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kpi}: {self.value}"

@@ -142,6 +142,23 @@ def can_publish(access: Access, *, team_id: int) -> bool:
     return can_lead_team(access, team_id) or access.is_ambassador
 
 
+def can_draft(access: Access, objective) -> bool:
+    """Everyone in the workshop (members, leads, ambassadors) writes and changes the team's drafts."""
+    if objective.status != "draft" or objective.cycle.status == "closed":
+        return False
+    return can_run_workshop(access, team_id=objective.team_id)
+
+
+def can_grade_key_result(access: Access, key_result) -> bool:
+    """The final score when a cycle closes: the key result's owner or a lead of its team."""
+    objective = key_result.objective
+    if objective.status == "draft" or objective.cycle.status == "closed":
+        return False
+    if access.is_authenticated and key_result.owner_id == access.user_id:
+        return True
+    return can_lead_team(access, objective.team_id)
+
+
 # --- Check-ins ---------------------------------------------------------------------------------------------
 
 
