@@ -64,6 +64,9 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
 ]
+if env.bool("QUERY_COUNT_HEADER", default=False):
+    # Opt-in for `make bench`: X-Query-Count on every response; outermost so sessions and auth count too.
+    MIDDLEWARE.insert(0, "okrhub.middleware.QueryCountHeaderMiddleware")
 
 ROOT_URLCONF = "okrhub.urls"
 WSGI_APPLICATION = "okrhub.wsgi.application"
@@ -115,7 +118,7 @@ USE_TZ = True
 FIRST_DAY_OF_WEEK = 1
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
