@@ -5,9 +5,11 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from okrhub import views
+from teams import views as team_views
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    path("accounts/profile/", team_views.profile, name="profile"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from rest_framework.authtoken.models import Token
 
-from teams.models import Membership, Team
+from teams.models import Membership, Profile, Team
 
 TEAM_FIELDS = ("name", "slug", "parent")
 MEMBERSHIP_FIELDS = ("team", "user", "role")
@@ -62,3 +63,22 @@ def membership_update(*, membership: Membership, data: dict[str, Any]) -> Member
 @transaction.atomic
 def membership_delete(*, membership: Membership) -> None:
     membership.delete()
+
+
+@transaction.atomic
+def profile_update(*, user, language: str, reminders_enabled: bool, digests_enabled: bool) -> Profile:
+    """The user's own preferences; the profile row is made on first save (users start without one)."""
+    profile, _created = Profile.objects.select_for_update().get_or_create(user=user)
+    profile.language = language
+    profile.reminders_enabled = reminders_enabled
+    profile.digests_enabled = digests_enabled
+    profile.full_clean()
+    profile.save(update_fields=["language", "reminders_enabled", "digests_enabled"])
+    return profile
+
+
+@transaction.atomic
+def api_token_rotate(*, user) -> Token:
+    """Replace the user's API token: the old key stops working at once."""
+    Token.objects.filter(user=user).delete()
+    return Token.objects.create(user=user)

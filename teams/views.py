@@ -1,11 +1,19 @@
 from __future__ import annotations
 
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
+from rest_framework.authtoken.models import Token
 
 from objectives.permissions import access_for
+from teams.forms import ProfileForm
+from teams.models import Profile
 from teams.selectors import team_tree
+from teams.services import api_token_rotate, profile_update
 
 
 @login_required
@@ -16,3 +24,37 @@ def team_list(request):
         {"team": team, "depth": depth, "is_mine": team.pk in access.team_ids} for team, depth in team_tree()
     ]
     return render(request, "teams/team_list.html", {"rows": rows})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile(request):
+    """The signed-in user's own settings (there is no id in the URL: nobody reaches another's profile)."""
+    profile = Profile.objects.filter(user=request.user).first() or Profile(user=request.user)
+    form = ProfileForm(instance=profile)
+    if request.method == "POST" and request.POST.get("action") == "rotate_token":
+        api_token_rotate(user=request.user)
+        messages.success(request, _("Your API token was replaced. The old token no longer works."))
+        return redirect("profile")
+    if request.method == "POST":
+        form = ProfileForm(request.POST, instance=profile)
+        if form.is_valid():
+            profile = profile_update(user=request.user, **form.cleaned_data)
+            language = profile.language or settings.LANGUAGE_CODE
+            # The choice takes effect at once: for this confirmation and, through the cookie, the session.
+            translation.activate(language)
+            messages.success(request, _("Your settings were saved."))
+            response = redirect("profile")
+            response.set_cookie(
+                settings.LANGUAGE_COOKIE_NAME,
+                language,
+                max_age=settings.LANGUAGE_COOKIE_AGE,
+                path=settings.LANGUAGE_COOKIE_PATH,
+                domain=settings.LANGUAGE_COOKIE_DOMAIN,
+                secure=settings.LANGUAGE_COOKIE_SECURE,
+                httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+                samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+            )
+            return response
+    token = Token.objects.filter(user=request.user).first()
+    return render(request, "teams/profile.html", {"form": form, "token": token})
