@@ -149,6 +149,49 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict = {}
 
+# REST API v1 (okrhub/api_urls.py). /api/ is skipped by LoginRequiredMiddleware, so DRF authenticates
+# every request itself. Throttle counters live in the default cache (one per process unless CACHES is shared).
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.OrderingFilter",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "okrhub.api.Pagination",
+    "DEFAULT_THROTTLE_CLASSES": ["okrhub.api.TokenRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        # Scripts authenticating with a token; a burst above the rate gets 429.
+        "token": env("API_TOKEN_THROTTLE_RATE", default="120/minute"),
+        # POST /api/v1/auth/token/ per client IP: slows down password guessing.
+        "auth": env("API_AUTH_THROTTLE_RATE", default="10/minute"),
+    },
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "okrhub.api.exception_handler",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "OKR Hub API",
+    "DESCRIPTION": (
+        "Objectives, key results, initiatives and check-ins. Authenticate with "
+        "`Authorization: Token <token>` (POST /api/v1/auth/token/) or a browser session."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "CycleStatusEnum": "objectives.models.Cycle.Status",
+        "ObjectiveStatusEnum": "objectives.models.Objective.Status",
+        "InitiativeStatusEnum": "objectives.models.Initiative.Status",
+    },
+}
+
 # Security: safe by default when DEBUG is off; each relaxable from the environment (e.g. behind plain HTTP).
 _secure_default = not DEBUG and not TESTING
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=_secure_default)

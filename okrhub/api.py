@@ -1,0 +1,90 @@
+"""REST API plumbing shared by every app's api.py: pagination, throttling and error mapping.
+
+No business logic: the ViewSets ask objectives/permissions.py and call the apps' services.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import ProtectedError
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, pagination, permissions, throttling
+from rest_framework.authentication import TokenAuthentication
+from rest_framework.settings import api_settings
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from objectives.permissions import access_for
+
+
+class Pagination(pagination.PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+class MayChange(permissions.BasePermission):
+    """Reads: the ViewSet's queryset already hides what the user may not see (404). Writes: ask the view,
+    which asks objectives/permissions.py (403)."""
+
+    def has_object_permission(self, request, view, obj) -> bool:
+        return request.method in permissions.SAFE_METHODS or view.may_change(request, obj)
+
+
+class StaffWrites(permissions.BasePermission):
+    """Organisation structure (teams, cycles): everyone signed in reads, staff write."""
+
+    def has_permission(self, request, view) -> bool:
+        return request.method in permissions.SAFE_METHODS or access_for(request.user).is_staff
+
+
+class _RateFromSettings:
+    # DRF binds THROTTLE_RATES when the class is defined; reading it per request lets settings (and tests)
+    # change the rate.
+    scope: str
+
+    def get_rate(self) -> str | None:
+        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+
+
+class TokenRateThrottle(_RateFromSettings, throttling.UserRateThrottle):
+    """Throttles clients that authenticate with a token (scripts); browser sessions are not throttled."""
+
+    scope = "token"
+
+    def allow_request(self, request, view) -> bool:
+        if not isinstance(request.successful_authenticator, TokenAuthentication):
+            return True
+        return super().allow_request(request, view)
+
+
+class AuthRateThrottle(_RateFromSettings, throttling.AnonRateThrottle):
+    """Per client address on the token endpoint, whoever is asking."""
+
+    scope = "auth"
+
+    def get_cache_key(self, request, view) -> str:
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+def validation_error_detail(error: DjangoValidationError) -> dict[str, Any]:
+    """A model or service ValidationError as DRF field errors (non-field errors under the usual key)."""
+    if hasattr(error, "error_dict"):
+        return {
+            (api_settings.NON_FIELD_ERRORS_KEY if field == NON_FIELD_ERRORS else field): messages
+            for field, messages in error.message_dict.items()
+        }
+    return {api_settings.NON_FIELD_ERRORS_KEY: error.messages}
+
+
+def exception_handler(exc, context):
+    # Services validate with full_clean(); their errors are the client's fault, so 400 rather than 500.
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(validation_error_detail(exc))
+    elif isinstance(exc, ProtectedError):
+        exc = exceptions.ValidationError(
+            {api_settings.NON_FIELD_ERRORS_KEY: [_("This object is still in use and cannot be deleted.")]}
+        )
+    return drf_exception_handler(exc, context)
