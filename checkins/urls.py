@@ -1,9 +1,12 @@
 from django.urls import path
 
-from teams import views as team_views
+from checkins import views
 
 app_name = "checkins"
 urlpatterns = [
-    # My week replaces this as the landing page (issue: weekly check-ins).
-    path("", team_views.team_list, name="my_week"),
+    path("", views.my_week, name="my_week"),
+    path("key-results/<int:pk>/", views.key_result_detail, name="key_result_detail"),
+    path("key-results/<int:pk>/check-in/", views.checkin_create, name="checkin_create"),
+    path("check-ins/<int:pk>/edit/", views.checkin_edit, name="checkin_edit"),
+    path("check-ins/<int:pk>/delete/", views.checkin_remove, name="checkin_delete"),
 ]

@@ -1,0 +1,59 @@
+"""Check-in forms: the same form inline on My week (over htmx) and as a plain POST without JavaScript."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from checkins.models import CheckIn
+from objectives.models import VALUE_DECIMALS, VALUE_DIGITS, KeyResult
+
+ACHIEVE_CHOICES = [("1", _("done")), ("0", _("not done"))]
+
+
+class CheckInForm(forms.Form):
+    value = forms.DecimalField(
+        label=_("Value"),
+        max_digits=VALUE_DIGITS,
+        decimal_places=VALUE_DECIMALS,
+        localize=True,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    )
+    confidence = forms.IntegerField(
+        label=_("Confidence"),
+        min_value=1,
+        max_value=10,
+        help_text=_("1–10: how sure you are to reach the target"),
+        widget=forms.NumberInput(attrs={"min": 1, "max": 10, "step": 1}),
+    )
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, key_result: KeyResult, checkin: CheckIn | None = None, **kwargs):
+        # Field ids must be unique when many rows share one page: id_kr42_value.
+        kwargs.setdefault("auto_id", f"id_kr{key_result.pk}_%s")
+        if checkin is not None:
+            kwargs.setdefault(
+                "initial", {"value": checkin.value, "confidence": checkin.confidence, "note": checkin.note}
+            )
+        elif key_result.confidence is not None:
+            kwargs.setdefault("initial", {"confidence": key_result.confidence})
+        super().__init__(*args, **kwargs)
+        self.key_result = key_result
+        if key_result.kind == KeyResult.Kind.ACHIEVE:
+            self.fields["value"] = forms.TypedChoiceField(
+                label=_("Value"),
+                choices=ACHIEVE_CHOICES,
+                coerce=Decimal,
+                widget=forms.RadioSelect,
+            )
+            if checkin is not None:
+                self.initial["value"] = "1" if checkin.value >= 1 else "0"
+        elif key_result.unit:
+            self.fields["value"].label = _("Value (%(unit)s)") % {"unit": key_result.unit}

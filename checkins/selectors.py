@@ -1,0 +1,316 @@
+"""Reads for check-ins: My week, the key result page and its history, sized for each page."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from checkins.models import CheckIn
+from objectives import progress as rules
+from objectives.charts import format_number
+from objectives.models import Cycle, Initiative, KeyResult, Objective
+from objectives.permissions import (
+    access_for,
+    can_change_checkin,
+    can_check_in,
+    can_update_initiative,
+    iso_week_of,
+)
+from objectives.selectors import key_result_get_for_user
+
+HISTORY_PAGE_SIZE = 10
+HEALTH_LABELS = {
+    rules.ON_TRACK: gettext_lazy("on track"),
+    rules.AT_RISK: gettext_lazy("at risk"),
+    rules.OFF_TRACK: gettext_lazy("off track"),
+}
+
+
+@dataclass
+class KeyResultRow:
+    """A key result as My week and the key result page show it; numbers computed here, not in templates."""
+
+    key_result: KeyResult
+    progress: float
+    expected: float
+    health: str
+    confidence_band: str | None
+    checked_in_this_week: bool
+    can_check_in: bool
+    current_display: str
+    target_display: str
+    form: object = None  # the check-in form, bound when it came back with errors
+
+    @property
+    def progress_percent(self) -> int:
+        return round(self.progress * 100)
+
+    @property
+    def expected_percent(self) -> int:
+        return round(self.expected * 100)
+
+    @property
+    def last_checkin_date(self) -> date | None:
+        moment = self.key_result.last_checkin_at
+        return timezone.localtime(moment).date() if moment else None
+
+    @property
+    def health_label(self) -> str:
+        return str(HEALTH_LABELS[self.health])
+
+
+@dataclass
+class InitiativeRow:
+    initiative: Initiative
+    can_update: bool
+    form: object = None  # the status form, set by the view
+
+
+@dataclass
+class ObjectiveGroup:
+    objective: Objective
+    key_results: list[KeyResultRow] = field(default_factory=list)
+    initiatives: list[InitiativeRow] = field(default_factory=list)
+
+
+@dataclass
+class TeamGroup:
+    team: object
+    objectives: list[ObjectiveGroup] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class WeekCounter:
+    checked_in: int
+    total: int
+
+
+def value_display(value: Decimal, unit: str = "") -> str:
+    number = format_number(value)
+    return f"{number} {unit}".strip()
+
+
+def achieve_display(value: Decimal) -> str:
+    return _("done") if value >= 1 else _("not done")
+
+
+def _current_display(key_result: KeyResult) -> str:
+    if key_result.kind == rules.ACHIEVE:
+        return achieve_display(key_result.current_value)
+    return value_display(key_result.current_value, key_result.unit)
+
+
+def is_this_week(moment: datetime | None, *, now: datetime | None = None) -> bool:
+    """Whether ``moment`` falls in the current ISO week in local (Oslo) time."""
+    return moment is not None and iso_week_of(moment) == iso_week_of(now or timezone.now())
+
+
+def key_result_row(key_result: KeyResult, *, access, today: date | None = None, now=None) -> KeyResultRow:
+    """Needs ``objective__cycle`` loaded (select_related) to stay free of queries."""
+    today = today or timezone.localdate()
+    value = rules.key_result_progress(
+        kind=key_result.kind,
+        start=key_result.start_value,
+        target=key_result.target_value,
+        current=key_result.current_value,
+    )
+    expected = key_result.objective.cycle.expected_progress(on=today)
+    is_achieve = key_result.kind == rules.ACHIEVE
+    return KeyResultRow(
+        key_result=key_result,
+        progress=value,
+        expected=expected,
+        health=rules.health(progress=value, expected=expected, confidence=key_result.confidence),
+        confidence_band=rules.confidence_band(key_result.confidence),
+        checked_in_this_week=is_this_week(key_result.last_checkin_at, now=now),
+        can_check_in=can_check_in(access, key_result),
+        current_display=_current_display(key_result),
+        target_display=_("done") if is_achieve else value_display(key_result.target_value, key_result.unit),
+    )
+
+
+def _my_week_key_results(*, user, access, include_team: bool) -> QuerySet[KeyResult]:
+    mine = Q(owner=user)
+    if include_team and access.member_team_ids:
+        mine |= Q(objective__team_id__in=access.member_team_ids)
+    return (
+        KeyResult.objects.in_progress()
+        .filter(mine, objective__cycle__status=Cycle.Status.ACTIVE, objective__status=Objective.Status.ACTIVE)
+        .select_related("objective__team", "objective__cycle", "owner")
+        .order_by("objective__team__name", "objective__position", "objective_id", "position", "id")
+    )
+
+
+def _my_week_initiatives(*, user, access, include_team: bool) -> QuerySet[Initiative]:
+    mine = Q(owner=user)
+    if include_team and access.member_team_ids:
+        mine |= Q(objective__team_id__in=access.member_team_ids)
+    return (
+        Initiative.objects.filter(
+            mine, objective__cycle__status=Cycle.Status.ACTIVE, objective__status=Objective.Status.ACTIVE
+        )
+        .select_related("objective__team", "objective__cycle", "owner")
+        .order_by("objective__team__name", "objective__position", "objective_id", "position", "id")
+    )
+
+
+@dataclass
+class MyWeek:
+    teams: list[TeamGroup]
+    counter: WeekCounter
+    rows: dict[int, KeyResultRow]
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.teams
+
+
+def my_week(*, user, include_team: bool = False, now: datetime | None = None) -> MyWeek:
+    """The user's key results and initiatives in active cycles, grouped by team and objective.
+
+    Queries: the user's roles (access_for, cached per request), key results, initiatives: the same number
+    whether the user owns 3 key results or 30.
+    """
+    access = access_for(user)
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    teams: OrderedDict[int, TeamGroup] = OrderedDict()
+    objectives: dict[int, ObjectiveGroup] = {}
+
+    def group_for(objective: Objective) -> ObjectiveGroup:
+        team_group = teams.setdefault(objective.team_id, TeamGroup(team=objective.team))
+        if objective.pk not in objectives:
+            objectives[objective.pk] = ObjectiveGroup(objective=objective)
+            team_group.objectives.append(objectives[objective.pk])
+        return objectives[objective.pk]
+
+    rows: dict[int, KeyResultRow] = {}
+    owned = checked = 0
+    for key_result in _my_week_key_results(user=user, access=access, include_team=include_team):
+        row = key_result_row(key_result, access=access, today=today, now=now)
+        rows[key_result.pk] = row
+        group_for(key_result.objective).key_results.append(row)
+        if key_result.owner_id == user.pk:
+            owned += 1
+            checked += row.checked_in_this_week
+    for initiative in _my_week_initiatives(user=user, access=access, include_team=include_team):
+        group_for(initiative.objective).initiatives.append(
+            InitiativeRow(initiative=initiative, can_update=can_update_initiative(access, initiative))
+        )
+    return MyWeek(teams=list(teams.values()), counter=WeekCounter(checked_in=checked, total=owned), rows=rows)
+
+
+def my_week_counter(*, user, now: datetime | None = None) -> WeekCounter:
+    """The counter alone, after a check-in: one query over the user's own key results."""
+    last_checkins = (
+        KeyResult.objects.in_progress()
+        .filter(
+            owner=user,
+            objective__cycle__status=Cycle.Status.ACTIVE,
+            objective__status=Objective.Status.ACTIVE,
+        )
+        .values_list("last_checkin_at", flat=True)
+    )
+    moments = list(last_checkins)
+    return WeekCounter(checked_in=sum(is_this_week(m, now=now) for m in moments), total=len(moments))
+
+
+def key_result_for_checkin(*, user, pk: int) -> KeyResult:
+    """The key result, with what a row needs; 404 when the user may not see it."""
+    return key_result_get_for_user(user=user, pk=pk)
+
+
+def checkin_get_for_user(*, user, pk: int) -> CheckIn:
+    checkin = (
+        CheckIn.objects.select_related(
+            "key_result__objective__team", "key_result__objective__cycle", "author"
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if checkin is None:
+        raise Http404(_("No such check-in."))
+    # Visibility follows the key result; 404 rather than revealing that it exists.
+    key_result_get_for_user(user=user, pk=checkin.key_result_id)
+    return checkin
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    checkin: CheckIn
+    value_display: str
+    confidence_band: str | None
+    can_change: bool
+
+
+def checkin_history(
+    *, key_result: KeyResult, user, page_number: str | int | None
+) -> tuple[Page, list[HistoryEntry]]:
+    """One page of check-ins, newest first, with the author (two queries: count and page)."""
+    queryset = (
+        CheckIn.objects.filter(key_result=key_result).select_related("author").order_by("-created_at", "-id")
+    )
+    page = Paginator(queryset, HISTORY_PAGE_SIZE).get_page(page_number)
+    access = access_for(user)
+    now = timezone.now()
+    entries = [
+        HistoryEntry(
+            checkin=checkin,
+            value_display=(
+                achieve_display(checkin.value)
+                if key_result.kind == rules.ACHIEVE
+                else value_display(checkin.value, key_result.unit)
+            ),
+            confidence_band=rules.confidence_band(checkin.confidence),
+            can_change=can_change_checkin(access, checkin, now=now),
+        )
+        for checkin in page.object_list
+    ]
+    return page, entries
+
+
+def weekly_values(*, key_result: KeyResult) -> list[tuple[date, Decimal]]:
+    """The last value checked in each ISO week of the cycle, dated by its check-in (burn-up chart)."""
+    cycle = key_result.objective.cycle
+    by_week: OrderedDict[tuple[int, int], tuple[date, Decimal]] = OrderedDict()
+    for created_at, value in (
+        CheckIn.objects.filter(key_result=key_result)
+        .order_by("created_at", "id")
+        .values_list("created_at", "value")
+    ):
+        local = timezone.localtime(created_at).date()
+        if cycle.start_date <= local <= cycle.end_date:
+            by_week[iso_week_of(created_at)] = (local, value)
+    return list(by_week.values())
+
+
+def key_result_kind_text(key_result: KeyResult) -> str:
+    """The kind in words: "Increase from 10 to 40 courses"."""
+    unit = key_result.unit
+    start = value_display(key_result.start_value, unit)
+    target = value_display(key_result.target_value, unit)
+    kind = key_result.kind
+    if kind == rules.INCREASE_TO:
+        return _("Increase from %(start)s to %(target)s") % {
+            "start": format_number(key_result.start_value),
+            "target": target,
+        }
+    if kind == rules.DECREASE_TO:
+        return _("Decrease from %(start)s to %(target)s") % {
+            "start": format_number(key_result.start_value),
+            "target": target,
+        }
+    if kind == rules.STAY_ABOVE:
+        return _("Stay above %(target)s (started at %(start)s)") % {"start": start, "target": target}
+    if kind == rules.STAY_BELOW:
+        return _("Stay below %(target)s (started at %(start)s)") % {"start": start, "target": target}
+    return _("Achieve: done or not done")

@@ -1,0 +1,239 @@
+"""My week, inline check-ins (htmx, with a plain POST fallback) and the key result page."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from checkins import selectors
+from checkins.forms import CheckInForm
+from checkins.services import checkin_delete, checkin_submit, checkin_update
+from objectives.charts import BurnupLabels, burnup_chart
+from objectives.forms import InitiativeStatusForm
+from objectives.permissions import access_for, can_change_checkin, can_check_in
+
+
+def _next_url(request: HttpRequest, default: str) -> str:
+    """Where a plain (no-JavaScript) form goes back to: the page it came from, if it is ours."""
+    candidate = request.POST.get("next") or request.GET.get("next") or ""
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return default
+
+
+def _apply_service_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for name, errors in error.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+@login_required
+@require_http_methods(["GET"])
+def my_week(request: HttpRequest) -> HttpResponse:
+    include_team = request.GET.get("show") == "team"
+    week = selectors.my_week(user=request.user, include_team=include_team)
+    for team_group in week.teams:
+        for group in team_group.objectives:
+            for row in group.key_results:
+                if row.can_check_in:
+                    row.form = CheckInForm(key_result=row.key_result)
+            for item in group.initiatives:
+                if item.can_update:
+                    item.form = InitiativeStatusForm(initiative=item.initiative)
+    access = access_for(request.user)
+    context = {
+        "week": week,
+        "counter": week.counter,
+        "include_team": include_team,
+        "has_teams": bool(access.member_team_ids),
+        "iso_week": timezone.localdate().isocalendar().week,
+        "next_url": request.get_full_path(),
+    }
+    return render(request, "checkins/my_week.html", context)
+
+
+def _row_response(request: HttpRequest, row, *, next_url: str, with_counter: bool) -> HttpResponse:
+    """The re-rendered row, plus the week counter as an out-of-band swap when it may have changed."""
+    html = render_to_string(
+        "checkins/my_week.html#kr-row", {"row": row, "next_url": next_url}, request=request
+    )
+    if with_counter:
+        counter = selectors.my_week_counter(user=request.user)
+        html += render_to_string(
+            "checkins/my_week.html#counter", {"counter": counter, "oob": True}, request=request
+        )
+    return HttpResponse(html)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def checkin_create(request: HttpRequest, pk: int) -> HttpResponse:
+    key_result = selectors.key_result_for_checkin(user=request.user, pk=pk)
+    access = access_for(request.user)
+    if not can_check_in(access, key_result):
+        raise PermissionDenied(_("Only members and leads of this key result's team may check in."))
+    next_url = _next_url(request, reverse("checkins:my_week"))
+    if request.method == "GET":
+        form = CheckInForm(key_result=key_result)
+        return render(
+            request,
+            "checkins/checkin_form.html",
+            {"form": form, "key_result": key_result, "next_url": next_url},
+        )
+
+    form = CheckInForm(request.POST, key_result=key_result)
+    if form.is_valid():
+        try:
+            checkin_submit(
+                key_result=key_result,
+                author=request.user,
+                value=form.cleaned_data["value"],
+                confidence=form.cleaned_data["confidence"],
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as error:
+            _apply_service_errors(form, error)
+
+    if request.htmx:
+        row = selectors.key_result_row(key_result, access=access)
+        if form.errors:
+            row.form = form
+            return _row_response(request, row, next_url=next_url, with_counter=False)
+        row.form = CheckInForm(key_result=key_result)
+        return _row_response(request, row, next_url=next_url, with_counter=True)
+
+    if form.errors:
+        return render(
+            request,
+            "checkins/checkin_form.html",
+            {"form": form, "key_result": key_result, "next_url": next_url},
+            status=400,
+        )
+    messages.success(request, _("Checked in on “%(title)s”.") % {"title": key_result.title})
+    return redirect(next_url)
+
+
+def _changeable_checkin(request: HttpRequest, pk: int):
+    checkin = selectors.checkin_get_for_user(user=request.user, pk=pk)
+    if not can_change_checkin(access_for(request.user), checkin):
+        raise PermissionDenied(_("You can only change your own check-ins, in the week you made them."))
+    return checkin
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def checkin_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    checkin = _changeable_checkin(request, pk)
+    key_result = checkin.key_result
+    next_url = _next_url(request, reverse("checkins:key_result_detail", args=[key_result.pk]))
+    if request.method == "POST":
+        form = CheckInForm(request.POST, key_result=key_result, checkin=checkin)
+        if form.is_valid():
+            try:
+                checkin_update(
+                    checkin=checkin,
+                    value=form.cleaned_data["value"],
+                    confidence=form.cleaned_data["confidence"],
+                    note=form.cleaned_data["note"],
+                )
+            except ValidationError as error:
+                _apply_service_errors(form, error)
+            else:
+                messages.success(request, _("Your check-in was updated."))
+                return redirect(next_url)
+        status = 400
+    else:
+        form = CheckInForm(key_result=key_result, checkin=checkin)
+        status = 200
+    context = {"form": form, "checkin": checkin, "key_result": key_result, "next_url": next_url}
+    return render(request, "checkins/checkin_edit.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def checkin_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    checkin = _changeable_checkin(request, pk)
+    key_result = checkin.key_result
+    next_url = _next_url(request, reverse("checkins:key_result_detail", args=[key_result.pk]))
+    error = None
+    if request.method == "POST":
+        try:
+            checkin_delete(checkin=checkin)
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+        else:
+            messages.success(request, _("Your check-in was deleted."))
+            return redirect(next_url)
+    context = {"checkin": checkin, "key_result": key_result, "next_url": next_url, "error": error}
+    return render(request, "checkins/checkin_delete.html", context, status=400 if error else 200)
+
+
+@login_required
+@require_http_methods(["GET"])
+def key_result_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    key_result = selectors.key_result_for_checkin(user=request.user, pk=pk)
+    access = access_for(request.user)
+    page, entries = selectors.checkin_history(
+        key_result=key_result, user=request.user, page_number=request.GET.get("page")
+    )
+    if request.htmx and request.htmx.target == "checkin-history":
+        context = {"key_result": key_result, "page": page, "entries": entries}
+        return render(request, "checkins/key_result_detail.html#history", context)
+
+    row = selectors.key_result_row(key_result, access=access)
+    if row.can_check_in:
+        row.form = CheckInForm(key_result=key_result)
+    cycle = key_result.objective.cycle
+    unit = key_result.unit
+    kind_text = selectors.key_result_kind_text(key_result)
+    chart = burnup_chart(
+        chart_id=f"burnup-{key_result.pk}",
+        start=cycle.start_date,
+        end=cycle.end_date,
+        start_value=key_result.start_value,
+        target_value=key_result.target_value,
+        points=selectors.weekly_values(key_result=key_result),
+        labels=BurnupLabels(
+            actual=_("Value"),
+            target=_("Target"),
+            pace=_("Expected pace"),
+            today=_("Today"),
+            week=_("W%(week)d"),
+        ),
+        title=_("Burn-up: %(title)s") % {"title": key_result.title},
+        description=_(
+            "%(kind)s. Value now %(current)s; expected pace by today %(expected)s %% of the way, progress "
+            "%(progress)s %%."
+        )
+        % {
+            "kind": kind_text,
+            "current": row.current_display,
+            "expected": row.expected_percent,
+            "progress": row.progress_percent,
+        },
+        y_unit=unit,
+        today=timezone.localdate(),
+    )
+    context = {
+        "key_result": key_result,
+        "row": row,
+        "kind_text": kind_text,
+        "chart": chart,
+        "page": page,
+        "entries": entries,
+        "next_url": request.get_full_path(),
+    }
+    return render(request, "checkins/key_result_detail.html", context)

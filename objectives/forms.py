@@ -1,0 +1,24 @@
+"""Forms for objectives: an initiative's status, changed inline on My week."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from objectives.models import Cycle, Initiative
+
+
+class InitiativeStatusForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), choices=Initiative.Status.choices)
+
+    def __init__(self, *args, initiative: Initiative, **kwargs):
+        kwargs.setdefault("auto_id", f"id_initiative{initiative.pk}_%s")
+        kwargs.setdefault("initial", {"status": initiative.status})
+        super().__init__(*args, **kwargs)
+        self.initiative = initiative
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.initiative.objective.cycle.status == Cycle.Status.CLOSED:
+            raise forms.ValidationError(_("The cycle is closed; initiatives can no longer change."))
+        return cleaned
