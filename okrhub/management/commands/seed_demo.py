@@ -1,0 +1,65 @@
+"""`manage.py seed_demo [--teams N --weeks W] [--force]`: the demo organisation (see okrhub/demo.py)."""
+
+from __future__ import annotations
+
+import time
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from okrhub import demo
+
+
+class Command(BaseCommand):
+    help = (
+        "Build the demo organisation (users leader, ambassador, member … with password 'demo'). "
+        "Safe to run twice. --teams N --weeks W adds a synthetic organisation for benchmarks."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Run even with DEBUG off. The demo users all have the password 'demo': never on production.",
+        )
+        parser.add_argument(
+            "--teams", type=int, default=0, help="Also build a synthetic organisation of N teams."
+        )
+        parser.add_argument(
+            "--weeks", type=int, default=13, help="Weeks of check-ins per synthetic key result (default 13)."
+        )
+
+    def handle(self, *args, force: bool = False, teams: int = 0, weeks: int = 13, **options) -> None:
+        # Demo passwords must never reach a production database, so DEBUG off needs --force. Under pytest
+        # (settings.TESTING) the database is a throwaway test database, and the browser tests' `demo` fixture
+        # calls this command with settings that have DEBUG off.
+        if not (settings.DEBUG or settings.TESTING or force):
+            raise CommandError(
+                "seed_demo refuses to run with DEBUG off: it creates users with the password 'demo'. "
+                "Use --force if this really is not a production database."
+            )
+        if teams < 0 or weeks < 0:
+            raise CommandError("--teams and --weeks must not be negative.")
+
+        started = time.monotonic()
+        result = demo.seed_demo()
+        if teams:
+            synthetic = demo.seed_synthetic(teams=teams, weeks=weeks, cycle=result.active_cycle)
+            self.stdout.write(
+                f"Synthetic organisation: {synthetic.teams_created} teams, {synthetic.users_created} users, "
+                f"{synthetic.key_results_created} key results, {synthetic.checkins_created} check-ins "
+                f"created in {time.monotonic() - started:.1f} s."
+            )
+
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo data ready: active cycle {result.active_cycle.name} "
+                f"({result.active_cycle.start_date} – {result.active_cycle.end_date}), "
+                f"planning cycle {result.planning_cycle.name}."
+            )
+        )
+        self.stdout.write("")
+        self.stdout.write("Demo logins (password for all: demo):")
+        width = max(len(username) for username, _, _ in result.logins)
+        for username, password, role in result.logins:
+            self.stdout.write(f"  {username.ljust(width)}  {password}  {role}")
