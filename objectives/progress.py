@@ -96,7 +96,8 @@ def expected_progress(*, start: date, end: date, on: date) -> float:
 
 def health(*, progress: float, expected: float, confidence: int | None) -> str:
     """``on_track``, ``at_risk`` or ``off_track`` from progress against pace and confidence."""
-    gap = expected - progress
+    # Rounded so a gap of exactly 0.15 (e.g. 0.5 − 0.35 = 0.15000000000000002 in floats) is not at risk.
+    gap = round(expected - progress, 9)
     if gap > OFF_TRACK_GAP or (confidence is not None and confidence <= OFF_TRACK_CONFIDENCE):
         return OFF_TRACK
     if gap > AT_RISK_GAP or (confidence is not None and confidence <= AT_RISK_CONFIDENCE):
