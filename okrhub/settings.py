@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -147,7 +148,20 @@ CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=240
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict = {}
+# Static schedule, one place, in version control (why not django-celery-beat: docs/celery.md). Both tasks
+# are hourly and idempotent: they decide per team/user whether something is due, the database decides once.
+CELERY_BEAT_SCHEDULE: dict = {
+    "checkin-reminders": {
+        "task": "checkins.send_due_checkin_reminders",
+        "schedule": crontab(minute=0),
+        "options": {"expires": 55 * 60},  # a tick nobody ran within the hour is superseded by the next
+    },
+    "leader-digests": {
+        "task": "checkins.send_due_leader_digests",
+        "schedule": crontab(minute=5),
+        "options": {"expires": 55 * 60},
+    },
+}
 
 # REST API v1 (okrhub/api_urls.py). /api/ is skipped by LoginRequiredMiddleware, so DRF authenticates
 # every request itself. Throttle counters live in the default cache (one per process unless CACHES is shared).
