@@ -1,0 +1,102 @@
+"""The OpenAPI contract: valid, warning-free, with the paths and field names of the public contract."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+from rest_framework.test import APIClient
+
+CONTRACT = {
+    "Team": {"id", "name", "slug", "parent"},
+    "Membership": {"id", "team", "user", "role"},
+    "User": {"id", "username", "full_name"},
+    "Cycle": {"id", "name", "start_date", "end_date", "status"},
+    "Objective": {"id", "team", "cycle", "title", "description", "owner", "parent", "status", "progress"},
+    "KeyResult": {
+        "id",
+        "objective",
+        "title",
+        "owner",
+        "kind",
+        "unit",
+        "start_value",
+        "target_value",
+        "weight",
+        "current_value",
+        "confidence",
+        "progress",
+        "expected_progress",
+        "health",
+    },
+    "Initiative": {"id", "objective", "key_result", "title", "owner", "status", "due_date"},
+    "CheckIn": {"id", "key_result", "value", "confidence", "note", "author", "created_at"},
+}
+READ_ONLY = {
+    "Objective": {"id", "progress"},
+    "KeyResult": {"id", "current_value", "confidence", "progress", "expected_progress", "health"},
+    "CheckIn": {"id", "author", "created_at"},
+}
+PATHS = [
+    "/api/v1/auth/token/",
+    "/api/v1/teams/",
+    "/api/v1/memberships/",
+    "/api/v1/users/",
+    "/api/v1/cycles/",
+    "/api/v1/objectives/",
+    "/api/v1/key-results/",
+    "/api/v1/initiatives/",
+    "/api/v1/checkins/",
+]
+
+
+@pytest.fixture(scope="module")
+def schema(django_db_blocker) -> dict:
+    with django_db_blocker.unblock():
+        response = APIClient().get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert response.status_code == 200
+    return response.json()
+
+
+def test_it_generates_the_schema_without_warnings(tmp_path):
+    # Raises on any warning or error, and validates against the OpenAPI 3 specification.
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yaml"))
+    assert (tmp_path / "schema.yaml").read_text().startswith("openapi: 3")
+
+
+def test_it_keeps_the_contracted_paths(schema):
+    for path in PATHS:
+        assert path in schema["paths"]
+    assert "/api/v1/checkins/{id}/" in schema["paths"]
+
+
+@pytest.mark.parametrize("name", sorted(CONTRACT))
+def test_it_keeps_the_contracted_fields(schema, name):
+    component = schema["components"]["schemas"][name]
+    assert set(component["properties"]) == CONTRACT[name]
+    read_only = {field for field, spec in component["properties"].items() if spec.get("readOnly")}
+    assert READ_ONLY.get(name, {"id"}) <= read_only
+
+
+def test_it_documents_the_filters(schema):
+    objective_params = {p["name"] for p in schema["paths"]["/api/v1/objectives/"]["get"]["parameters"]}
+    assert {"cycle", "team", "include_subteams", "owner", "status", "ordering", "page"} <= objective_params
+    kr_params = {p["name"] for p in schema["paths"]["/api/v1/key-results/"]["get"]["parameters"]}
+    assert {"cycle", "team", "include_subteams", "owner", "status"} <= kr_params
+    checkin_params = {p["name"] for p in schema["paths"]["/api/v1/checkins/"]["get"]["parameters"]}
+    assert {"key_result", "created_after", "created_before"} <= checkin_params
+
+
+def test_it_documents_token_and_session_auth(schema):
+    schemes = schema["components"]["securitySchemes"]
+    assert schemes["tokenAuth"]["type"] == "apiKey"
+    assert schemes["cookieAuth"]["in"] == "cookie"
+
+
+@pytest.mark.django_db
+def test_it_serves_the_docs_with_local_assets(client):
+    response = client.get("/api/v1/docs/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in html
+    assert "cdn.jsdelivr" not in html
+    assert "/api/v1/schema/" in html
