@@ -224,19 +224,12 @@ class KeyResult(models.Model):
 
     def clean(self) -> None:
         errors = {}
-        if (
-            self.kind == progress.INCREASE_TO
-            and self.target_value is not None
-            and self.start_value is not None
-        ):
-            if self.target_value < self.start_value:
+        # A value that failed its field validation (e.g. text) stays raw; clean_fields() reports it.
+        start, target = self.start_value, self.target_value
+        if isinstance(start, Decimal | int) and isinstance(target, Decimal | int):
+            if self.kind == progress.INCREASE_TO and target < start:
                 errors["target_value"] = _("For “increase to”, the target cannot be below the start value.")
-        if (
-            self.kind == progress.DECREASE_TO
-            and self.target_value is not None
-            and self.start_value is not None
-        ):
-            if self.target_value > self.start_value:
+            if self.kind == progress.DECREASE_TO and target > start:
                 errors["target_value"] = _("For “decrease to”, the target cannot be above the start value.")
         if errors:
             raise ValidationError(errors)
