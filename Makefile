@@ -61,5 +61,10 @@ messages: install
 	$(PY) manage.py makemessages -l nb --ignore=.venv --ignore=staticfiles --ignore=bench
 	$(PY) manage.py compilemessages --ignore=.venv
 
+## make bench: load test a 200-team organisation served like production (bench/README.md); SMOKE=1: seconds
+bench: install
+	$(PY) manage.py compilemessages --ignore=.venv >/dev/null
+	$(PY) bench/run.py $(if $(SMOKE),--smoke) $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache
