@@ -25,7 +25,7 @@ class CheckInForm(forms.Form):
         label=_("Confidence"),
         min_value=1,
         max_value=10,
-        help_text=_("1–10: how sure you are to reach the target"),
+        help_text=_("1–10: how sure you are of reaching the target"),
         widget=forms.NumberInput(attrs={"min": 1, "max": 10, "step": 1}),
     )
     note = forms.CharField(

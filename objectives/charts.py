@@ -203,6 +203,8 @@ def burnup_chart(
     description: str,
     y_unit: str = "",
     today: date | None = None,
+    width: int = 880,
+    height: int = 320,
 ) -> SafeString:
     """Value over the cycle's weeks, the target line, and the expected pace from start value to target."""
     actual = [(start, start_value), *[(day, value) for day, value in points if start <= day <= end]]
@@ -222,6 +224,8 @@ def burnup_chart(
         today=today,
         today_label=labels.today,
         week_label=lambda monday: labels.week % {"week": monday.isocalendar().week},
+        width=width,
+        height=height,
     )
 
 
