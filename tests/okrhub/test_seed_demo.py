@@ -154,6 +154,11 @@ def test_it_prints_the_logins():
     assert "demo" in output
 
 
+def test_it_is_quiet_with_verbosity_0():
+    assert _seed(verbosity=0) == ""
+    assert get_user_model().objects.filter(username="member").exists()
+
+
 def test_it_refuses_to_run_with_debug_off(settings):
     settings.DEBUG = False
     settings.TESTING = False

@@ -29,7 +29,9 @@ class Command(BaseCommand):
             "--weeks", type=int, default=13, help="Weeks of check-ins per synthetic key result (default 13)."
         )
 
-    def handle(self, *args, force: bool = False, teams: int = 0, weeks: int = 13, **options) -> None:
+    def handle(
+        self, *args, force: bool = False, teams: int = 0, weeks: int = 13, verbosity: int = 1, **options
+    ):
         # Demo passwords must never reach a production database, so DEBUG off needs --force. Under pytest
         # (settings.TESTING) the database is a throwaway test database, and the browser tests' `demo` fixture
         # calls this command with settings that have DEBUG off.
@@ -41,25 +43,31 @@ class Command(BaseCommand):
         if teams < 0 or weeks < 0:
             raise CommandError("--teams and --weeks must not be negative.")
 
-        started = time.monotonic()
         result = demo.seed_demo()
         if teams:
+            started = time.monotonic()
             synthetic = demo.seed_synthetic(teams=teams, weeks=weeks, cycle=result.active_cycle)
-            self.stdout.write(
+            self._say(
+                verbosity,
                 f"Synthetic organisation: {synthetic.teams_created} teams, {synthetic.users_created} users, "
                 f"{synthetic.key_results_created} key results, {synthetic.checkins_created} check-ins "
-                f"created in {time.monotonic() - started:.1f} s."
+                f"created in {time.monotonic() - started:.1f} s.",
             )
 
-        self.stdout.write(
+        self._say(
+            verbosity,
             self.style.SUCCESS(
                 f"Demo data ready: active cycle {result.active_cycle.name} "
                 f"({result.active_cycle.start_date} – {result.active_cycle.end_date}), "
                 f"planning cycle {result.planning_cycle.name}."
-            )
+            ),
         )
-        self.stdout.write("")
-        self.stdout.write("Demo logins (password for all: demo):")
+        self._say(verbosity, "")
+        self._say(verbosity, "Demo logins (password for all: demo):")
         width = max(len(username) for username, _, _ in result.logins)
         for username, password, role in result.logins:
-            self.stdout.write(f"  {username.ljust(width)}  {password}  {role}")
+            self._say(verbosity, f"  {username.ljust(width)}  {password}  {role}")
+
+    def _say(self, verbosity: int, message: str) -> None:
+        if verbosity >= 1:
+            self.stdout.write(message)
