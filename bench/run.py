@@ -166,6 +166,10 @@ async def _htmx_checkin(vu: VirtualUser, n: int) -> httpx.Response:
 
 ENDPOINTS: list[Endpoint] = [
     Endpoint("healthz", "GET /healthz", "anonymous", 200, _healthz),
+    Endpoint("my_week", "GET / (My week, member)", "member", 200, _my_week),
+    Endpoint("api_key_results", "GET /api/v1/key-results/ (token)", "token", 200, _api_key_results),
+    Endpoint("api_checkin", "POST /api/v1/checkins/ (token)", "token", 201, _api_checkin, writes=True),
+    Endpoint("htmx_checkin", "POST check-in form (htmx, CSRF)", "member", 200, _htmx_checkin, writes=True),
 ]
 
 
