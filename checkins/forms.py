@@ -5,6 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import forms
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from checkins.models import CheckIn
@@ -57,3 +59,36 @@ class CheckInForm(forms.Form):
                 self.initial["value"] = "1" if checkin.value >= 1 else "0"
         elif key_result.unit:
             self.fields["value"].label = _("Value (%(unit)s)") % {"unit": key_result.unit}
+
+
+class FeedbackForm(forms.Form):
+    """A lead's comment; ``checkin`` picks one of the key result's latest check-ins, or none for the whole."""
+
+    body = forms.CharField(label=_("Feedback"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3}))
+    checkin = forms.TypedChoiceField(label=_("About"), coerce=int, required=False, empty_value=None)
+
+    def __init__(self, *args, key_result, checkins=(), **kwargs):
+        kwargs.setdefault("auto_id", f"id_feedback{key_result.pk}_%s")
+        super().__init__(*args, **kwargs)
+        self.checkins = {checkin.pk: checkin for checkin in checkins}
+        self.fields["checkin"].choices = [("", _("The key result as a whole"))] + [
+            (
+                checkin.pk,
+                _("Check-in of %(date)s (confidence %(confidence)s)")
+                % {
+                    "date": date_format(timezone.localtime(checkin.created_at), "SHORT_DATE_FORMAT"),
+                    "confidence": checkin.confidence,
+                },
+            )
+            for checkin in checkins
+        ]
+
+    def clean_body(self) -> str:
+        body = self.cleaned_data["body"].strip()
+        if not body:
+            raise forms.ValidationError(_("Write some feedback first."))
+        return body
+
+    def clean_checkin(self):
+        pk = self.cleaned_data.get("checkin")
+        return self.checkins.get(pk) if pk is not None else None

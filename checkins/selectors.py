@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from checkins.models import CheckIn
+from checkins.models import CheckIn, Feedback
 from objectives import progress as rules
 from objectives.charts import format_number
 from objectives.models import Cycle, Initiative, KeyResult, Objective
@@ -22,6 +22,7 @@ from objectives.permissions import (
     access_for,
     can_change_checkin,
     can_check_in,
+    can_give_feedback,
     can_update_initiative,
     iso_week_of,
 )
@@ -314,3 +315,65 @@ def key_result_kind_text(key_result: KeyResult) -> str:
     if kind == rules.STAY_BELOW:
         return _("Stay below %(target)s (started at %(start)s)") % {"start": start, "target": target}
     return _("Achieve: done or not done")
+
+
+# --- Feedback ----------------------------------------------------------------------------------------------
+
+FEEDBACK_CHECKIN_CHOICES = 10  # a lead may comment on one of this many latest check-ins
+
+
+def feedback_for_key_results(*, key_result_ids) -> list[Feedback]:
+    """Feedback on these key results, with author and check-in, newest first (one query)."""
+    key_result_ids = list(key_result_ids)
+    if not key_result_ids:
+        return []
+    return list(
+        Feedback.objects.filter(key_result_id__in=key_result_ids)
+        .select_related("author", "checkin")
+        .order_by("-created_at", "-id")
+    )
+
+
+def feedback_unread_for_owner(*, user) -> list[Feedback]:
+    """Unread feedback on the key results ``user`` owns, newest first, for My week (one query)."""
+    return list(
+        Feedback.objects.filter(key_result__owner=user, read_at__isnull=True)
+        .select_related("author", "checkin", "key_result__objective__team")
+        .order_by("-created_at", "-id")
+    )
+
+
+def feedback_get_for_user(*, user, pk: int) -> Feedback:
+    """A feedback item; 404 unless its key result is visible to ``user``."""
+    feedback = Feedback.objects.select_related("key_result", "checkin", "author").filter(pk=pk).first()
+    if feedback is None:
+        raise Http404(_("No such feedback."))
+    feedback.key_result = key_result_get_for_user(user=user, pk=feedback.key_result_id)
+    return feedback
+
+
+@dataclass
+class FeedbackPanel:
+    key_result: KeyResult
+    feedback: list[Feedback]
+    can_give_feedback: bool
+    checkins: list[CheckIn]  # the latest ones, to choose from when commenting on one check-in
+
+    @property
+    def unread(self) -> int:
+        return sum(1 for item in self.feedback if item.read_at is None)
+
+
+def feedback_panel(*, user, key_result: KeyResult) -> FeedbackPanel:
+    """What the feedback partial shows for one key result (at most two queries)."""
+    may_give = can_give_feedback(access_for(user), key_result)
+    checkins = []
+    if may_give:
+        latest = CheckIn.objects.filter(key_result=key_result).order_by("-created_at", "-id")
+        checkins = list(latest[:FEEDBACK_CHECKIN_CHOICES])
+    return FeedbackPanel(
+        key_result=key_result,
+        feedback=feedback_for_key_results(key_result_ids=[key_result.pk]),
+        can_give_feedback=may_give,
+        checkins=checkins,
+    )

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from checkins.models import CheckIn
+from checkins.models import CheckIn, Feedback
 from objectives.models import Cycle, KeyResult, Objective
 
 
@@ -91,3 +91,25 @@ def checkin_delete(*, checkin: CheckIn) -> KeyResult:
     checkin_validate_target(locked)
     checkin.delete()
     return key_result_recompute(key_result=locked)
+
+
+# --- Feedback ----------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def feedback_create(*, key_result: KeyResult, author, body: str, checkin: CheckIn | None = None) -> Feedback:
+    """A lead's comment on a key result, or on one of its check-ins (plain text, escaped when shown)."""
+    if checkin is not None and checkin.key_result_id != key_result.pk:
+        raise ValidationError({"checkin": _("The check-in must belong to this key result.")})
+    feedback = Feedback(key_result=key_result, checkin=checkin, author=author, body=body.strip())
+    feedback.full_clean()
+    feedback.save()
+    return feedback
+
+
+def feedback_mark_read(*, feedback: Feedback) -> bool:
+    """Mark read once: the conditional update keeps the first read time; False when it was read already."""
+    updated = Feedback.objects.filter(pk=feedback.pk, read_at__isnull=True).update(read_at=timezone.now())
+    if updated:
+        feedback.refresh_from_db(fields=["read_at"])
+    return bool(updated)

@@ -9,4 +9,6 @@ urlpatterns = [
     path("key-results/<int:pk>/check-in/", views.checkin_create, name="checkin_create"),
     path("check-ins/<int:pk>/edit/", views.checkin_edit, name="checkin_edit"),
     path("check-ins/<int:pk>/delete/", views.checkin_remove, name="checkin_delete"),
+    path("key-results/<int:pk>/feedback/", views.feedback_create, name="feedback_create"),
+    path("feedback/<int:pk>/read/", views.feedback_read, name="feedback_read"),
 ]

@@ -15,11 +15,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from checkins import selectors
-from checkins.forms import CheckInForm
+from checkins.forms import CheckInForm, FeedbackForm
 from checkins.services import checkin_delete, checkin_submit, checkin_update
+from checkins.services import feedback_create as services_feedback_create
+from checkins.services import feedback_mark_read as services_feedback_mark_read
 from objectives.charts import BurnupLabels, burnup_chart
 from objectives.forms import InitiativeStatusForm
-from objectives.permissions import access_for, can_change_checkin, can_check_in
+from objectives.permissions import access_for, can_change_checkin, can_check_in, can_give_feedback
 
 
 def _next_url(request: HttpRequest, default: str) -> str:
@@ -237,3 +239,67 @@ def key_result_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "next_url": request.get_full_path(),
     }
     return render(request, "checkins/key_result_detail.html", context)
+
+
+# --- Feedback: leads comment on a key result or one check-in; the owner marks it read ----------------------
+
+
+HEADINGS = ("h2", "h3", "h4", "h5")  # the panel's heading level follows the page it sits in
+
+
+def _feedback_panel_response(request: HttpRequest, key_result, *, form=None) -> HttpResponse:
+    panel = selectors.feedback_panel(user=request.user, key_result=key_result)
+    if form is None and panel.can_give_feedback:
+        form = FeedbackForm(key_result=key_result, checkins=panel.checkins)
+    context = {
+        "key_result": key_result,
+        "feedback": panel.feedback,
+        "can_give_feedback": panel.can_give_feedback,
+        "feedback_form": form,
+        "feedback_heading": request.POST.get("heading") if request.POST.get("heading") in HEADINGS else "h2",
+        "next_url": _next_url(request, reverse("checkins:key_result_detail", args=[key_result.pk])),
+    }
+    # Errors come back as 200: htmx does not swap 4xx responses, and the errors belong in place.
+    return render(request, "checkins/_feedback.html#feedback-panel", context)
+
+
+@login_required
+@require_http_methods(["POST"])
+def feedback_create(request: HttpRequest, pk: int) -> HttpResponse:
+    key_result = selectors.key_result_for_checkin(user=request.user, pk=pk)
+    if not can_give_feedback(access_for(request.user), key_result):
+        raise PermissionDenied(_("Only leads of this team, or of a team above it, give feedback."))
+    panel = selectors.feedback_panel(user=request.user, key_result=key_result)
+    form = FeedbackForm(request.POST, key_result=key_result, checkins=panel.checkins)
+    if form.is_valid():
+        try:
+            services_feedback_create(
+                key_result=key_result,
+                author=request.user,
+                body=form.cleaned_data["body"],
+                checkin=form.cleaned_data["checkin"],
+            )
+        except ValidationError as error:
+            _apply_service_errors(form, error)
+    if request.htmx:
+        return _feedback_panel_response(request, key_result, form=form if form.errors else None)
+    if form.errors:
+        messages.error(request, " ".join(str(error) for errors in form.errors.values() for error in errors))
+    else:
+        messages.success(request, _("Your feedback was sent to the owner."))
+    return redirect(_next_url(request, reverse("checkins:key_result_detail", args=[key_result.pk])))
+
+
+@login_required
+@require_http_methods(["POST"])
+def feedback_read(request: HttpRequest, pk: int) -> HttpResponse:
+    feedback = selectors.feedback_get_for_user(user=request.user, pk=pk)
+    if feedback.key_result.owner_id != request.user.pk:
+        raise PermissionDenied(_("Only the key result's owner marks its feedback as read."))
+    services_feedback_mark_read(feedback=feedback)
+    if request.htmx:
+        if request.POST.get("from") == "panel":
+            return _feedback_panel_response(request, feedback.key_result)
+        # From My week's list of unread feedback: the item goes away.
+        return HttpResponse("")
+    return redirect(_next_url(request, reverse("checkins:key_result_detail", args=[feedback.key_result_id])))

@@ -1,0 +1,679 @@
+"""Reads for the cycle dashboard, the team page's OKRs and the export.
+
+Each read runs a fixed handful of queries whatever the size of the scope (the whole organisation of 200
+teams costs what one team costs) and aggregates in one pass in Python or in the database: never a query per
+team or per key result. Progress, pace, health and the needs-attention reasons come from
+``objectives.progress``; nothing is recomputed in templates.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from django.db.models import Count, F, Q, Window
+from django.db.models.functions import RowNumber, TruncWeek
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from checkins.models import CheckIn, Feedback
+from checkins.selectors import feedback_for_key_results
+from objectives import progress as rules
+from objectives.models import Cycle, Initiative, KeyResult, Objective
+from objectives.permissions import Access, access_for, can_give_feedback, visible_objectives_q
+from teams.models import Membership, Team
+
+REASON_LABELS = {
+    rules.OFF_TRACK: gettext_lazy("Off track"),
+    rules.LOW_CONFIDENCE: gettext_lazy("Low confidence"),
+    rules.STALE: gettext_lazy("Not updated for 14 days"),
+    rules.BACK_LOADED: gettext_lazy("Back-loaded: progress is being left to the end"),
+    rules.NO_OWNER: gettext_lazy("No owner"),
+}
+HEALTH_LABELS = {
+    rules.ON_TRACK: gettext_lazy("on track"),
+    rules.AT_RISK: gettext_lazy("at risk"),
+    rules.OFF_TRACK: gettext_lazy("off track"),
+}
+SPARKLINE_CHECKINS = 8  # the team page's confidence sparkline shows this many of the latest check-ins
+
+
+def user_name(first_name: str, last_name: str, username: str) -> str:
+    return f"{first_name} {last_name}".strip() or username
+
+
+# --- The team tree and the scope --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TreeNode:
+    team: Team
+    depth: int
+    has_children: bool
+
+
+def team_tree_nodes() -> list[TreeNode]:
+    """Every team depth-first in name order, with its depth (one query)."""
+    teams = list(Team.objects.only("id", "name", "slug", "parent_id").order_by("name"))
+    by_parent: dict[int | None, list[Team]] = defaultdict(list)
+    for team in teams:
+        by_parent[team.parent_id].append(team)
+    nodes: list[TreeNode] = []
+    seen: set[int] = set()
+    stack: list[tuple[Team, int]] = [(team, 0) for team in reversed(by_parent[None])]
+    while stack:
+        team, depth = stack.pop()
+        if team.pk in seen:
+            continue
+        seen.add(team.pk)
+        children = by_parent.get(team.pk, [])
+        nodes.append(TreeNode(team=team, depth=depth, has_children=bool(children)))
+        stack.extend((child, depth + 1) for child in reversed(children))
+    return nodes
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The whole organisation (``team`` is None), or one team with every team below it."""
+
+    team: Team | None
+    nodes: list[TreeNode]  # the teams in scope, in tree order, depth relative to the scope
+    ancestors: list[Team] = field(default_factory=list)  # above the scope's team, the top first
+
+    @property
+    def team_ids(self) -> set[int]:
+        return {node.team.pk for node in self.nodes}
+
+    @property
+    def slug(self) -> str:
+        return self.team.slug if self.team else ""
+
+
+def scope_resolve(*, slug: str | None, nodes: Sequence[TreeNode]) -> Scope:
+    """The scope for a team slug ("" or None: the organisation); 404 for an unknown team."""
+    if not slug:
+        return Scope(team=None, nodes=list(nodes))
+    for index, node in enumerate(nodes):
+        if node.team.slug == slug:
+            below = [node]
+            for other in nodes[index + 1 :]:
+                if other.depth <= node.depth:
+                    break
+                below.append(other)
+            rebased = [TreeNode(n.team, n.depth - node.depth, n.has_children) for n in below]
+            ancestors: list[Team] = []
+            wanted = node.depth - 1
+            for other in reversed(nodes[:index]):
+                if other.depth == wanted:
+                    ancestors.insert(0, other.team)
+                    wanted -= 1
+            return Scope(team=node.team, nodes=rebased, ancestors=ancestors)
+    raise Http404(_("No such team."))
+
+
+def cycle_list() -> list[Cycle]:
+    return list(Cycle.objects.order_by("-start_date"))
+
+
+def cycle_default(cycles: Iterable[Cycle]) -> Cycle | None:
+    """The active cycle that started last, else the latest cycle."""
+    cycles = list(cycles)
+    active = [c for c in cycles if c.status == Cycle.Status.ACTIVE]
+    pool = active or cycles
+    return max(pool, key=lambda c: c.start_date) if pool else None
+
+
+# --- Key results with their rules applied -----------------------------------------------------------------
+
+
+@dataclass
+class KeyResultLine:
+    """A key result with progress, pace, health and reasons computed once, for every page that lists it."""
+
+    key_result: KeyResult
+    progress: float
+    expected: float
+    health: str
+    reasons: tuple[str, ...]
+
+    @property
+    def progress_percent(self) -> int:
+        return round(self.progress * 100)
+
+    @property
+    def expected_percent(self) -> int:
+        return round(self.expected * 100)
+
+    @property
+    def health_label(self) -> str:
+        return str(HEALTH_LABELS[self.health])
+
+    @property
+    def confidence_band(self) -> str | None:
+        return rules.confidence_band(self.key_result.confidence)
+
+    @property
+    def reason_labels(self) -> list[tuple[str, str]]:
+        return [(reason, str(REASON_LABELS[reason])) for reason in self.reasons]
+
+    @property
+    def owner_name(self) -> str:
+        owner = self.key_result.owner
+        return user_name(owner.first_name, owner.last_name, owner.username) if owner else ""
+
+
+def key_result_line(key_result: KeyResult, *, cycle: Cycle, today: date) -> KeyResultLine:
+    value = rules.key_result_progress(
+        kind=key_result.kind,
+        start=key_result.start_value,
+        target=key_result.target_value,
+        current=key_result.current_value,
+    )
+    expected = cycle.expected_progress(on=today)
+    last = timezone.localtime(key_result.last_checkin_at).date() if key_result.last_checkin_at else None
+    reasons = rules.attention_reasons(
+        progress=value,
+        expected=expected,
+        confidence=key_result.confidence,
+        has_owner=key_result.owner_id is not None,
+        last_checkin=last,
+        cycle_start=cycle.start_date,
+        today=today,
+        cycle_active=cycle.status == Cycle.Status.ACTIVE,
+    )
+    return KeyResultLine(
+        key_result=key_result,
+        progress=value,
+        expected=expected,
+        health=rules.health(progress=value, expected=expected, confidence=key_result.confidence),
+        reasons=reasons,
+    )
+
+
+def _key_results(*, cycle: Cycle, team_ids: set[int] | None, objective_q: Q) -> list[KeyResult]:
+    queryset = (
+        KeyResult.objects.in_progress()
+        .filter(objective_q, objective__cycle=cycle)
+        .select_related("objective", "owner")
+        .only(
+            "id",
+            "title",
+            "kind",
+            "unit",
+            "start_value",
+            "target_value",
+            "current_value",
+            "confidence",
+            "weight",
+            "position",
+            "last_checkin_at",
+            "owner_id",
+            "owner__username",
+            "owner__first_name",
+            "owner__last_name",
+            "objective__id",
+            "objective__title",
+            "objective__status",
+            "objective__team_id",
+            "objective__owner_id",
+            "objective__position",
+        )
+        .order_by("objective__position", "objective_id", "position", "id")
+    )
+    if team_ids is not None:
+        queryset = queryset.filter(objective__team_id__in=team_ids)
+    return list(queryset)
+
+
+# --- The dashboard ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class TeamRow:
+    team: Team
+    depth: int
+    has_children: bool
+    expected: float
+    objectives: int = 0
+    drafts: int = 0  # only the drafts the viewer may see
+    key_results: int = 0
+    on_track: int = 0
+    at_risk: int = 0
+    off_track: int = 0
+    checked_this_week: int = 0
+    checked_last_week: int = 0
+    weekly: list[int] = field(default_factory=list)  # key results checked in, per week of the cycle
+    idle_members: list[str] = field(default_factory=list)  # members who own nothing in the cycle
+    objective_progress: list[float] = field(default_factory=list)
+
+    @property
+    def progress(self) -> float | None:
+        if not self.objective_progress:
+            return None
+        return sum(self.objective_progress) / len(self.objective_progress)
+
+    @property
+    def progress_percent(self) -> int | None:
+        value = self.progress
+        return None if value is None else round(value * 100)
+
+    @property
+    def expected_percent(self) -> int:
+        return round(self.expected * 100)
+
+    @property
+    def pace_health(self) -> str | None:
+        """Mean progress against the expected pace, by the same thresholds as a key result's health."""
+        value = self.progress
+        return (
+            None if value is None else rules.health(progress=value, expected=self.expected, confidence=None)
+        )
+
+    @property
+    def pace_health_label(self) -> str:
+        return str(HEALTH_LABELS[self.pace_health]) if self.pace_health else ""
+
+    def _rate(self, checked: int) -> int | None:
+        return round(100 * checked / self.key_results) if self.key_results else None
+
+    @property
+    def rate_this_week(self) -> int | None:
+        return self._rate(self.checked_this_week)
+
+    @property
+    def rate_last_week(self) -> int | None:
+        return self._rate(self.checked_last_week)
+
+    @property
+    def weekly_rates(self) -> list[int | None]:
+        return [self._rate(checked) for checked in self.weekly]
+
+    @property
+    def mean_weekly_rate(self) -> int | None:
+        rates = [rate for rate in self.weekly_rates if rate is not None]
+        return round(sum(rates) / len(rates)) if rates else None
+
+
+@dataclass
+class Dashboard:
+    cycle: Cycle
+    scope: Scope
+    today: date
+    reference: date  # today, or the cycle's last day once it is over
+    weeks: list[date]  # Mondays of the cycle's weeks up to the reference date
+    rows: list[TeamRow]
+    attention: list[KeyResultLine]
+    totals: TeamRow
+
+    @property
+    def is_current(self) -> bool:
+        return self.reference == self.today
+
+    @property
+    def this_week(self) -> date | None:
+        return self.weeks[-1] if self.weeks else None
+
+
+def _monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def cycle_weeks(cycle: Cycle, *, reference: date) -> list[date]:
+    """Mondays of the ISO weeks from the cycle's start up to ``reference`` (none before the start)."""
+    if reference < cycle.start_date:
+        return []
+    weeks, monday = [], _monday(cycle.start_date)
+    while monday <= reference:
+        weeks.append(monday)
+        monday += timedelta(days=7)
+    return weeks
+
+
+def _local_midnight(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def _weekly_checkins(
+    *, cycle: Cycle, team_ids: set[int] | None, weeks: list[date]
+) -> dict[tuple[int, date], int]:
+    """(team id, Monday) → key results checked in that week, counted in the database in one query."""
+    if not weeks:
+        return {}
+    queryset = CheckIn.objects.filter(
+        key_result__objective__cycle=cycle,
+        key_result__objective__status=Objective.Status.ACTIVE,
+        key_result__retired_at__isnull=True,
+        created_at__gte=_local_midnight(weeks[0]),
+        created_at__lt=_local_midnight(weeks[-1] + timedelta(days=7)),
+    )
+    if team_ids is not None:
+        queryset = queryset.filter(key_result__objective__team_id__in=team_ids)
+    rows = (
+        queryset.annotate(week=TruncWeek("created_at"))
+        .values("key_result__objective__team_id", "week")
+        .annotate(checked=Count("key_result_id", distinct=True))
+        .order_by()
+    )
+    result: dict[tuple[int, date], int] = {}
+    for row in rows:
+        week = row["week"]
+        monday = timezone.localtime(week).date() if isinstance(week, datetime) else week
+        result[(row["key_result__objective__team_id"], monday)] = row["checked"]
+    return result
+
+
+def dashboard_get(*, user, cycle: Cycle, scope: Scope, today: date | None = None) -> Dashboard:
+    """The scope's teams with their figures, and the key results needing attention.
+
+    Queries, whatever the number of teams: objectives, key results (with owners), weekly check-ins counted
+    per team in the database, memberships, initiative owners (plus the viewer's roles, cached per request).
+    """
+    access = access_for(user)
+    today = today or timezone.localdate()
+    reference = min(today, cycle.end_date)
+    expected = cycle.expected_progress(on=today)
+    weeks = cycle_weeks(cycle, reference=reference)
+    team_ids = scope.team_ids if scope.team else None  # the organisation needs no team filter
+
+    rows = {
+        node.team.pk: TeamRow(
+            team=node.team, depth=node.depth, has_children=node.has_children, expected=expected
+        )
+        for node in scope.nodes
+    }
+    objectives = Objective.objects.filter(visible_objectives_q(access), cycle=cycle).exclude(
+        status=Objective.Status.ARCHIVED
+    )
+    if team_ids is not None:
+        objectives = objectives.filter(team_id__in=team_ids)
+    owners: dict[int, set[int]] = defaultdict(set)  # team id → users owning something published
+    active_objectives: dict[int, int] = {}  # objective id → team id
+    for objective_id, team_id, status, owner_id in objectives.values_list(
+        "id", "team_id", "status", "owner_id"
+    ):
+        row = rows.get(team_id)
+        if row is None:
+            continue
+        if status == Objective.Status.DRAFT:
+            row.drafts += 1
+            continue
+        row.objectives += 1
+        active_objectives[objective_id] = team_id
+        if owner_id:
+            owners[team_id].add(owner_id)
+
+    # Only published objectives count: a draft is not yet a commitment and cannot be checked in.
+    attention: list[KeyResultLine] = []
+    per_objective: dict[int, list[tuple[float, Decimal]]] = {
+        objective_id: [] for objective_id in active_objectives
+    }
+    for key_result in _key_results(
+        cycle=cycle, team_ids=team_ids, objective_q=Q(objective__status=Objective.Status.ACTIVE)
+    ):
+        team_id = key_result.objective.team_id
+        row = rows.get(team_id)
+        if row is None or key_result.objective_id not in per_objective:
+            continue
+        line = key_result_line(key_result, cycle=cycle, today=today)
+        per_objective[key_result.objective_id].append((line.progress, key_result.weight))
+        row.key_results += 1
+        setattr(row, line.health, getattr(row, line.health) + 1)
+        if key_result.owner_id:
+            owners[team_id].add(key_result.owner_id)
+        if line.reasons:
+            attention.append(line)
+    for objective_id, items in per_objective.items():
+        rows[active_objectives[objective_id]].objective_progress.append(rules.objective_progress(items))
+
+    initiatives = Initiative.objects.filter(
+        objective__cycle=cycle, objective__status=Objective.Status.ACTIVE, owner__isnull=False
+    )
+    if team_ids is not None:
+        initiatives = initiatives.filter(objective__team_id__in=team_ids)
+    for team_id, owner_id in initiatives.values_list("objective__team_id", "owner_id").distinct():
+        owners[team_id].add(owner_id)
+
+    memberships = Membership.objects.all()
+    if team_ids is not None:
+        memberships = memberships.filter(team_id__in=team_ids)
+    for team_id, user_id, first, last, username in memberships.order_by(
+        "user__first_name", "user__username"
+    ).values_list("team_id", "user_id", "user__first_name", "user__last_name", "user__username"):
+        row = rows.get(team_id)
+        if row is not None and user_id not in owners[team_id]:
+            row.idle_members.append(user_name(first, last, username))
+
+    weekly = _weekly_checkins(cycle=cycle, team_ids=team_ids, weeks=weeks)
+    for row in rows.values():
+        row.weekly = [weekly.get((row.team.pk, monday), 0) for monday in weeks]
+        row.checked_this_week = row.weekly[-1] if weeks else 0
+        row.checked_last_week = row.weekly[-2] if len(weeks) > 1 else 0
+
+    order = {node.team.pk: index for index, node in enumerate(scope.nodes)}
+    attention.sort(key=lambda line: (-len(line.reasons), order[line.key_result.objective.team_id]))
+    teams_by_id = {node.team.pk: node.team for node in scope.nodes}
+    for line in attention:
+        line.key_result.objective.team = teams_by_id[line.key_result.objective.team_id]
+    row_list = [rows[node.team.pk] for node in scope.nodes]
+    return Dashboard(
+        cycle=cycle,
+        scope=scope,
+        today=today,
+        reference=reference,
+        weeks=weeks,
+        rows=row_list,
+        attention=attention,
+        totals=_totals(row_list, expected=expected, weeks=len(weeks)),
+    )
+
+
+def _totals(rows: list[TeamRow], *, expected: float, weeks: int) -> TeamRow:
+    total = TeamRow(team=Team(name=_("Total")), depth=0, has_children=False, expected=expected)
+    total.weekly = [0] * weeks
+    for row in rows:
+        for name in (
+            "objectives",
+            "drafts",
+            "key_results",
+            "on_track",
+            "at_risk",
+            "off_track",
+            "checked_this_week",
+            "checked_last_week",
+        ):
+            setattr(total, name, getattr(total, name) + getattr(row, name))
+        total.objective_progress.extend(row.objective_progress)
+        total.idle_members.extend(row.idle_members)
+        total.weekly = [a + b for a, b in zip(total.weekly, row.weekly, strict=True)]
+    return total
+
+
+# --- The team page ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class TeamKeyResult:
+    line: KeyResultLine
+    confidences: list[int]  # the latest check-ins' confidence, oldest first
+    feedback: list[Feedback]
+    can_give_feedback: bool
+
+    @property
+    def key_result(self) -> KeyResult:
+        return self.line.key_result
+
+    @property
+    def unread_feedback(self) -> int:
+        return sum(1 for item in self.feedback if item.read_at is None)
+
+
+@dataclass
+class TeamObjective:
+    objective: Objective
+    key_results: list[TeamKeyResult]
+    progress: float
+    expected: float
+
+    @property
+    def progress_percent(self) -> int:
+        return round(self.progress * 100)
+
+    @property
+    def expected_percent(self) -> int:
+        return round(self.expected * 100)
+
+
+def team_okrs_for_user(*, user, team: Team, cycle: Cycle, today: date | None = None) -> list[TeamObjective]:
+    """The team's objectives in the cycle as ``user`` may see them, with key results, the latest confidences
+    and feedback. Four queries: objectives, key results, the latest check-ins (a window function keeps
+    ``SPARKLINE_CHECKINS`` per key result), feedback."""
+    access = access_for(user)
+    today = today or timezone.localdate()
+    objectives = list(
+        Objective.objects.filter(visible_objectives_q(access), team=team, cycle=cycle)
+        .select_related("owner")
+        .order_by("position", "id")
+    )
+    if not objectives:
+        return []
+    by_id = {objective.pk: objective for objective in objectives}
+    key_results = _key_results(cycle=cycle, team_ids={team.pk}, objective_q=Q(objective_id__in=by_id))
+    key_result_ids = [key_result.pk for key_result in key_results]
+    confidences: dict[int, list[int]] = defaultdict(list)
+    latest = (
+        CheckIn.objects.filter(key_result_id__in=key_result_ids)
+        .annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=[F("key_result_id")],
+                order_by=[F("created_at").desc(), F("id").desc()],
+            )
+        )
+        .filter(rank__lte=SPARKLINE_CHECKINS)
+        .order_by("key_result_id", "created_at", "id")
+        .values_list("key_result_id", "confidence")
+    )
+    for key_result_id, confidence in latest:
+        confidences[key_result_id].append(confidence)
+    feedback: dict[int, list[Feedback]] = defaultdict(list)
+    for item in feedback_for_key_results(key_result_ids=key_result_ids):
+        feedback[item.key_result_id].append(item)
+
+    grouped: dict[int, list[TeamKeyResult]] = defaultdict(list)
+    for key_result in key_results:
+        key_result.objective = by_id[key_result.objective_id]
+        key_result.objective.team = team
+        grouped[key_result.objective_id].append(
+            TeamKeyResult(
+                line=key_result_line(key_result, cycle=cycle, today=today),
+                confidences=confidences.get(key_result.pk, []),
+                feedback=feedback.get(key_result.pk, []),
+                can_give_feedback=can_give_feedback(access, key_result),
+            )
+        )
+    expected = cycle.expected_progress(on=today)
+    result = []
+    for objective in objectives:
+        items = grouped.get(objective.pk, [])
+        value = rules.objective_progress((item.line.progress, item.key_result.weight) for item in items)
+        result.append(
+            TeamObjective(objective=objective, key_results=items, progress=value, expected=expected)
+        )
+    return result
+
+
+# --- Export -----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExportRow:
+    team: str
+    objective: str
+    objective_status: str
+    key_result: str
+    owner: str
+    kind: str
+    unit: str
+    start: Decimal | None
+    target: Decimal | None
+    current: Decimal | None
+    progress: float | None
+    expected: float | None
+    health: str
+    confidence: int | None
+    last_checkin: date | None
+
+
+def export_rows(*, user, cycle: Cycle, scope: Scope, today: date | None = None) -> list[ExportRow]:
+    """Every objective in scope the user may see (drafts only for its team, leads and ambassadors): one row
+    per key result, or one row for an objective without key results. Two queries."""
+    access: Access = access_for(user)
+    today = today or timezone.localdate()
+    team_ids = scope.team_ids if scope.team else None
+    objectives = Objective.objects.filter(visible_objectives_q(access), cycle=cycle)
+    if team_ids is not None:
+        objectives = objectives.filter(team_id__in=team_ids)
+    objective_list = list(objectives.select_related("owner").order_by("position", "id"))
+    by_id = {objective.pk: objective for objective in objective_list}
+    key_results: dict[int, list[KeyResult]] = defaultdict(list)
+    # The same visibility filter, reached from the key result: no list of objective ids in the query.
+    visible = visible_objectives_q(access, prefix="objective__")
+    for key_result in _key_results(cycle=cycle, team_ids=team_ids, objective_q=visible):
+        if key_result.objective_id in by_id:
+            key_results[key_result.objective_id].append(key_result)
+    order = {node.team.pk: index for index, node in enumerate(scope.nodes)}
+    teams = {node.team.pk: node.team for node in scope.nodes}
+    objective_list.sort(key=lambda o: (order.get(o.team_id, len(order)), o.position, o.pk))
+    rows: list[ExportRow] = []
+    for objective in objective_list:
+        team_name = teams[objective.team_id].name if objective.team_id in teams else ""
+        status = str(objective.get_status_display())
+        if not key_results[objective.pk]:
+            rows.append(
+                ExportRow(
+                    team_name,
+                    objective.title,
+                    status,
+                    "",
+                    "",
+                    "",
+                    "",
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    "",
+                    None,
+                    None,
+                )
+            )
+        for key_result in key_results[objective.pk]:
+            key_result.objective = objective
+            line = key_result_line(key_result, cycle=cycle, today=today)
+            last = key_result.last_checkin_at
+            rows.append(
+                ExportRow(
+                    team=team_name,
+                    objective=objective.title,
+                    objective_status=status,
+                    key_result=key_result.title,
+                    owner=line.owner_name,
+                    kind=str(key_result.get_kind_display()),
+                    unit=key_result.unit,
+                    start=key_result.start_value,
+                    target=key_result.target_value,
+                    current=key_result.current_value,
+                    progress=line.progress,
+                    expected=line.expected,
+                    health=line.health_label,
+                    confidence=key_result.confidence,
+                    last_checkin=timezone.localtime(last).date() if last else None,
+                )
+            )
+    return rows

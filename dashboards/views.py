@@ -1,0 +1,113 @@
+"""The cycle dashboard: one view, one template; htmx swaps the content when the cycle or scope changes."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils.cache import patch_vary_headers
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from dashboards import export
+from dashboards.charts import rate_bars
+from dashboards.forms import DashboardFilterForm
+from dashboards.selectors import (
+    Dashboard,
+    TeamRow,
+    cycle_default,
+    cycle_list,
+    dashboard_get,
+    export_rows,
+    scope_resolve,
+    team_tree_nodes,
+)
+
+ROWS_PER_PAGE = 25
+ATTENTION_PER_PAGE = 20
+
+
+def _filters(request):
+    """The cycle and scope asked for (defaults: the active cycle, the whole organisation), and the form."""
+    cycles = cycle_list()
+    nodes = team_tree_nodes()
+    form = DashboardFilterForm(request.GET, cycles=cycles, nodes=nodes, default_cycle=cycle_default(cycles))
+    cycle = form.selected_cycle()
+    scope = scope_resolve(slug=form.selected_scope(), nodes=nodes)
+    return form, cycle, scope
+
+
+def _weekly_label(row: TeamRow, dashboard: Dashboard) -> str:
+    weeks = ", ".join(
+        _("week %(week)s: %(rate)s")
+        % {"week": monday.isocalendar().week, "rate": "–" if rate is None else f"{rate} %"}
+        for monday, rate in zip(dashboard.weeks, row.weekly_rates, strict=True)
+    )
+    return _("Key results checked in per week, %(weeks)s") % {"weeks": weeks}
+
+
+@login_required
+@require_http_methods(["GET"])
+def index(request):
+    form, cycle, scope = _filters(request)
+    context = {"form": form, "cycle": cycle, "scope": scope}
+    if cycle is not None:
+        dashboard = dashboard_get(user=request.user, cycle=cycle, scope=scope)
+        query = {"cycle": cycle.pk, "scope": scope.slug}
+        show_all = request.GET.get("all") == "1"
+        per_page = max(len(dashboard.rows), 1) if show_all else ROWS_PER_PAGE
+        rows = Paginator(dashboard.rows, per_page).get_page(request.GET.get("page"))
+        for row in rows:
+            row.chart = rate_bars(row.weekly_rates, label=_weekly_label(row, dashboard))
+        attention = Paginator(dashboard.attention, ATTENTION_PER_PAGE).get_page(
+            request.GET.get("attention_page")
+        )
+        context.update(
+            dashboard=dashboard,
+            rows=rows,
+            attention=attention,
+            show_all=show_all,
+            query=urlencode(query),
+            page_query=urlencode({**query, "attention_page": attention.number}),
+            attention_query=urlencode({**query, "page": rows.number}),
+            first_week=date_format(dashboard.weeks[0], "SHORT_DATE_FORMAT") if dashboard.weeks else "",
+        )
+    template = "dashboards/index.html"
+    # A history restore after the cache was evicted needs the whole page, not the fragment.
+    if request.htmx and not request.htmx.history_restore_request:
+        template += "#content"
+    response = render(request, template, context)
+    patch_vary_headers(response, ("HX-Request",))
+    return response
+
+
+@login_required
+@require_http_methods(["GET"])
+def export_csv(request):
+    return _export(request, extension="csv")
+
+
+@login_required
+@require_http_methods(["GET"])
+def export_xlsx(request):
+    return _export(request, extension="xlsx")
+
+
+def _export(request, *, extension: str) -> HttpResponse:
+    _form, cycle, scope = _filters(request)
+    if cycle is None:
+        return HttpResponse(_("There is no cycle to export yet."), status=404, content_type="text/plain")
+    rows = export_rows(user=request.user, cycle=cycle, scope=scope)
+    if extension == "csv":
+        body, content_type = export.to_csv(rows), "text/csv; charset=utf-8"
+    else:
+        body = export.to_xlsx(rows, title=cycle.name)
+        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    response = HttpResponse(body, content_type=content_type)
+    name = export.filename(cycle=cycle, scope_slug=scope.slug, extension=extension)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

@@ -1,0 +1,109 @@
+"""Export of the scope's objectives and key results as CSV and XLSX, with the dashboard's visibility rules."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from objectives.models import Objective
+from tests.factories import CheckInFactory, KeyResultFactory, ObjectiveFactory
+
+CSV = reverse("dashboards:export_csv")
+XLSX = reverse("dashboards:export_xlsx")
+
+
+@pytest.fixture(autouse=True)
+def english(settings):
+    settings.LANGUAGE_CODE = "en"
+
+
+def read_csv(response) -> list[list[str]]:
+    text = response.content.decode("utf-8")
+    assert text.startswith("\ufeff")
+    return list(csv.reader(io.StringIO(text[1:])))
+
+
+def test_csv_has_every_key_result_with_its_figures(org, login):
+    CheckInFactory(key_result=org.key_result, author=org.member, value=25, confidence=6)
+    response = login(org.section_leader).get(CSV)
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    assert response["Content-Disposition"] == 'attachment; filename="okr-q1-test-organisation.csv"'
+    rows = read_csv(response)
+    assert rows[0][:4] == ["Team", "Objective", "Objective status", "Key result"]
+    by_title = {row[3]: row for row in rows[1:]}
+    row = by_title["Øke antall kurs fra 10 til 40"]
+    assert row[0] == "Kurs" and row[1] == "Flere deltakere på kurs" and row[4] == "Maja Medlem"
+    assert row[10] == "50"  # (25 − 10) / (40 − 10)
+    assert row[13] == "6"
+    assert row[14]  # the date of the last check-in
+    assert "Karrieresamtaler" in by_title
+
+
+def test_the_export_follows_the_scope(org, login):
+    rows = read_csv(login(org.member).get(CSV, {"scope": "karriere"}))
+    assert [row[3] for row in rows[1:]] == ["Karrieresamtaler"]
+
+
+def test_an_objective_without_key_results_still_has_a_row(org, login):
+    ObjectiveFactory(team=org.team, cycle=org.cycle, title="Tomt mål")
+    rows = read_csv(login(org.member).get(CSV))
+    empty = [row for row in rows if row[1] == "Tomt mål"]
+    assert len(empty) == 1
+    assert empty[0][:4] == ["Kurs", "Tomt mål", "active", ""]
+
+
+@pytest.mark.parametrize(("persona", "sees"), [("member", True), ("ambassador", True), ("outsider", False)])
+def test_drafts_are_exported_only_to_those_who_may_see_them(org, login, persona, sees):
+    draft = ObjectiveFactory(
+        team=org.team, cycle=org.cycle, title="Hemmelig utkast", status=Objective.Status.DRAFT
+    )
+    KeyResultFactory(objective=draft, title="Hemmelig nøkkelresultat")
+    client = login(getattr(org, persona))
+    assert ("Hemmelig nøkkelresultat" in client.get(CSV).content.decode()) is sees
+    sheet = load_workbook(io.BytesIO(client.get(XLSX).content)).active
+    titles = [row[3] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert ("Hemmelig nøkkelresultat" in titles) is sees
+
+
+def test_formulas_are_never_exported_as_formulas(org, login):
+    org.key_result.title = '=HYPERLINK("http://evil")'
+    org.key_result.save()
+    client = login(org.member)
+    rows = read_csv(client.get(CSV))
+    assert '\'=HYPERLINK("http://evil")' in [row[3] for row in rows]
+    workbook = load_workbook(io.BytesIO(client.get(XLSX).content))
+    cells = [row[3] for row in workbook.active.iter_rows(min_row=2)]
+    formula = next(cell for cell in cells if cell.value and cell.value.startswith("=HYPERLINK"))
+    assert formula.data_type == "s"
+
+
+def test_xlsx_is_a_real_workbook(org, login):
+    response = login(org.member).get(XLSX)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    header = [cell.value for cell in sheet[1]]
+    assert header[0] == "Team" and header[-1] == "Last check-in"
+    assert sheet.title == "Q1 test"
+    assert sheet.max_row == 3
+
+
+def test_the_export_needs_login(client, org):
+    assert client.get(CSV).status_code == 302
+    assert client.get(XLSX).status_code == 302
+
+
+def test_the_dashboard_links_both_exports_with_its_scope(org, login):
+    content = login(org.member).get(reverse("dashboards:index"), {"scope": "kurs"}).content.decode()
+    assert f"{CSV}?cycle={org.cycle.pk}&amp;scope=kurs" in content
+    assert f"{XLSX}?cycle={org.cycle.pk}&amp;scope=kurs" in content
+
+
+def test_there_is_nothing_to_export_without_a_cycle(db, login, django_user_model):
+    user = django_user_model.objects.create_user("solo")
+    assert login(user).get(CSV).status_code == 404
