@@ -159,6 +159,11 @@ def can_grade_key_result(access: Access, key_result) -> bool:
     return can_lead_team(access, objective.team_id)
 
 
+def can_check_in_kpi(access: Access, kpi) -> bool:
+    """Like key results: members and leads of the KPI's team, and leads above it."""
+    return access.is_staff or kpi.team_id in access.team_ids
+
+
 # --- Check-ins ---------------------------------------------------------------------------------------------
 
 

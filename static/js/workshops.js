@@ -1,0 +1,25 @@
+// The workshop board swaps only its list region. The drafting forms stay as they are (nobody loses what
+// they type); this copies the current draft objectives into their "objective" selects, keeping the choice.
+(function () {
+  function syncObjectiveSelects() {
+    var template = document.getElementById("draft-objective-options");
+    if (!template) return;
+    var fresh = Array.prototype.map.call(template.content.querySelectorAll("option"), function (o) {
+      return [o.value, o.textContent];
+    });
+    document.querySelectorAll("select[data-draft-objectives]").forEach(function (select) {
+      var current = Array.prototype.map.call(select.options, function (o) { return [o.value, o.textContent]; });
+      if (JSON.stringify(current) === JSON.stringify(fresh)) return;
+      var chosen = select.value;
+      select.replaceChildren.apply(select, fresh.map(function (pair) {
+        var option = document.createElement("option");
+        option.value = pair[0];
+        option.textContent = pair[1];
+        return option;
+      }));
+      if (fresh.some(function (pair) { return pair[0] === chosen; })) select.value = chosen;
+    });
+  }
+  document.addEventListener("htmx:afterSettle", syncObjectiveSelects);
+  document.addEventListener("DOMContentLoaded", syncObjectiveSelects);
+})();
