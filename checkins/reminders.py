@@ -19,17 +19,18 @@ import datetime as dt
 import logging
 import zoneinfo
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMultiAlternatives
-from django.db.models import Exists, F, OuterRef, Q, Subquery
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from checkins.models import CheckIn, EmailDelivery
@@ -102,7 +103,7 @@ class ReminderKey:
     iso_week: int
 
 
-def reminder_key_results() -> Any:
+def reminder_key_results() -> QuerySet[KeyResult]:
     """Key results that ask for a weekly check-in: in progress, owned, in an active objective of an active
     cycle, with the time of their latest check-in (one query; the latest via the check-in index)."""
     latest = (
@@ -259,7 +260,9 @@ def _build_message(*, user, template: str, context: dict[str, Any]) -> EmailMult
     return message
 
 
-def _send_once(*, delivery: EmailDelivery, now: dt.datetime, build) -> str:
+def _send_once(
+    *, delivery: EmailDelivery, now: dt.datetime, build: Callable[[], EmailMultiAlternatives | None]
+) -> str:
     """Claim, build (``build()`` → message or None when there is nothing to say), send, mark sent."""
     if delivery.sent_at is not None:
         return ALREADY_SENT
@@ -319,7 +322,7 @@ def checkin_reminder_send(
 REASON_LABELS = {
     progress.OFF_TRACK: _("off track"),
     progress.LOW_CONFIDENCE: _("low confidence"),
-    progress.STALE: _("not updated for 14 days"),
+    progress.STALE: format_lazy(_("not updated for {days} days"), days=progress.STALE_DAYS),
     progress.BACK_LOADED: _("back-loaded — progress comes only towards the end"),
     progress.NO_OWNER: _("no owner"),
 }
