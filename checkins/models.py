@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from objectives.models import KeyResult, value_field
+from objectives.models import Cycle, KeyResult, Objective, value_field
 
 
 class CheckIn(models.Model):
@@ -43,12 +44,21 @@ class CheckIn(models.Model):
             ),
         ]
         indexes = [
-            # Latest check-in of a key result and its history page: filter(key_result=…).order_by("-created_at")
+            # Latest check-in of a key result, its history page: filter(key_result=…).order_by("-created_at")
             models.Index(fields=["key_result", "-created_at"], name="checkin_kr_created_idx"),
         ]
 
     def __str__(self) -> str:
         return f"{self.key_result}: {self.value} ({self.created_at:%Y-%m-%d})"
+
+    def clean(self) -> None:
+        # checkins.services checks this first (with drafts too); here it also guards the admin's forms.
+        if self.key_result_id:
+            objective = self.key_result.objective
+            if objective.cycle.status == Cycle.Status.CLOSED:
+                raise ValidationError(_("The cycle is closed; check-ins are no longer possible."))
+            if objective.status == Objective.Status.ARCHIVED:
+                raise ValidationError(_("The objective is archived; check-ins are no longer possible."))
 
 
 class Feedback(models.Model):
@@ -97,7 +107,10 @@ class EmailDelivery(models.Model):
         LEADER_DIGEST = "leader_digest", _("leader digest")
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="email_deliveries"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="email_deliveries",
     )
     kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
     iso_year = models.PositiveSmallIntegerField(_("ISO year"))

@@ -182,3 +182,21 @@ def test_the_factory_goes_through_the_service(key_result):
     CheckInFactory(key_result=key_result, value=Decimal(34), confidence=9, created_at=timezone.now())
     key_result.refresh_from_db()
     assert (key_result.current_value, key_result.confidence) == (Decimal(34), 9)
+
+
+@pytest.mark.parametrize(
+    ("field", "status"), [("cycle", Cycle.Status.CLOSED), ("objective", Objective.Status.ARCHIVED)]
+)
+def test_the_model_refuses_a_checkin_on_a_closed_cycle_or_archived_objective(
+    key_result, author, field, status
+):
+    target = key_result.objective.cycle if field == "cycle" else key_result.objective
+    target.status = status
+    target.save()
+    checkin = CheckIn(key_result=key_result, author=author, value=20, confidence=7)
+    with pytest.raises(ValidationError):
+        checkin.full_clean()
+
+
+def test_the_model_accepts_a_checkin_on_an_active_objective(key_result, author):
+    CheckIn(key_result=key_result, author=author, value=20, confidence=7).full_clean()
