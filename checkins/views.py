@@ -238,6 +238,11 @@ def key_result_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "entries": entries,
         "next_url": request.get_full_path(),
     }
+    # Feedback from the team's leads (checkins/_feedback.html): the owner reads it here, leads write it.
+    panel = selectors.feedback_panel(user=request.user, key_result=key_result)
+    context.update(feedback=panel.feedback, can_give_feedback=panel.can_give_feedback, feedback_form=None)
+    if panel.can_give_feedback:
+        context["feedback_form"] = FeedbackForm(key_result=key_result, checkins=panel.checkins)
     return render(request, "checkins/key_result_detail.html", context)
 
 

@@ -170,3 +170,16 @@ def test_the_team_page_shows_feedback_and_the_form_for_leads(org, login):
     owner_page = login(org.member).get(reverse("teams:detail", args=["kurs"])).content.decode()
     assert create_url(org.key_result) not in owner_page
     assert "Mark as read" in owner_page
+
+
+def test_the_key_result_page_shows_feedback_and_lets_leads_comment_on_one_check_in(org, login):
+    checkin = CheckInFactory(key_result=org.key_result, author=org.member, value=20, confidence=5)
+    services.feedback_create(key_result=org.key_result, author=org.lead, body="Godt tempo", checkin=checkin)
+    url = reverse("checkins:key_result_detail", args=[org.key_result.pk])
+    owner_page = login(org.member).get(url).content.decode()
+    assert "Godt tempo" in owner_page and "Mark as read" in owner_page
+    assert "about the check-in of" in owner_page
+    assert create_url(org.key_result) not in owner_page
+    lead_page = login(org.lead).get(url).content.decode()
+    assert create_url(org.key_result) in lead_page
+    assert f'<option value="{checkin.pk}"' in lead_page
