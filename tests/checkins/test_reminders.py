@@ -399,7 +399,7 @@ def test_titles_are_escaped_in_html_and_plain_in_text(week_org, time_machine, ma
     assert "<b>Øke</b> & mer" in message.body
 
 
-def test_planning_runs_a_bounded_number_of_queries(week_org, time_machine, django_assert_max_num_queries):
+def test_planning_runs_a_bounded_number_of_queries(week_org, time_machine, django_assert_num_queries):
     def owners(n: int) -> None:
         team = TeamFactory()
         objective = ObjectiveFactory(team=team, cycle=week_org.cycle)
@@ -411,10 +411,10 @@ def test_planning_runs_a_bounded_number_of_queries(week_org, time_machine, djang
     owners(3)
     time_machine.move_to(THU_AFTER_SLOT, tick=False)
     # key results with owners and teams; insert the rows; read back the unsent ones
-    with django_assert_max_num_queries(3):
+    with django_assert_num_queries(3):
         small = reminders.checkin_reminders_plan(now=THU_AFTER_SLOT)
     EmailDelivery.objects.all().delete()
     owners(30)
-    with django_assert_max_num_queries(3):
+    with django_assert_num_queries(3):
         large = reminders.checkin_reminders_plan(now=THU_AFTER_SLOT)
     assert (len(small), len(large)) == (5, 35)
