@@ -52,7 +52,7 @@ def ensure_database(url: str) -> None:
             return
 
 
-def _django() -> None:
+def django_setup() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "okrhub.settings")
     import django
 
@@ -61,16 +61,19 @@ def _django() -> None:
 
 def setup(*, teams: int, weeks: int, users: int, rebuild: bool) -> dict:
     ensure_database(os.environ["DATABASE_URL"])
-    _django()
+    django_setup()
+    started = time.monotonic()
+    build(teams=teams, weeks=weeks, rebuild=rebuild)
+    return {**targets(teams=teams, users=users), "prepare_seconds": round(time.monotonic() - started, 1)}
+
+
+def build(*, teams: int, weeks: int, rebuild: bool) -> None:
+    """Migrate, then build the organisation unless its last synthetic team is already there."""
     from django.contrib.auth import get_user_model
     from django.core.management import call_command
-    from rest_framework.authtoken.models import Token
 
-    from checkins.models import CheckIn
-    from objectives.models import Cycle, KeyResult, Objective
     from teams.models import Team
 
-    started = time.monotonic()
     call_command("migrate", interactive=False, verbosity=0, stdout=sys.stderr)
     last = f"syntetisk-team-{teams:04d}"
     built = (
@@ -86,6 +89,16 @@ def setup(*, teams: int, weeks: int, users: int, rebuild: bool) -> dict:
         )
     else:
         print(f"reusing the organisation in the database ({last} exists)", file=sys.stderr)
+
+
+def targets(*, teams: int, users: int) -> dict:
+    """What the load needs: virtual users with tokens and key results, the organisation's size."""
+    from django.contrib.auth import get_user_model
+    from rest_framework.authtoken.models import Token
+
+    from checkins.models import CheckIn
+    from objectives.models import Cycle, KeyResult, Objective
+    from teams.models import Team
 
     User = get_user_model()
     cycle = Cycle.objects.filter(status=Cycle.Status.ACTIVE).order_by("-start_date").first()
@@ -131,7 +144,6 @@ def setup(*, teams: int, weeks: int, users: int, rebuild: bool) -> dict:
             "checkins": CheckIn.objects.count(),
         },
         "cycle": cycle.name,
-        "prepare_seconds": round(time.monotonic() - started, 1),
         "checkin_mark": CheckIn.objects.order_by("-id").values_list("id", flat=True).first() or 0,
         "members": members,
         "dashboard_user": {"username": "leader", "password": PASSWORD},
@@ -139,7 +151,7 @@ def setup(*, teams: int, weeks: int, users: int, rebuild: bool) -> dict:
 
 
 def cleanup(*, after_id: int) -> dict:
-    _django()
+    django_setup()
     from django.db import transaction
 
     from checkins.models import CheckIn
