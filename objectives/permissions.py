@@ -150,9 +150,9 @@ def can_draft(access: Access, objective) -> bool:
 
 
 def can_grade_key_result(access: Access, key_result) -> bool:
-    """The final score when a cycle closes: the key result's owner or a lead of its team."""
+    """The final score when a cycle closes: the key result's owner or a lead of its team, while published."""
     objective = key_result.objective
-    if objective.status == "draft" or objective.cycle.status == "closed":
+    if objective.status != "active" or objective.cycle.status == "closed":
         return False
     if access.is_authenticated and key_result.owner_id == access.user_id:
         return True
