@@ -162,7 +162,7 @@ def test_the_command_reports_a_failure_after_sending_the_others(
     monkeypatch.setattr(FlakySMTPBackend, "refused", {week_org.member.email})
     time_machine.move_to(dt.datetime(2027, 3, 16, 8, 0, tzinfo=UTC), tick=False)
     out, err = StringIO(), StringIO()
-    with pytest.raises(CommandError, match="1 reminder"):
+    with pytest.raises(CommandError, match="1 email"):
         call_command("send_checkin_reminders", stdout=out, stderr=err)
     assert "Reminded 1 user(s)." in out.getvalue()
     assert "member: SMTPRecipientsRefused" in err.getvalue()
@@ -173,3 +173,20 @@ def test_the_command_reports_a_failure_after_sending_the_others(
     call_command("send_checkin_reminders", stdout=out)
     assert "Reminded 1 user(s)." in out.getvalue()
     assert reminded(mailoutbox) == {week_org.member.email: 1, week_org.outsider.email: 1}
+
+
+def test_the_command_can_send_the_digests_too(week_org, time_machine, mailoutbox):
+    time_machine.move_to(dt.datetime(2027, 3, 16, 8, 0, tzinfo=UTC), tick=False)
+    out = StringIO()
+    call_command("send_checkin_reminders", "--with-digests", stdout=out)
+    assert "Reminded 2 user(s)." in out.getvalue()
+    assert "Sent 2 leader digest(s)." in out.getvalue()
+    assert set(reminded(mailoutbox)) == {
+        week_org.member.email,
+        week_org.outsider.email,
+        week_org.lead.email,
+        week_org.section_leader.email,
+    }
+    out = StringIO()
+    call_command("send_checkin_reminders", "--with-digests", stdout=out)
+    assert "Reminded 0 user(s)." in out.getvalue() and "Sent 0 leader digest(s)." in out.getvalue()

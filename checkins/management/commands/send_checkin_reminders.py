@@ -19,25 +19,46 @@ class Command(BaseCommand):
         parser.add_argument(
             "--dry-run", action="store_true", help="List who would be reminded; send and record nothing."
         )
+        parser.add_argument(
+            "--with-digests",
+            action="store_true",
+            help="Also send this week's leader digests (once per lead and week, any day of the week).",
+        )
 
-    def handle(self, *args, dry_run: bool = False, **options) -> None:
+    def handle(self, *args, dry_run: bool = False, with_digests: bool = False, **options) -> None:
         now = timezone.now()
         if dry_run:
             self._dry_run(now)
             return
-        sent, failed = 0, []
-        for delivery in reminders.checkin_reminders_plan(now=now, ignore_slot=True):
+        failed = 0
+        sent, errors = self._send(
+            reminders.checkin_reminders_plan(now=now, ignore_slot=True),
+            lambda pk: reminders.checkin_reminder_send(delivery_id=pk, now=now, ignore_slot=True),
+        )
+        failed += errors
+        self.stdout.write(f"Reminded {sent} user(s).")
+        if with_digests:
+            sent, errors = self._send(
+                reminders.leader_digests_plan(now=now, ignore_slot=True),
+                lambda pk: reminders.leader_digest_send(delivery_id=pk, now=now),
+            )
+            failed += errors
+            self.stdout.write(f"Sent {sent} leader digest(s).")
+        if failed:
+            raise CommandError(f"{failed} email(s) failed and will be retried on the next run.")
+
+    def _send(self, deliveries, send) -> tuple[int, int]:
+        sent = failed = 0
+        for delivery in deliveries:
             try:
-                outcome = reminders.checkin_reminder_send(delivery_id=delivery.pk, now=now, ignore_slot=True)
+                outcome = send(delivery.pk)
             except Exception as exc:  # one user's failure must not stop the others
-                failed.append(delivery.user.get_username())
+                failed += 1
                 self.stderr.write(f"{delivery.user.get_username()}: {type(exc).__name__}: {exc}")
                 continue
             if outcome == reminders.SENT:
                 sent += 1
-        self.stdout.write(f"Reminded {sent} user(s).")
-        if failed:
-            raise CommandError(f"{len(failed)} reminder(s) failed and will be retried on the next run.")
+        return sent, failed
 
     def _dry_run(self, now) -> None:
         due = reminders.reminders_due(now=now, ignore_slot=True)
