@@ -62,9 +62,9 @@ FULL = Sizes(
     members=40,
     concurrency=4,
     requests=400,
-    seconds=20,
+    seconds=15,
     small_requests=200,
-    small_seconds=10,
+    small_seconds=8,
 )
 SMOKE = Sizes(
     teams=3,
