@@ -1,0 +1,55 @@
+"""The dashboard and the team page in a real browser: the scope changes over htmx, the URL follows."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from okrhub.demo import COURSES_SLUG
+
+pytestmark = pytest.mark.e2e
+
+
+def test_the_leader_narrows_the_dashboard_to_one_team_without_a_reload(
+    demo, live_server, page, log_in, screenshot, assert_accessible
+):
+    log_in(page, "leader")
+    page.goto(f"{live_server.url}/dashboards/")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Dashboard")
+    rows = page.locator("#team-table tbody tr")
+    teams_in_organisation = rows.count()
+    assert teams_in_organisation > 1
+    assert_accessible(page)
+    # A marker on window survives only if the page does not navigate.
+    page.evaluate("window.__stillHere = true")
+
+    page.get_by_label("Scope").select_option(COURSES_SLUG)
+
+    expect(page).to_have_url(re.compile(rf"/dashboards/\?.*scope={COURSES_SLUG}"))
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("Kurs")
+    assert page.evaluate("window.__stillHere") is True
+    expect(page.locator("#dashboard-status")).to_contain_text("Showing")
+    expect(page.get_by_role("heading", name="Needs attention")).to_be_visible()
+    assert_accessible(page)
+    screenshot(page, "dashboard")
+
+    # The back button brings the organisation back, still without a reload.
+    page.go_back()
+    expect(page).not_to_have_url(re.compile("scope="))
+    expect(rows).to_have_count(teams_in_organisation)
+    assert page.evaluate("window.__stillHere") is True
+
+
+def test_the_team_page_from_the_teams_menu(demo, live_server, page, log_in, screenshot, assert_accessible):
+    log_in(page, "leader")
+    page.goto(f"{live_server.url}/teams/")
+    page.get_by_role("link", name=re.compile("^Kurs")).first.click()
+    expect(page).to_have_url(re.compile(rf"/teams/{COURSES_SLUG}/$"))
+    expect(page.get_by_role("heading", level=2, name="Members")).to_be_visible()
+    expect(page.get_by_role("progressbar").first).to_be_visible()
+    expect(page.locator("svg.sparkline").first).to_be_visible()
+    assert_accessible(page)
+    screenshot(page, "team-page")
