@@ -167,6 +167,8 @@ async def _htmx_checkin(vu: VirtualUser, n: int) -> httpx.Response:
 ENDPOINTS: list[Endpoint] = [
     Endpoint("healthz", "GET /healthz", "anonymous", 200, _healthz),
     Endpoint("my_week", "GET / (My week, member)", "member", 200, _my_week),
+    Endpoint("team_page", "GET /teams/<slug>/ (member)", "member", 200, _team_page),
+    Endpoint("dashboard", "GET /dashboards/ (section lead)", "leader", 200, _dashboard),
     Endpoint("api_key_results", "GET /api/v1/key-results/ (token)", "token", 200, _api_key_results),
     Endpoint("api_checkin", "POST /api/v1/checkins/ (token)", "token", 201, _api_checkin, writes=True),
     Endpoint("htmx_checkin", "POST check-in form (htmx, CSRF)", "member", 200, _htmx_checkin, writes=True),
