@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from objectives import progress
 from objectives.models import Objective
-from teams.models import Membership
+from teams.models import Membership, Team
 from tests.factories import (
     CheckInFactory,
     CycleFactory,
@@ -266,10 +266,11 @@ def test_the_organisation_dashboard_runs_the_same_queries_for_5_and_50_teams(
     cycle = CycleFactory(name="Q1 test")
     build_organisation(size, cycle)
     viewer = UserFactory(username="viewer")
+    MembershipFactory(user=viewer, team=Team.objects.get(slug=f"seksjon-{size}"), role=Membership.Role.LEAD)
     client.force_login(viewer)
-    # session, user, memberships + profile (access_for), teams, cycles, objectives, key results with owners,
-    # initiative owners, memberships, weekly check-ins per team
-    with django_assert_num_queries(11):
+    # session, user, memberships + profile + the team tree for the led teams (access_for), cycles, teams,
+    # objectives, key results with owners, initiative owners, memberships, weekly check-ins per team
+    with django_assert_num_queries(12):
         response = client.get(URL, {"all": "1"})
     assert response.status_code == 200
     assert len(response.context["dashboard"].rows) == size + 1
