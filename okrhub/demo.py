@@ -60,6 +60,8 @@ def demo_cycles(today: dt.date) -> tuple[Cycle, Cycle]:
     active = _cycle(name=name, start=start, end=end, status=Cycle.Status.ACTIVE)
     next_name, next_start, next_end = tertial_for(end + dt.timedelta(days=1))
     planning = _cycle(name=next_name, start=next_start, end=next_end, status=Cycle.Status.PLANNING)
+    # Seeding again in a later tertial: the demo's earlier cycles are over, so they are closed.
+    Cycle.objects.filter(status=Cycle.Status.ACTIVE, end_date__lt=start).update(status=Cycle.Status.CLOSED)
     return active, planning
 
 

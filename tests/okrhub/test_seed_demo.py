@@ -71,6 +71,18 @@ def test_the_active_cycle_surrounds_today_and_the_next_one_is_planned():
     assert planning.start_date == active.end_date + dt.timedelta(days=1)
 
 
+def test_seeding_again_in_the_next_tertial_moves_the_demo_on():
+    with time_machine.travel(dt.datetime(2026, 11, 24, 12, 0, tzinfo=dt.UTC), tick=False):
+        _seed()
+    with time_machine.travel(dt.datetime(2027, 2, 10, 12, 0, tzinfo=dt.UTC), tick=False):
+        _seed()
+    statuses = dict(Cycle.objects.values_list("name", "status"))
+    assert statuses == {"T3 2026": "closed", "T1 2027": "active", "T2 2027": "planning"}
+    t1 = KeyResult.objects.filter(objective__cycle__name="T1 2027", objective__status=Objective.Status.ACTIVE)
+    assert set(t1.values_list("kind", flat=True)) == set(progress.KINDS)
+    assert CheckIn.objects.filter(key_result__in=t1).exists()
+
+
 @pytest.mark.parametrize(
     ("day", "name", "start", "end"),
     [
@@ -131,8 +143,16 @@ def test_it_has_a_story_to_tell():
     mine = [kr for kr in krs if kr.owner.username == "member"]
     assert len(mine) >= 3
     assert any(
-        kr.last_checkin_at is None
-        or timezone.localtime(kr.last_checkin_at).date().isocalendar()[:2] != this_week
+        kr.kind in (progress.INCREASE_TO, progress.DECREASE_TO)
+        and kr.progress < 1
+        and (
+            kr.last_checkin_at is None
+            or timezone.localtime(kr.last_checkin_at).isocalendar()[:2] != this_week
+        )
+        for kr in mine
+    )
+    assert any(
+        kr.last_checkin_at and timezone.localtime(kr.last_checkin_at).isocalendar()[:2] == this_week
         for kr in mine
     )
     assert all(checkin.created_at <= now for checkin in CheckIn.objects.all())
