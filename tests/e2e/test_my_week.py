@@ -70,6 +70,8 @@ def test_a_member_checks_in_from_my_week_without_leaving_the_page(
     expect(bar).to_have_attribute("aria-valuenow", "100")
     assert before_progress != "100"
     expect(page.locator("#checkin-counter")).to_contain_text(f"{checked_before + 1} of {total}")
+    # Focus stays in the row, so a keyboard user carries on from where they were.
+    expect(row.get_by_role("button", name="Check in")).to_be_focused()
     assert page.evaluate("window.__stillHere") is True
     key_result.refresh_from_db()
     assert key_result.current_value == key_result.target_value
