@@ -63,6 +63,8 @@ def my_week(request: HttpRequest) -> HttpResponse:
         "has_teams": bool(access.member_team_ids),
         "iso_week": timezone.localdate().isocalendar().week,
         "next_url": request.get_full_path(),
+        # Leads' feedback on the key results the user owns (checkins/_feedback.html#unread-feedback).
+        "unread_feedback": selectors.feedback_unread_for_owner(user=request.user),
     }
     return render(request, "checkins/my_week.html", context)
 

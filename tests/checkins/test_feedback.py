@@ -183,3 +183,22 @@ def test_the_key_result_page_shows_feedback_and_lets_leads_comment_on_one_check_
     lead_page = login(org.lead).get(url).content.decode()
     assert create_url(org.key_result) in lead_page
     assert f'<option value="{checkin.pk}"' in lead_page
+
+
+def test_my_week_shows_the_owner_unread_feedback_until_it_is_read(org, login):
+    feedback = services.feedback_create(
+        key_result=org.key_result, author=org.lead, body="Husk innsjekk\npå fredag"
+    )
+    client = login(org.member)
+    content = client.get(reverse("checkins:my_week")).content.decode()
+    assert 'id="unread-feedback"' in content
+    assert "Husk innsjekk<br>på fredag" in content
+    assert read_url(feedback) in content
+    response = client.post(read_url(feedback), {"next": reverse("checkins:my_week")})
+    assert response["Location"] == reverse("checkins:my_week")
+    assert 'id="unread-feedback"' not in client.get(reverse("checkins:my_week")).content.decode()
+
+
+def test_my_week_shows_no_one_else_the_feedback(org, login):
+    services.feedback_create(key_result=org.key_result, author=org.lead, body="Bare for eieren")
+    assert "Bare for eieren" not in login(org.teammate).get(reverse("checkins:my_week")).content.decode()
