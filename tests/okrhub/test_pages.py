@@ -6,6 +6,7 @@ import os
 import secrets
 import subprocess
 import sys
+import uuid
 
 import pytest
 from django.conf import settings
@@ -22,7 +23,13 @@ PUBLIC_NAMESPACES = {"admin"}
 PUBLIC_PATHS = ("/api/", "/admin/", "/static/")
 
 
-def _named_patterns(resolver: URLResolver, namespace: str = "") -> list[str]:
+# A sample value for each path converter, to reach pages that take arguments (the objects need not exist:
+# the login check comes before the view looks anything up).
+SAMPLE_ARGUMENTS = {"int": 1, "slug": "kurs", "str": "kurs", "path": "kurs", "uuid": uuid.UUID(int=1)}
+
+
+def _named_patterns(resolver: URLResolver, namespace: str = "") -> list[tuple[str, dict]]:
+    """(full url name, {argument: converter name}) for every named pattern outside the public namespaces."""
     names = []
     for pattern in resolver.url_patterns:
         if isinstance(pattern, URLResolver):
@@ -31,24 +38,43 @@ def _named_patterns(resolver: URLResolver, namespace: str = "") -> list[str]:
                 continue
             names += _named_patterns(pattern, inner)
         elif isinstance(pattern, URLPattern) and pattern.name:
-            names.append(f"{namespace}{pattern.name}")
+            converters = getattr(pattern.pattern, "converters", {})
+            kinds = {
+                arg: type(conv).__name__.removesuffix("Converter").lower() for arg, conv in converters.items()
+            }
+            names.append((f"{namespace}{pattern.name}", kinds))
     return names
+
+
+def _pages(*, with_arguments: bool) -> list[tuple[str, str]]:
+    pages = {}
+    for name, kinds in _named_patterns(get_resolver()):
+        short = name.rsplit(":", 1)[-1]
+        if short in PUBLIC_NAMES or short.startswith(PUBLIC_PREFIXES) or bool(kinds) != with_arguments:
+            continue
+        try:
+            path = reverse(name, kwargs={arg: SAMPLE_ARGUMENTS.get(kind, "1") for arg, kind in kinds.items()})
+        except NoReverseMatch:
+            continue  # a regex pattern without named converters; it still sits behind the middleware
+        if not path.startswith(PUBLIC_PATHS):
+            pages[name] = path
+    return sorted(pages.items())
 
 
 def pages_without_arguments() -> list[tuple[str, str]]:
     """(url name, path) of every named page that takes no arguments and is not public on purpose."""
-    pages = {}
-    for name in _named_patterns(get_resolver()):
-        short = name.rsplit(":", 1)[-1]
-        if short in PUBLIC_NAMES or short.startswith(PUBLIC_PREFIXES):
-            continue
-        try:
-            path = reverse(name)
-        except NoReverseMatch:
-            continue  # takes arguments
-        if not path.startswith(PUBLIC_PATHS):
-            pages[name] = path
-    return sorted(pages.items())
+    return _pages(with_arguments=False)
+
+
+def _open_pages(client, pages) -> list[tuple]:
+    login_url = reverse("login")
+    open_pages = []
+    for name, path in pages:
+        for method in (client.get, client.post):
+            response = method(path)
+            if response.status_code != 302 or not response["Location"].startswith(f"{login_url}?next="):
+                open_pages.append((name, path, method.__name__, response.status_code))
+    return open_pages
 
 
 @pytest.mark.django_db
@@ -57,14 +83,14 @@ def test_every_page_needs_a_login(client):
     # The app's own pages are found (not an empty loop that passes by itself).
     assert {"teams:list"} <= {name for name, _ in pages}
     assert len(pages) >= 3
-    login_url = reverse("login")
-    open_pages = []
-    for name, path in pages:
-        for method in (client.get, client.post):
-            response = method(path)
-            if response.status_code != 302 or not response["Location"].startswith(f"{login_url}?next="):
-                open_pages.append((name, path, method.__name__, response.status_code))
-    assert open_pages == []
+    assert _open_pages(client, pages) == []
+
+
+@pytest.mark.django_db
+def test_every_page_with_arguments_needs_a_login_too(client):
+    pages = _pages(with_arguments=True)
+    assert len(pages) >= 3
+    assert _open_pages(client, pages) == []
 
 
 @pytest.mark.django_db
