@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from checkins.models import CheckIn
 from checkins.services import checkin_submit
+from dashboards.demo import seed_feedback
 from objectives import progress
 from objectives.models import Cycle, Initiative, KeyResult, Objective
 from objectives.services import initiative_create, key_result_create, objective_create
@@ -662,6 +663,7 @@ def seed_demo(*, now: dt.datetime | None = None) -> DemoResult:
         PLANNING_OBJECTIVES, cycle=planning, teams=teams, users=users, parent=None, now=now, checkins=False
     )
     # Other apps' demo data goes here: `from <app>.demo import seed_<area>` and call it with what it needs.
+    seed_feedback(cycle=active, now=now)
     logins = [(p.username, PASSWORD, p.role) for p in [*PEOPLE, ADMIN]]
     return DemoResult(active_cycle=active, planning_cycle=planning, logins=logins)
 
