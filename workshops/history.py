@@ -5,13 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from objectives.charts import format_number
 from objectives.models import KeyResult
-
-User = get_user_model()
 
 # The fields a timeline shows, in this order. Check-ins (current value, confidence) have their own list.
 TRACKED = ("title", "kind", "unit", "start_value", "target_value", "owner_id", "retired_at", "final_score")
@@ -59,11 +56,14 @@ def _display(name: str, value, owners: dict[int, str]) -> str:
 
 
 def key_result_timeline(*, key_result: KeyResult) -> list[TimelineEntry]:
-    """Newest first. Two queries: the history rows (with their authors) and the owners' names."""
-    records = list(key_result.history.select_related("history_user").order_by("history_date", "history_id"))
-    owner_ids = {r.owner_id for r in records if r.owner_id}
+    """Newest first, in one query: the history rows with their authors and owners."""
+    records = list(
+        key_result.history.select_related("history_user", "owner").order_by("history_date", "history_id")
+    )
     owners = {
-        user.pk: user.get_full_name() or user.get_username() for user in User.objects.filter(pk__in=owner_ids)
+        r.owner_id: r.owner.get_full_name() or r.owner.get_username()
+        for r in records
+        if r.owner_id and r.owner
     }
     entries: list[TimelineEntry] = []
     previous = None

@@ -11,12 +11,16 @@ urlpatterns = [
     path("objectives/<int:pk>/edit/", views.objective_edit, name="objective_edit"),
     path("objectives/<int:pk>/delete/", views.draft_delete, {"kind": "objective"}, name="objective_delete"),
     path("key-results/<int:pk>/edit/", views.key_result_edit, name="key_result_edit"),
-    path("key-results/<int:pk>/delete/", views.draft_delete, {"kind": "key_result"}, name="key_result_delete"),
+    path(
+        "key-results/<int:pk>/delete/", views.draft_delete, {"kind": "key_result"}, name="key_result_delete"
+    ),
     path("key-results/<int:pk>/retire/", views.key_result_retire, name="key_result_retire"),
     path("key-results/<int:pk>/history/", views.key_result_history, name="key_result_history"),
     path("key-results/<int:pk>/promote/", views.kpi_promote, name="kpi_promote"),
     path("initiatives/<int:pk>/edit/", views.initiative_edit, name="initiative_edit"),
-    path("initiatives/<int:pk>/delete/", views.draft_delete, {"kind": "initiative"}, name="initiative_delete"),
+    path(
+        "initiatives/<int:pk>/delete/", views.draft_delete, {"kind": "initiative"}, name="initiative_delete"
+    ),
     path("kpis/<int:pk>/", views.kpi_detail, name="kpi_detail"),
     path("<slug:team_slug>/<int:cycle_id>/", views.board, name="board"),
     path("<slug:team_slug>/<int:cycle_id>/objectives/new/", views.objective_new, name="objective_new"),
