@@ -25,6 +25,7 @@ from objectives.permissions import (
     can_give_feedback,
     can_update_initiative,
     iso_week_of,
+    visible_objectives_q,
 )
 from objectives.selectors import key_result_get_for_user
 
@@ -335,9 +336,10 @@ def feedback_for_key_results(*, key_result_ids) -> list[Feedback]:
 
 
 def feedback_unread_for_owner(*, user) -> list[Feedback]:
-    """Unread feedback on the key results ``user`` owns, newest first, for My week (one query)."""
+    """Unread feedback on the key results ``user`` owns and may see, newest first, for My week (one query)."""
+    visible = visible_objectives_q(access_for(user), prefix="key_result__objective__")
     return list(
-        Feedback.objects.filter(key_result__owner=user, read_at__isnull=True)
+        Feedback.objects.filter(visible, key_result__owner=user, read_at__isnull=True)
         .select_related("author", "checkin", "key_result__objective__team")
         .order_by("-created_at", "-id")
     )

@@ -150,7 +150,8 @@ def test_unread_feedback_for_the_owner(org, login, django_assert_num_queries):
     read = services.feedback_create(key_result=org.key_result, author=org.lead, body="Lest")
     services.feedback_mark_read(feedback=read)
     services.feedback_create(key_result=org.other_key_result, author=org.section_leader, body="Ikke din")
-    with django_assert_num_queries(1):
+    # memberships and profile (access_for, cached per request on the user), then the feedback itself
+    with django_assert_num_queries(3):
         unread = selectors.feedback_unread_for_owner(user=org.member)
         assert [item.body for item in unread] == ["Første"]
         assert unread[0].key_result.objective.team.name == "Kurs"
@@ -202,3 +203,10 @@ def test_my_week_shows_the_owner_unread_feedback_until_it_is_read(org, login):
 def test_my_week_shows_no_one_else_the_feedback(org, login):
     services.feedback_create(key_result=org.key_result, author=org.lead, body="Bare for eieren")
     assert "Bare for eieren" not in login(org.teammate).get(reverse("checkins:my_week")).content.decode()
+
+
+def test_unread_feedback_on_a_draft_the_owner_may_not_see_is_left_out(org):
+    draft = ObjectiveFactory(team=org.other_team, cycle=org.cycle, status=Objective.Status.DRAFT)
+    hidden = KeyResultFactory(objective=draft, owner=org.member, title="Skjult")
+    services.feedback_create(key_result=hidden, author=org.section_leader, body="Om et utkast")
+    assert selectors.feedback_unread_for_owner(user=org.member) == []
