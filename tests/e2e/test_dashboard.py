@@ -53,3 +53,16 @@ def test_the_team_page_from_the_teams_menu(demo, live_server, page, log_in, scre
     expect(page.locator("svg.sparkline").first).to_be_visible()
     assert_accessible(page)
     screenshot(page, "team-page")
+
+
+def test_the_dashboard_prints_without_controls(demo, live_server, page, log_in, screenshot):
+    log_in(page, "leader")
+    page.goto(f"{live_server.url}/dashboards/")
+    expect(page.locator("#dashboard-filters")).to_be_visible()
+    page.emulate_media(media="print")
+    # The filters, export links, navigation and pagination are for the screen; the figures are for paper.
+    for selector in ("#dashboard-filters", ".dashboard-actions", ".site-header"):
+        expect(page.locator(selector)).to_be_hidden()
+    expect(page.locator("#team-table")).to_be_visible()
+    expect(page.locator("#needs-attention")).to_be_visible()
+    screenshot(page, "dashboard-print")
