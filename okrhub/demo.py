@@ -32,6 +32,7 @@ from objectives import progress
 from objectives.models import Cycle, Initiative, KeyResult, Objective
 from objectives.services import initiative_create, key_result_create, objective_create
 from teams.models import Membership, Profile, Team
+from workshops.demo import seed_workshops
 
 PASSWORD = "demo"
 HISTORY_WEEKS = 10  # at most this many weeks of check-ins before today (never before the cycle starts)
@@ -664,6 +665,7 @@ def seed_demo(*, now: dt.datetime | None = None) -> DemoResult:
     )
     # Other apps' demo data goes here: `from <app>.demo import seed_<area>` and call it with what it needs.
     seed_feedback(cycle=active, now=now)
+    seed_workshops(active=active, planning=planning, now=now)
     logins = [(p.username, PASSWORD, p.role) for p in [*PEOPLE, ADMIN]]
     return DemoResult(active_cycle=active, planning_cycle=planning, logins=logins)
 
