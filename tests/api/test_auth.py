@@ -100,3 +100,29 @@ def test_it_throttles_password_guessing(org):
             for i in range(3)
         ]
     assert statuses == [400, 400, 429]
+
+
+def test_it_renders_the_browsable_api_for_a_session(org, login):
+    client = login(org.lead)
+    for path in [
+        "/api/v1/",
+        "/api/v1/objectives/",
+        f"/api/v1/key-results/{org.key_result.pk}/",
+        "/api/v1/checkins/",
+    ]:
+        response = client.get(path, HTTP_ACCEPT="text/html")
+        assert response.status_code == 200, path
+        assert b"<form" in response.content or path == "/api/v1/"
+
+
+def test_it_answers_anonymous_api_calls_with_401_not_a_login_redirect(db):
+    response = APIClient().get("/api/v1/objectives/")
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Token"
+
+
+def test_it_says_why_a_write_is_forbidden(org, api):
+    data = {"key_result": org.key_result.pk, "value": "20", "confidence": 7}
+    response = api(org.outsider).post("/api/v1/checkins/", data, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 403
+    assert response.json()["detail"] == "You may not check in on this key result."

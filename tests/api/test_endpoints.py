@@ -11,6 +11,7 @@ from django.utils import timezone
 from checkins.models import CheckIn
 from objectives import progress as rules
 from objectives.models import KeyResult, Objective
+from teams.models import Membership
 from tests.factories import (
     CheckInFactory,
     CycleFactory,
@@ -249,3 +250,31 @@ def test_it_lists_memberships_by_team(org, api):
         (org.teammate.pk, "member"),
         (org.lead.pk, "lead"),
     }
+
+
+def test_it_lets_a_lead_promote_a_member(org, api):
+    membership = Membership.objects.get(user=org.member, team=org.team)
+    response = api(org.lead).patch(f"/api/v1/memberships/{membership.pk}/", {"role": "lead"})
+    assert response.status_code == 200
+    assert response.json() == {
+        "id": membership.pk,
+        "team": org.team.pk,
+        "user": org.member.pk,
+        "role": "lead",
+    }
+    membership.refresh_from_db()
+    assert membership.role == Membership.Role.LEAD
+
+
+def test_it_lets_a_lead_publish_a_draft(org, api):
+    draft = ObjectiveFactory(team=org.team, cycle=org.cycle, status=Objective.Status.DRAFT)
+    response = api(org.lead).patch(f"/api/v1/objectives/{draft.pk}/", {"status": "active"})
+    assert response.status_code == 200
+    draft.refresh_from_db()
+    assert draft.status == Objective.Status.ACTIVE
+
+
+def test_it_lets_ambassadors_but_not_members_create_published_objectives(org, api):
+    data = {"team": org.team.pk, "cycle": org.cycle.pk, "title": "Direkte aktivt", "status": "active"}
+    assert api(org.member).post("/api/v1/objectives/", data).status_code == 403
+    assert api(org.ambassador).post("/api/v1/objectives/", data).status_code == 201
