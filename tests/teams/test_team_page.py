@@ -218,3 +218,8 @@ def test_the_team_page_runs_the_same_queries_for_3_and_12_key_results(
     with django_assert_num_queries(13):
         response = client.get(detail())
     assert response.status_code == 200
+
+
+def test_the_key_result_page_breadcrumb_leads_to_the_team_page(org, login):
+    content = login(org.member).get(reverse("checkins:key_result_detail", args=[org.key_result.pk])).content.decode()
+    assert f'href="{detail()}"' in content
