@@ -66,3 +66,26 @@ def test_the_dashboard_prints_without_controls(demo, live_server, page, log_in, 
     expect(page.locator("#team-table")).to_be_visible()
     expect(page.locator("#needs-attention")).to_be_visible()
     screenshot(page, "dashboard-print")
+
+
+def test_a_lead_adds_and_removes_a_member_on_the_team_page_in_place(demo, live_server, page, log_in):
+    log_in(page, "leader")
+    page.goto(f"{live_server.url}/teams/{COURSES_SLUG}/")
+    page.evaluate("window.__stillHere = true")
+    members = page.locator("#members tbody tr")
+    before = members.count()
+
+    page.get_by_label("Username or email").fill("thea")
+    page.get_by_label("Role", exact=True).select_option("member")
+    page.get_by_role("button", name="Add member").click()
+    expect(members).to_have_count(before + 1)
+    expect(page.locator("#members")).to_contain_text("Thea Kristiansen was added")
+
+    page.get_by_label("Username or email").fill("nobody-here")
+    page.get_by_role("button", name="Add member").click()
+    expect(page.locator("#members")).to_contain_text("No active user has this username or email.")
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Remove Thea Kristiansen").click()
+    expect(members).to_have_count(before)
+    assert page.evaluate("window.__stillHere") is True
