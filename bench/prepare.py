@@ -150,13 +150,19 @@ def targets(*, teams: int, users: int) -> dict:
             "checkins": CheckIn.objects.count(),
         },
         "cycle": cycle.name,
-        "checkin_mark": CheckIn.objects.order_by("-id").values_list("id", flat=True).first() or 0,
+        # The run's writes are what comes after these ids (see cleanup()).
+        "marks": {
+            "checkin": CheckIn.objects.order_by("-id").values_list("id", flat=True).first() or 0,
+            "history": KeyResult.history.order_by("-history_id").values_list("history_id", flat=True).first()
+            or 0,
+        },
         "members": members,
         "dashboard_user": {"username": "leader", "password": PASSWORD},
     }
 
 
-def cleanup(*, after_id: int) -> dict:
+def cleanup(*, checkin_mark: int, history_mark: int) -> dict:
+    """Remove the run's check-ins and the key result history rows their saves added; recompute the rest."""
     django_setup()
     from django.db import transaction
 
@@ -164,7 +170,7 @@ def cleanup(*, after_id: int) -> dict:
     from checkins.services import key_result_recompute
     from objectives.models import KeyResult
 
-    written = CheckIn.objects.filter(id__gt=after_id, note__startswith=NOTE_PREFIX)
+    written = CheckIn.objects.filter(id__gt=checkin_mark, note__startswith=NOTE_PREFIX)
     counts: dict[str, int] = {}
     for note in written.values_list("note", flat=True):
         counts[note.removeprefix(NOTE_PREFIX)] = counts.get(note.removeprefix(NOTE_PREFIX), 0) + 1
@@ -172,8 +178,12 @@ def cleanup(*, after_id: int) -> dict:
         key_result_ids = set(written.values_list("key_result_id", flat=True))
         written.delete()
         for key_result in KeyResult.objects.filter(id__in=key_result_ids):
+            key_result.skip_history_when_saving = True  # django-simple-history: no row for the undo
             key_result_recompute(key_result=key_result)
-    return {"written": counts}
+        # Every check-in's save of its key result adds a history row (see bench/README.md); a benchmark
+        # database has no other writers, so everything after the mark is the run's.
+        history, _ = KeyResult.history.filter(history_id__gt=history_mark).delete()
+    return {"written": counts, "history_rows": history}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -185,12 +195,13 @@ def main(argv: list[str] | None = None) -> None:
     build.add_argument("--users", type=int, required=True)
     build.add_argument("--rebuild", action="store_true")
     clean = commands.add_parser("cleanup")
-    clean.add_argument("--after-id", type=int, required=True)
+    clean.add_argument("--checkin-mark", type=int, required=True)
+    clean.add_argument("--history-mark", type=int, required=True)
     args = parser.parse_args(argv)
     if args.command == "setup":
         result = setup(teams=args.teams, weeks=args.weeks, users=args.users, rebuild=args.rebuild)
     else:
-        result = cleanup(after_id=args.after_id)
+        result = cleanup(checkin_mark=args.checkin_mark, history_mark=args.history_mark)
     print(json.dumps(result))
 
 

@@ -528,14 +528,20 @@ def run_org(org: Org, targets: dict, *, env: dict[str, str], sizes: Sizes, work:
         results = asyncio.run(drive(server.url, targets, sizes, requests=org.requests, seconds=org.seconds))
     finally:
         server.stop()
-    written = Job(env, "-m", "bench.prepare", "cleanup", f"--after-id={targets['checkin_mark']}").json()
-    confirm_writes(results, written["written"])
+    marks = targets["marks"]
+    cleaned = Job(
+        env,
+        *("-m", "bench.prepare", "cleanup"),
+        *(f"--checkin-mark={marks['checkin']}", f"--history-mark={marks['history']}"),
+    ).json()
+    confirm_writes(results, cleaned["written"])
     healthz = results.get("healthz")
     return {
         "teams_requested": org.teams,
         "database": describe_database(org.database_url),
         "organisation": targets["org"],
         "cycle": targets["cycle"],
+        "history_rows_written": cleaned["history_rows"],
         "endpoints": {key: stats.summary(healthz) for key, stats in results.items()},
     }
 
