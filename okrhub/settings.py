@@ -132,6 +132,9 @@ STORAGES = {
     },
 }
 
+# Cache: API throttle counters live here; share one (Redis) between gunicorn processes in production.
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+
 # Email: EMAIL_URL as understood by django-environ (smtp+tls://user:pass@host:587, consolemail://, filemail://path).
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 if env("EMAIL_FILE_PATH", default=""):
