@@ -26,6 +26,13 @@ class OwnerChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj) -> str:
         return obj.get_full_name() or obj.get_username()
 
+    def set_owners(self, owners) -> None:
+        """Validate against ``owners``, render from its cached rows: the three forms share one query."""
+        self.queryset = owners
+        self.choices = [("", self.empty_label)] + [
+            (user.pk, self.label_from_instance(user)) for user in owners
+        ]
+
 
 class ObjectiveDraftForm(forms.Form):
     title = forms.CharField(label=_("Objective"), max_length=200)
@@ -39,7 +46,7 @@ class ObjectiveDraftForm(forms.Form):
 
     def __init__(self, *args, owners, parents, prefix_id: str = "objective", **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = owners
+        self.fields["owner"].set_owners(owners)
         self.fields["parent"].queryset = Objective.objects.filter(pk__in=[p.pk for p in parents])
         self.fields["parent"].label_from_instance = lambda o: f"{o.team.name}: {o.title}"
         self.fields["parent"].choices = [("", _("Not aligned"))] + [
@@ -60,7 +67,7 @@ class KeyResultDraftForm(forms.Form):
 
     def __init__(self, *args, owners, objectives=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = owners
+        self.fields["owner"].set_owners(owners)
         if objectives is None:
             del self.fields["objective"]
         else:
@@ -101,7 +108,7 @@ class InitiativeDraftForm(forms.Form):
 
     def __init__(self, *args, owners, objectives=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = owners
+        self.fields["owner"].set_owners(owners)
         if objectives is None:
             del self.fields["objective"]
         else:
