@@ -499,9 +499,13 @@ def _totals(rows: list[TeamRow], *, expected: float, weeks: int) -> TeamRow:
 @dataclass
 class TeamKeyResult:
     line: KeyResultLine
-    confidences: list[int]  # the latest check-ins' confidence, oldest first
+    latest_checkins: list[CheckIn]  # the latest check-ins (id, confidence, time), oldest first
     feedback: list[Feedback]
     can_give_feedback: bool
+
+    @property
+    def confidences(self) -> list[int]:
+        return [checkin.confidence for checkin in self.latest_checkins]
 
     @property
     def key_result(self) -> KeyResult:
@@ -544,7 +548,7 @@ def team_okrs_for_user(*, user, team: Team, cycle: Cycle, today: date | None = N
     by_id = {objective.pk: objective for objective in objectives}
     key_results = _key_results(cycle=cycle, team_ids={team.pk}, objective_q=Q(objective_id__in=by_id))
     key_result_ids = [key_result.pk for key_result in key_results]
-    confidences: dict[int, list[int]] = defaultdict(list)
+    latest_checkins: dict[int, list[CheckIn]] = defaultdict(list)
     latest = (
         CheckIn.objects.filter(key_result_id__in=key_result_ids)
         .annotate(
@@ -556,10 +560,10 @@ def team_okrs_for_user(*, user, team: Team, cycle: Cycle, today: date | None = N
         )
         .filter(rank__lte=SPARKLINE_CHECKINS)
         .order_by("key_result_id", "created_at", "id")
-        .values_list("key_result_id", "confidence")
+        .only("id", "key_result_id", "confidence", "created_at")
     )
-    for key_result_id, confidence in latest:
-        confidences[key_result_id].append(confidence)
+    for checkin in latest:
+        latest_checkins[checkin.key_result_id].append(checkin)
     feedback: dict[int, list[Feedback]] = defaultdict(list)
     for item in feedback_for_key_results(key_result_ids=key_result_ids):
         feedback[item.key_result_id].append(item)
@@ -571,7 +575,7 @@ def team_okrs_for_user(*, user, team: Team, cycle: Cycle, today: date | None = N
         grouped[key_result.objective_id].append(
             TeamKeyResult(
                 line=key_result_line(key_result, cycle=cycle, today=today),
-                confidences=confidences.get(key_result.pk, []),
+                latest_checkins=latest_checkins.get(key_result.pk, []),
                 feedback=feedback.get(key_result.pk, []),
                 can_give_feedback=can_give_feedback(access, key_result),
             )

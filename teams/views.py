@@ -12,6 +12,7 @@ from rest_framework.authtoken.models import Token
 
 # The team page is the dashboard's drill-down: its OKRs come from the dashboard's read model, so both pages
 # show the same figures.
+from checkins.forms import FeedbackForm
 from dashboards.selectors import cycle_default, cycle_list, scope_resolve, team_okrs_for_user, team_tree_nodes
 from objectives.charts import sparkline
 from objectives.permissions import access_for, can_manage_members, forget_access
@@ -54,6 +55,11 @@ def _team_page_context(request, team: Team, *, add_form: MemberAddForm | None = 
                 item.confidences,
                 label=_("Confidence in the last check-ins, oldest first: %(values)s") % {"values": values},
             )
+            if item.can_give_feedback:
+                # Leads comment on the key result or on one of the check-ins already loaded for the sparkline.
+                item.feedback_form = FeedbackForm(
+                    key_result=item.key_result, checkins=list(reversed(item.latest_checkins))
+                )
     can_manage = can_manage_members(access, team)
     return {
         "team": team,

@@ -164,10 +164,13 @@ def test_the_service_refuses_a_check_in_of_another_key_result(org):
 
 
 def test_the_team_page_shows_feedback_and_the_form_for_leads(org, login):
+    checkin = CheckInFactory(key_result=org.key_result, author=org.member, value=20, confidence=5)
     services.feedback_create(key_result=org.key_result, author=org.lead, body="Godt tempo")
     lead_page = login(org.lead).get(reverse("teams:detail", args=["kurs"])).content.decode()
     assert "Godt tempo" in lead_page
     assert create_url(org.key_result) in lead_page
+    assert f'<option value="{checkin.pk}"' in lead_page  # a single check-in can be commented on here too
+    assert 'name="next" value="/teams/kurs/"' in lead_page
     owner_page = login(org.member).get(reverse("teams:detail", args=["kurs"])).content.decode()
     assert create_url(org.key_result) not in owner_page
     assert "Mark as read" in owner_page
