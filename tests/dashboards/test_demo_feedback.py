@@ -1,4 +1,4 @@
-"""The demo's feedback: built by seed_demo with the real services, unread for the member, safe to run twice."""
+"""The demo's feedback: made by seed_demo with the real services, unread for the member, safe twice."""
 
 from __future__ import annotations
 

@@ -221,5 +221,9 @@ def test_the_team_page_runs_the_same_queries_for_3_and_12_key_results(
 
 
 def test_the_key_result_page_breadcrumb_leads_to_the_team_page(org, login):
-    content = login(org.member).get(reverse("checkins:key_result_detail", args=[org.key_result.pk])).content.decode()
+    content = (
+        login(org.member)
+        .get(reverse("checkins:key_result_detail", args=[org.key_result.pk]))
+        .content.decode()
+    )
     assert f'href="{detail()}"' in content
