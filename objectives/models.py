@@ -122,6 +122,17 @@ class Objective(models.Model):
                 raise ValidationError({"parent": _("The parent objective must belong to the same cycle.")})
 
 
+class AdjustmentHistory(HistoricalRecords):
+    """History that skips saves touching only excluded fields: check-ins recomputing the current value have
+    their own record, and a history row per check-in would only grow the table."""
+
+    def post_save(self, instance, created, using=None, **kwargs):
+        update_fields = kwargs.get("update_fields")
+        if not created and update_fields and set(update_fields) <= set(self.excluded_fields):
+            return
+        super().post_save(instance, created, using=using, **kwargs)
+
+
 class KeyResultQuerySet(models.QuerySet):
     def in_progress(self) -> KeyResultQuerySet:
         """Key results that count towards progress: not retired mid-cycle."""
@@ -182,7 +193,7 @@ class KeyResult(models.Model):
     objects = KeyResultQuerySet.as_manager()
     # Mid-cycle adjustments: who changed what, when and why (the reason is required on active key results).
     # Check-ins rewrite current value and confidence; they have their own record, so history leaves them out.
-    history = HistoricalRecords(
+    history = AdjustmentHistory(
         excluded_fields=["current_value", "confidence", "last_checkin_at", "updated_at"],
         history_change_reason_field=models.TextField(null=True),
     )

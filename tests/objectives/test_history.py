@@ -163,3 +163,10 @@ def test_the_timeline_runs_a_fixed_number_of_queries(org, django_assert_num_quer
         key_result_adjust(key_result=kr, actor=org.lead, data={"target_value": target}, reason="r")
     with django_assert_num_queries(1):
         assert len(key_result_timeline(key_result=kr)) == 9
+
+
+def test_check_ins_write_no_history_rows(org):
+    before = org.key_result.history.count()
+    checkin_submit(key_result=org.key_result, author=org.member, value=20, confidence=7)
+    checkin_submit(key_result=org.key_result, author=org.member, value=25, confidence=8)
+    assert org.key_result.history.count() == before
