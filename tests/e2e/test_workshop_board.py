@@ -58,3 +58,13 @@ def test_two_participants_draft_on_one_board(
     expect(new_kr).to_contain_text("No owner")
     assert_accessible(watcher)
     screenshot(watcher, "workshop-board")
+
+    # A new objective from the writer becomes a choice in the watcher's key result form, keeping their choice.
+    chosen = watcher.locator("#id_kr-objective").input_value()
+    writer.locator("#id_objective-title").fill("Flere deltakere fra regionene")
+    writer.get_by_role("button", name="Add objective").click()
+    expect(
+        watcher.locator("#id_kr-objective option", has_text="Flere deltakere fra regionene")
+    ).to_have_count(1, timeout=REFRESH_MS)
+    expect(watcher.locator("#id_kr-objective")).to_have_value(chosen)
+    expect(watcher.locator("#id_kr-title")).to_have_value("Øke antall påmeldte fra")
