@@ -18,6 +18,7 @@ import argparse
 import asyncio
 import contextlib
 import datetime as dt
+import itertools
 import json
 import math
 import os
@@ -29,7 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -89,13 +90,13 @@ class VirtualUser:
     client: httpx.AsyncClient
     member: dict  # from bench/prepare.py: username, team_slug, token, key_results
     members: list[dict]  # every prepared member; token requests rotate through them (one token each)
-    sent: int = 0
 
     def csrf_headers(self) -> dict[str, str]:
         return {"X-CSRFToken": self.client.cookies.get("csrftoken", "")}
 
     def rotate_member(self, n: int) -> tuple[dict, dict]:
-        """Request n's member and key result: spread so no two clients lock one key result at once."""
+        """Request n's member and key result (n counts every request of the run, so concurrent requests
+        belong to different members and never wait for each other's key result lock)."""
         member = self.members[n % len(self.members)]
         key_result = member["key_results"][(n // len(self.members)) % len(member["key_results"])]
         return member, key_result
@@ -116,6 +117,8 @@ class Endpoint:
     expect: int
     request: Request
     writes: bool = False  # check-in POSTs: the written rows are counted afterwards
+    clients: int | None = None  # measured clients (default: --concurrency)
+    background: Endpoint | None = None  # sent at the same time by --concurrency other clients, unmeasured
 
 
 async def _healthz(vu: VirtualUser, n: int) -> httpx.Response:
@@ -152,6 +155,15 @@ async def _api_checkin(vu: VirtualUser, n: int) -> httpx.Response:
     )
 
 
+async def _api_checkin_background(vu: VirtualUser, n: int) -> httpx.Response:
+    member, key_result = vu.rotate_member(n)
+    body = {"key_result": key_result["id"], "value": key_result["value"], "confidence": 1 + n % 10}
+    body["note"] = f"{NOTE_PREFIX}background"
+    return await vu.client.post(
+        "/api/v1/checkins/", json=body, headers={"Authorization": f"Token {member['token']}"}
+    )
+
+
 async def _htmx_checkin(vu: VirtualUser, n: int) -> httpx.Response:
     key_result = vu.own_key_result(n)
     headers = {
@@ -169,6 +181,17 @@ ENDPOINTS: list[Endpoint] = [
     Endpoint("my_week", "GET / (My week, member)", "member", 200, _my_week),
     Endpoint("team_page", "GET /teams/<slug>/ (member)", "member", 200, _team_page),
     Endpoint("dashboard", "GET /dashboards/ (section lead)", "leader", 200, _dashboard),
+    # The issue's Monday morning: one section lead on the dashboard while people check in (through the API,
+    # 201 means the row was written) as fast as the server takes them.
+    Endpoint(
+        "dashboard_during_checkins",
+        "GET /dashboards/ during check-ins",
+        "leader",
+        200,
+        _dashboard,
+        clients=1,
+        background=Endpoint("background", "POST /api/v1/checkins/", "token", 201, _api_checkin_background),
+    ),
     Endpoint("api_key_results", "GET /api/v1/key-results/ (token)", "token", 200, _api_key_results),
     Endpoint("api_checkin", "POST /api/v1/checkins/ (token)", "token", 201, _api_checkin, writes=True),
     Endpoint("htmx_checkin", "POST check-in form (htmx, CSRF)", "member", 200, _htmx_checkin, writes=True),
@@ -195,6 +218,7 @@ class Stats:
     latencies_ms: list[float] = field(default_factory=list)  # successful requests
     queries: list[int] = field(default_factory=list)
     warmup_ok: int = 0  # successful unmeasured requests (they write too)
+    background_requests: int = 0  # sent by the background clients meanwhile (errors count above)
     error_samples: list[str] = field(default_factory=list)
 
     def error(self, text: str) -> None:
@@ -221,6 +245,7 @@ class Stats:
             "queries_max": queries[-1] if queries else None,
             "p50_ratio_to_healthz": _round(p50 / base50 if p50 and base50 else None, 2),
             "p95_ratio_to_healthz": _round(p95 / base95 if p95 and base95 else None, 2),
+            "background_requests": self.background_requests,
             "error_samples": self.error_samples,
         }
 
@@ -229,11 +254,20 @@ def _round(value: float | None, digits: int = 1) -> float | None:
     return None if value is None else round(value, digits)
 
 
-async def run_phase(endpoint: Endpoint, vus: list[VirtualUser], *, requests: int, seconds: float) -> Stats:
+async def run_phase(
+    endpoint: Endpoint,
+    vus: list[VirtualUser],
+    *,
+    sequence: Iterator[int],
+    requests: int,
+    seconds: float,
+    background: Sequence[VirtualUser] = (),
+) -> Stats:
     """Every client sends back to back until `requests` were sent or `seconds` passed."""
     stats = Stats(label=endpoint.label)
     # One unmeasured request per client: worker imports, template compilation, the CSRF cookie.
-    for vu, response in zip(vus, await asyncio.gather(*(_send(endpoint, vu) for vu in vus)), strict=True):
+    warmups = await asyncio.gather(*(_send(endpoint, vu, next(sequence)) for vu in vus))
+    for vu, response in zip(vus, warmups, strict=True):
         if isinstance(response, httpx.Response) and response.status_code == endpoint.expect:
             stats.warmup_ok += 1
         else:
@@ -241,6 +275,7 @@ async def run_phase(endpoint: Endpoint, vus: list[VirtualUser], *, requests: int
     stats.errors = 0  # warm-up failures are shown as samples; the measured requests decide below
 
     sent = 0
+    measuring = True
     start = time.perf_counter()
     deadline = start + seconds
 
@@ -249,7 +284,7 @@ async def run_phase(endpoint: Endpoint, vus: list[VirtualUser], *, requests: int
         while sent < requests and time.perf_counter() < deadline:
             sent += 1
             began = time.perf_counter()
-            response = await _send(endpoint, vu)
+            response = await _send(endpoint, vu, next(sequence))
             elapsed_ms = (time.perf_counter() - began) * 1000
             stats.requests += 1
             if isinstance(response, httpx.Response):
@@ -261,15 +296,29 @@ async def run_phase(endpoint: Endpoint, vus: list[VirtualUser], *, requests: int
                     continue
             stats.error(_describe(response))
 
-    await asyncio.gather(*(client(vu) for vu in vus))
+    async def busy(vu: VirtualUser) -> None:
+        assert endpoint.background is not None
+        while measuring:
+            response = await _send(endpoint.background, vu, next(sequence))
+            stats.background_requests += 1
+            if not (
+                isinstance(response, httpx.Response) and response.status_code == endpoint.background.expect
+            ):
+                stats.error(f"background: {_describe(response)}")
+
+    others = [asyncio.create_task(busy(vu)) for vu in background]
+    try:
+        await asyncio.gather(*(client(vu) for vu in vus))
+    finally:
+        measuring = False
+        await asyncio.gather(*others)
     stats.seconds = time.perf_counter() - start
     return stats
 
 
-async def _send(endpoint: Endpoint, vu: VirtualUser) -> httpx.Response | Exception:
-    vu.sent += 1
+async def _send(endpoint: Endpoint, vu: VirtualUser, n: int) -> httpx.Response | Exception:
     try:
-        return await endpoint.request(vu, vu.sent)
+        return await endpoint.request(vu, n)
     except httpx.HTTPError as error:
         return error
 
@@ -341,10 +390,18 @@ async def drive(base_url: str, targets: dict, sizes: Sizes, *, requests: int, se
             plain_vus.append(VirtualUser(client=client, member=members[i % len(members)], members=members))
 
         vus_for = {"anonymous": plain_vus, "token": plain_vus, "member": member_vus, "leader": leader_vus}
+        sequence = itertools.count(1)
         results = {}
         for endpoint in ENDPOINTS:
+            measured = vus_for[endpoint.auth][: endpoint.clients or concurrency]
+            background = vus_for[endpoint.background.auth] if endpoint.background else []
             results[endpoint.name] = await run_phase(
-                endpoint, vus_for[endpoint.auth], requests=requests, seconds=seconds
+                endpoint,
+                measured,
+                sequence=sequence,
+                requests=requests,
+                seconds=seconds,
+                background=background,
             )
             print(f"  {endpoint.label:<36} {results[endpoint.name].requests:>5} requests", file=sys.stderr)
         return results

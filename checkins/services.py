@@ -51,7 +51,13 @@ def key_result_recompute(*, key_result: KeyResult) -> KeyResult:
 
 @transaction.atomic
 def checkin_submit(
-    *, key_result: KeyResult, author, value: Decimal | int | str, confidence: int, note: str = "", created_at=None
+    *,
+    key_result: KeyResult,
+    author,
+    value: Decimal | int | str,
+    confidence: int,
+    note: str = "",
+    created_at=None,
 ) -> CheckIn:
     locked = _lock_key_result(key_result.pk)
     checkin_validate_target(locked)
@@ -74,7 +80,9 @@ def checkin_submit(
 
 
 @transaction.atomic
-def checkin_update(*, checkin: CheckIn, value: Decimal | int | str, confidence: int, note: str = "") -> CheckIn:
+def checkin_update(
+    *, checkin: CheckIn, value: Decimal | int | str, confidence: int, note: str = ""
+) -> CheckIn:
     locked = _lock_key_result(checkin.key_result_id)
     checkin_validate_target(locked)
     checkin.value, checkin.confidence, checkin.note = value, confidence, note.strip()

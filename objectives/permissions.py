@@ -78,7 +78,7 @@ def forget_access(user) -> None:
 
 
 def visible_objectives_q(access: Access, *, prefix: str = "") -> Q:
-    """Filter for objectives ``access`` may read; ``prefix`` reaches them from another model ("objective__")."""
+    """Filter for objectives ``access`` may read; ``prefix`` reaches them from elsewhere ("objective__")."""
     if access.is_staff or access.is_ambassador:
         return Q()
     visible = ~Q(**{f"{prefix}status": "draft"})

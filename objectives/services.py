@@ -13,7 +13,9 @@ from teams.models import Team
 
 
 @transaction.atomic
-def cycle_create(*, name: str, start_date: date, end_date: date, status: str = Cycle.Status.PLANNING) -> Cycle:
+def cycle_create(
+    *, name: str, start_date: date, end_date: date, status: str = Cycle.Status.PLANNING
+) -> Cycle:
     cycle = Cycle(name=name, start_date=start_date, end_date=end_date, status=status)
     cycle.full_clean()
     cycle.save()

@@ -56,7 +56,8 @@ class Team(models.Model):
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(reminder_hour__gte=0, reminder_hour__lte=23), name="team_reminder_hour_range"
+                condition=models.Q(reminder_hour__gte=0, reminder_hour__lte=23),
+                name="team_reminder_hour_range",
             ),
             models.CheckConstraint(
                 condition=models.Q(reminder_weekday__gte=1, reminder_weekday__lte=7),
@@ -86,7 +87,9 @@ class Membership(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="memberships"
     )
-    team = models.ForeignKey(Team, verbose_name=_("team"), on_delete=models.CASCADE, related_name="memberships")
+    team = models.ForeignKey(
+        Team, verbose_name=_("team"), on_delete=models.CASCADE, related_name="memberships"
+    )
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.MEMBER)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 

@@ -1,6 +1,6 @@
 """Browser tests: Playwright for Python driving Debian's Chromium against pytest-django's live server.
 
-Skipped, with the reason, when /usr/bin/chromium is not installed; `.ci/run` installs it so CI always runs them.
+Skipped, with the reason, when /usr/bin/chromium is not installed; `.ci/run` installs it, so CI runs them.
 Screenshots go to ``test-artifacts/`` (``E2E_ARTIFACTS`` overrides).
 """
 
