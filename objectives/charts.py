@@ -1,4 +1,4 @@
-"""Charts drawn on the server as inline SVG: no JavaScript, no chart library (see docs/charts.md).
+"""Charts drawn on the server as inline SVG: no JavaScript, no chart library (why: README, "Charts").
 
 Pure functions: they take numbers, dates and already translated labels and return SVG markup, so the key
 result page, KPI pages and dashboard sparklines can share them and tests can read the output.

@@ -154,7 +154,7 @@ CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=240
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
-# Static schedule, one place, in version control (why not django-celery-beat: docs/celery.md). Both tasks
+# Static schedule, one place, in version control (why not django-celery-beat: README, "Reminders and digests"). Both tasks
 # are hourly and idempotent: they decide per team/user whether something is due, the database decides once.
 CELERY_BEAT_SCHEDULE: dict = {
     "checkin-reminders": {
