@@ -54,6 +54,8 @@ class Sizes:
     seconds: float  # ... and at most this long
     small_requests: int
     small_seconds: float
+    pair_rounds: int  # the paired dashboard comparison: at most this many requests at each size
+    pair_seconds: float
 
 
 FULL = Sizes(
@@ -66,6 +68,8 @@ FULL = Sizes(
     seconds=15,
     small_requests=200,
     small_seconds=8,
+    pair_rounds=20,
+    pair_seconds=30,
 )
 SMOKE = Sizes(
     teams=3,
@@ -77,6 +81,8 @@ SMOKE = Sizes(
     seconds=10,
     small_requests=4,
     small_seconds=10,
+    pair_rounds=2,
+    pair_seconds=10,
 )
 
 
@@ -572,25 +578,76 @@ def confirm_writes(results: dict[str, Stats], written: dict[str, int]) -> None:
             stats.error_samples.append(f"{missing} successful answers wrote no check-in (form errors?)")
 
 
-def run_org(org: Org, targets: dict, *, env: dict[str, str], sizes: Sizes, work: Path) -> dict:
-    """Serve one prepared organisation, drive it, stop the server, remove what the run wrote."""
-    env = {**env, "DATABASE_URL": org.database_url}
+def run_org(org: Org, targets: dict, *, env: dict[str, str], sizes: Sizes, work: Path, servers: list) -> dict:
+    """Serve one prepared organisation and drive it; its server stays up for the paired comparison."""
     print(
         f"{org.name} organisation ({org.teams} teams) on {describe_database(org.database_url)}",
         file=sys.stderr,
     )
-    server = Server(env, work / f"gunicorn-{org.name}.log")
+    server = Server({**env, "DATABASE_URL": org.database_url}, work / f"gunicorn-{org.name}.log")
+    servers.append(server)
+    server.start()
+    return asyncio.run(drive(server.url, targets, sizes, requests=org.requests, seconds=org.seconds))
+
+
+async def paired_dashboard(
+    urls: dict[str, str], users: dict[str, dict], *, rounds: int, seconds: float
+) -> dict:
+    """The dashboard at both sizes, one request at a time, alternating small-large-large-small.
+
+    Each size's phase above runs at a different moment of a noisy machine and with clients queueing for the
+    workers; here both sizes share the same moments and no request waits for another, so the ratio of the
+    two p50s compares the page's own cost at 20 and at 200 teams.
+    """
+    clients = {name: _client(url) for name, url in urls.items()}
+    latencies: dict[str, list[float]] = {name: [] for name in clients}
+    errors: list[str] = []
     try:
-        server.start()
-        results = asyncio.run(drive(server.url, targets, sizes, requests=org.requests, seconds=org.seconds))
+        for name, client in clients.items():
+            await log_in(client, users[name]["username"], users[name]["password"])
+            await client.get("/dashboards/")  # warm: this session's first page
+        deadline = time.perf_counter() + seconds
+        names = list(clients)
+        for round_ in range(rounds):
+            if time.perf_counter() >= deadline:
+                break
+            for name in names if round_ % 2 == 0 else reversed(names):
+                began = time.perf_counter()
+                try:
+                    response = await clients[name].get("/dashboards/")
+                except httpx.HTTPError as error:
+                    errors.append(f"{name}: {type(error).__name__}: {error}")
+                    continue
+                if response.status_code == 200:
+                    latencies[name].append((time.perf_counter() - began) * 1000)
+                else:
+                    errors.append(f"{name}: {_describe(response)}")
     finally:
-        server.stop()
+        for client in clients.values():
+            await client.aclose()
+    p50 = {name: percentile(sorted(values), 50) for name, values in latencies.items()}
+    return {
+        "requests_small": len(latencies["small"]),
+        "requests_large": len(latencies["large"]),
+        "errors": len(errors),
+        "error_samples": errors[:5],
+        "p50_ms_small": _round(p50["small"]),
+        "p50_ms_large": _round(p50["large"]),
+        "ratio": _round(p50["large"] / p50["small"] if p50["small"] and p50["large"] else None, 2),
+    }
+
+
+def cleanup(org: Org, targets: dict, *, env: dict[str, str]) -> dict:
+    """Remove what the run wrote in this organisation's database (its server stopped)."""
     marks = targets["marks"]
-    cleaned = Job(
-        env,
+    return Job(
+        {**env, "DATABASE_URL": org.database_url},
         *("-m", "bench.prepare", "cleanup"),
         *(f"--checkin-mark={marks['checkin']}", f"--history-mark={marks['history']}"),
     ).json()
+
+
+def summarise(org: Org, targets: dict, results: dict[str, Stats], cleaned: dict) -> dict:
     confirm_writes(results, cleaned["written"])
     healthz = results.get("healthz")
     return {
@@ -606,7 +663,7 @@ def run_org(org: Org, targets: dict, *, env: dict[str, str], sizes: Sizes, work:
 # --- Report ---------------------------------------------------------------------------------------------
 
 
-def scaling(small: dict, large: dict) -> dict:
+def scaling(small: dict, large: dict, paired: dict | None = None) -> dict:
     queries = {}
     for key, figures in large["endpoints"].items():
         at_small = small["endpoints"].get(key, {}).get("queries_per_request")
@@ -625,12 +682,13 @@ def scaling(small: dict, large: dict) -> dict:
             "p50_ratio_to_healthz_small": small["endpoints"]["dashboard"]["p50_ratio_to_healthz"],
             "p50_ratio_to_healthz_large": large["endpoints"]["dashboard"]["p50_ratio_to_healthz"],
         }
-    return {"queries": queries, "dashboard": dashboard}
+    return {"queries": queries, "dashboard": dashboard, "dashboard_paired": paired or {}}
 
 
 def targets(small: dict, large: dict, scale: dict) -> list[dict]:
     """The issue's targets, reported (never asserted: the machine is noisy)."""
     errors = sum(e["errors"] for org in (small, large) for e in org["endpoints"].values())
+    errors += scale.get("dashboard_paired", {}).get("errors", 0)
     found = [
         {"target": "zero errors", "value": errors, "limit": 0, "met": errors == 0},
         {
@@ -650,6 +708,14 @@ def targets(small: dict, large: dict, scale: dict) -> list[dict]:
             ),
             _target("dashboard p50 at the large size ≤ 3 × its p50 at the small size", dashboard["ratio"], 3),
         ]
+    if scale.get("dashboard_paired"):
+        found.append(
+            _target(
+                "dashboard p50 at the large size ≤ 3 × at the small size, paired",
+                scale["dashboard_paired"]["ratio"],
+                3,
+            )
+        )
     for key in ("api_checkin", "htmx_checkin"):
         if key in large["endpoints"]:
             found.append(
@@ -703,12 +769,23 @@ def table(report: dict) -> str:
             f"{_f(dashboard['p50_ms_large'])} ms at {dashboard['teams_large']} teams, "
             f"ratio {_f(dashboard['ratio'], 2)}",
         ]
+    paired = report["scaling"].get("dashboard_paired")
+    if paired:
+        lines.append(
+            f"dashboard p50 paired (one request at a time, alternating): {_f(paired['p50_ms_small'])} ms "
+            f"at {dashboard['teams_small']} teams, {_f(paired['p50_ms_large'])} ms at "
+            f"{dashboard['teams_large']} teams, ratio {_f(paired['ratio'], 2)} "
+            f"({paired['requests_large']} requests each, {paired['errors']} errors)"
+        )
     lines += ["", "targets (reported, not asserted):"]
     for target in report["targets"]:
         lines.append(f"  [{'met' if target['met'] else 'NOT met'}] {target['target']}: {target['value']}")
-    for key, figures in large["endpoints"].items():
-        for sample in figures["error_samples"]:
-            lines.append(f"  error sample {key}: {sample}")
+    for org in (small, large):
+        for key, figures in org["endpoints"].items():
+            for sample in figures["error_samples"]:
+                lines.append(f"  error sample {key}: {sample}")
+    for sample in (paired or {}).get("error_samples", []):
+        lines.append(f"  error sample paired dashboard: {sample}")
     return "\n".join(lines)
 
 
@@ -779,6 +856,10 @@ def main(argv: list[str] | None = None) -> int:
     started_at = dt.datetime.now(dt.UTC).replace(microsecond=0)
     work = Path(tempfile.mkdtemp(prefix="okrhub-bench-"))
     jobs: list[Job] = []
+    servers: list[Server] = []
+    orgs: list[Org] = []
+    prepared: dict[str, dict] = {}
+    cleaned: dict[str, dict] = {}
     try:
         if args.smoke:
             large_url = f"sqlite:///{work / 'large.sqlite3'}"
@@ -811,15 +892,38 @@ def main(argv: list[str] | None = None) -> int:
                 )
             )
         jobs[0].result()
-        prepared = {org.name: job.json() for org, job in zip(orgs, jobs[1:], strict=True)}
+        prepared.update({org.name: job.json() for org, job in zip(orgs, jobs[1:], strict=True)})
         print(f"prepared in {time.monotonic() - started:.1f} s", file=sys.stderr)
-        small, large = [run_org(org, prepared[org.name], env=env, sizes=sizes, work=work) for org in orgs]
+        results = {}
+        for org in orgs:
+            results[org.name] = run_org(
+                org, prepared[org.name], env=env, sizes=sizes, work=work, servers=servers
+            )
+        print("the dashboard at both sizes, paired", file=sys.stderr)
+        paired = asyncio.run(
+            paired_dashboard(
+                {org.name: server.url for org, server in zip(orgs, servers, strict=True)},
+                {org.name: prepared[org.name]["dashboard_user"] for org in orgs},
+                rounds=sizes.pair_rounds,
+                seconds=sizes.pair_seconds,
+            )
+        )
     finally:
+        for server in servers:
+            server.stop()
         for job in jobs:
             job.kill()
+        # Even after a failure: a reused organisation must not keep this run's check-ins.
+        for org in orgs:
+            if org.name in prepared:
+                try:
+                    cleaned[org.name] = cleanup(org, prepared[org.name], env=env)
+                except RuntimeError as error:
+                    print(f"cleanup of the {org.name} organisation failed: {error}", file=sys.stderr)
         shutil.rmtree(work, ignore_errors=True)
 
-    scale = scaling(small, large)
+    small, large = (summarise(org, prepared[org.name], results[org.name], cleaned[org.name]) for org in orgs)
+    scale = scaling(small, large, paired)
     report = {
         "meta": {
             "mode": "smoke" if args.smoke else "full",

@@ -53,3 +53,16 @@ def test_the_report_compares_the_two_sizes_and_lists_the_targets(report):
     assert set(report["scaling"]["queries"]) == {endpoint.name for endpoint in ENDPOINTS}
     assert {target["target"] for target in report["targets"]} >= {"zero errors"}
     assert next(t for t in report["targets"] if t["target"] == "zero errors")["met"] is True
+
+
+def test_the_dashboard_is_also_compared_one_request_at_a_time(report):
+    paired = report["scaling"]["dashboard_paired"]
+    assert paired["errors"] == 0, paired["error_samples"]
+    assert paired["requests_small"] > 0 and paired["requests_large"] > 0
+    assert paired["ratio"] is not None
+
+
+def test_the_dashboard_is_measured_while_check_ins_go_on(report):
+    figures = report["endpoints"]["dashboard_during_checkins"]
+    assert figures["background_requests"] > 0
+    assert figures["errors"] == 0
