@@ -257,6 +257,16 @@ class KeyResultSerializer(serializers.ModelSerializer):
     progress = serializers.SerializerMethodField()
     expected_progress = serializers.SerializerMethodField()
     health = serializers.SerializerMethodField()
+    reason = serializers.CharField(
+        write_only=True,
+        required=False,
+        allow_blank=True,
+        max_length=services.REASON_MAX_LENGTH,
+        help_text=(
+            "Why the key result changes. Required when changing the title, kind, unit, start or target "
+            "value of a key result whose objective is published; kept in its history."
+        ),
+    )
 
     class Meta:
         model = KeyResult
@@ -275,6 +285,7 @@ class KeyResultSerializer(serializers.ModelSerializer):
             "progress",
             "expected_progress",
             "health",
+            "reason",
         ]
         read_only_fields = ["current_value", "confidence"]
 
@@ -303,10 +314,15 @@ class KeyResultSerializer(serializers.ModelSerializer):
         return objective
 
     def create(self, validated_data) -> KeyResult:
+        # A new key result has nothing to adjust yet, so a reason is not needed.
+        validated_data.pop("reason", None)
         return services.key_result_create(**validated_data)
 
     def update(self, instance: KeyResult, validated_data) -> KeyResult:
-        return services.key_result_update(key_result=instance, data=validated_data)
+        reason = validated_data.pop("reason", "")
+        return services.key_result_adjust(
+            key_result=instance, actor=self.context["request"].user, data=validated_data, reason=reason
+        )
 
 
 class KeyResultViewSet(viewsets.ModelViewSet):

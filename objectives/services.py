@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import copy
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from objectives.models import Cycle, Initiative, KeyResult, Objective
 from teams.models import Team
+
+# Changing any of these on a published key result is an adjustment: it needs a reason and is kept in history.
+ADJUSTED_FIELDS = ("title", "kind", "start_value", "target_value", "unit")
+REASON_MAX_LENGTH = 300
 
 
 @transaction.atomic
@@ -174,6 +181,50 @@ def key_result_update(*, key_result: KeyResult, data: dict[str, Any]) -> KeyResu
     key_result.full_clean()
     key_result.save()
     return key_result
+
+
+def key_result_changed_fields(key_result: KeyResult, data: dict[str, Any]) -> list[str]:
+    changed = []
+    for name, value in data.items():
+        current = getattr(key_result, f"{name}_id" if name in ("owner", "objective") else name)
+        new = value.pk if name in ("owner", "objective") and value is not None else value
+        if isinstance(current, Decimal) and new is not None:
+            new = Decimal(new)
+        if current != new:
+            changed.append(name)
+    return changed
+
+
+@transaction.atomic
+def key_result_adjust(*, key_result: KeyResult, actor, data: dict[str, Any], reason: str = "") -> KeyResult:
+    """Change a key result. Once published, changing its title, kind, start, target or unit needs a reason.
+
+    The change, who made it, when, and why are kept in the key result's history. Every edit path (the
+    workshop pages, the REST API) goes through here so the rule cannot be skipped.
+    """
+    reason = (reason or "").strip()
+    if len(reason) > REASON_MAX_LENGTH:
+        raise ValidationError({"reason": _("Keep the reason short (at most 300 characters).")})
+    changed = key_result_changed_fields(key_result, data)
+    if (
+        key_result.objective.status != Objective.Status.DRAFT
+        and any(name in ADJUSTED_FIELDS for name in changed)
+        and not reason
+    ):
+        errors = {"reason": [_("Give a short reason for adjusting a published key result.")]}
+        # Report what else is wrong with the change too, so a client can fix everything in one round.
+        probe = copy.copy(key_result)
+        _assign(probe, data, KEY_RESULT_FIELDS)
+        try:
+            probe.full_clean()
+        except ValidationError as error:
+            errors.update(error.message_dict)
+        raise ValidationError(errors)
+    if not changed:
+        return key_result
+    key_result._change_reason = reason or None
+    key_result._history_user = actor
+    return key_result_update(key_result=key_result, data=data)
 
 
 @transaction.atomic

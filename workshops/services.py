@@ -18,9 +18,10 @@ from objectives import services as objective_services
 from objectives.models import Cycle, KeyResult, Kpi, KpiMeasurement, Objective, Retrospective
 from teams.models import Team
 
-# Changing any of these on a published key result is an adjustment: it needs a reason and is kept in history.
-ADJUSTED_FIELDS = ("title", "kind", "start_value", "target_value", "unit")
-REASON_MAX_LENGTH = 300
+# The adjustment rule itself lives with the key result (objectives/services.py) so the API follows it too.
+ADJUSTED_FIELDS = objective_services.ADJUSTED_FIELDS
+REASON_MAX_LENGTH = objective_services.REASON_MAX_LENGTH
+key_result_changed_fields = objective_services.key_result_changed_fields
 
 
 def _require_open(cycle: Cycle) -> None:
@@ -49,41 +50,11 @@ def team_cycle_publish(*, team: Team, cycle: Cycle) -> int:
 # --- Adjusting mid-cycle ------------------------------------------------------------------------------------
 
 
-def key_result_changed_fields(key_result: KeyResult, data: dict[str, Any]) -> list[str]:
-    changed = []
-    for name, value in data.items():
-        current = getattr(key_result, f"{name}_id" if name == "owner" else name)
-        new = value.pk if name == "owner" and value is not None else value
-        if isinstance(current, Decimal) and new is not None:
-            new = Decimal(new)
-        if current != new:
-            changed.append(name)
-    return changed
-
-
 @transaction.atomic
 def key_result_adjust(*, key_result: KeyResult, actor, data: dict[str, Any], reason: str = "") -> KeyResult:
-    """Change a key result. Once published, changing its title, kind, start, target or unit needs a reason.
-
-    The change, who made it, when, and why are kept in the key result's history.
-    """
-    objective = key_result.objective
-    _require_editable(objective)
-    reason = (reason or "").strip()
-    if len(reason) > REASON_MAX_LENGTH:
-        raise ValidationError({"reason": _("Keep the reason short (at most 300 characters).")})
-    changed = key_result_changed_fields(key_result, data)
-    if (
-        objective.status != Objective.Status.DRAFT
-        and any(name in ADJUSTED_FIELDS for name in changed)
-        and not reason
-    ):
-        raise ValidationError({"reason": _("Give a short reason for adjusting a published key result.")})
-    if not changed:
-        return key_result
-    key_result._change_reason = reason or None
-    key_result._history_user = actor
-    return objective_services.key_result_update(key_result=key_result, data=data)
+    """Change a key result of an open cycle; see objectives.services.key_result_adjust for the reason rule."""
+    _require_editable(key_result.objective)
+    return objective_services.key_result_adjust(key_result=key_result, actor=actor, data=data, reason=reason)
 
 
 @transaction.atomic

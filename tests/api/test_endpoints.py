@@ -119,7 +119,9 @@ def test_it_weights_objective_progress_and_leaves_out_retired_key_results(org, a
 
 
 def test_it_moves_the_current_value_with_the_start_before_any_checkin(org, api):
-    response = api(org.lead).patch(f"/api/v1/key-results/{org.key_result.pk}/", {"start_value": "12"})
+    response = api(org.lead).patch(
+        f"/api/v1/key-results/{org.key_result.pk}/", {"start_value": "12", "reason": "Feil startverdi"}
+    )
     assert response.status_code == 200
     assert response.json()["current_value"] == "12.0000"
 

@@ -218,7 +218,7 @@ def test_it_lets_leads_create_key_results(org, api, who, status):
 @matrix(anonymous=401, outsider=403, member=403, lead=200, ambassador=403, staff=200)
 def test_it_lets_leads_edit_key_results(org, api, who, status):
     response = api(persona(org, who)).patch(
-        f"/api/v1/key-results/{org.key_result.pk}/", {"target_value": "50"}
+        f"/api/v1/key-results/{org.key_result.pk}/", {"target_value": "50", "reason": "Mer ambisiøst"}
     )
     assert response.status_code == status
 
