@@ -134,7 +134,8 @@ def key_result_row(key_result: KeyResult, *, access, today: date | None = None, 
         health=rules.health(progress=value, expected=expected, confidence=key_result.confidence),
         confidence_band=rules.confidence_band(key_result.confidence),
         checked_in_this_week=is_this_week(key_result.last_checkin_at, now=now),
-        can_check_in=can_check_in(access, key_result),
+        # A retired key result keeps its check-ins but takes no new ones (checkin_validate_target).
+        can_check_in=key_result.retired_at is None and can_check_in(access, key_result),
         current_display=_current_display(key_result),
         target_display=_("done") if is_achieve else value_display(key_result.target_value, key_result.unit),
     )

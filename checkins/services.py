@@ -19,8 +19,10 @@ def _lock_key_result(key_result_id: int) -> KeyResult:
 
 
 def checkin_validate_target(key_result: KeyResult) -> None:
-    """A check-in needs a published objective in a cycle that is not closed."""
+    """A check-in needs a key result still counted, of a published objective in a cycle that is not closed."""
     objective = key_result.objective
+    if key_result.retired_at is not None:
+        raise ValidationError(_("The key result is retired; check-ins are no longer possible."))
     if objective.cycle.status == Cycle.Status.CLOSED:
         raise ValidationError(_("The cycle is closed; check-ins are no longer possible."))
     if objective.status == Objective.Status.ARCHIVED:

@@ -1,0 +1,97 @@
+"""A key result retired mid-cycle keeps its check-ins but takes no new ones, on the page, in the API or
+in the service."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import override
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from checkins.models import CheckIn
+from checkins.services import checkin_delete, checkin_submit, checkin_update
+from objectives.models import KeyResult
+from tests.factories import KeyResultFactory
+from workshops.services import key_result_retire
+
+pytestmark = pytest.mark.django_db
+EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
+
+
+def retire(org) -> KeyResult:
+    key_result_retire(key_result=org.key_result, actor=org.lead, reason="Målte feil ting")
+    return KeyResult.objects.select_related("objective__cycle").get(pk=org.key_result.pk)
+
+
+def test_the_service_refuses_a_check_in_on_a_retired_key_result(org):
+    kr = retire(org)
+    with override("en"), pytest.raises(ValidationError) as error:
+        checkin_submit(key_result=kr, author=org.member, value=20, confidence=7)
+    assert error.value.messages == ["The key result is retired; check-ins are no longer possible."]
+    assert not CheckIn.objects.exists()
+    kr.refresh_from_db()
+    assert kr.current_value == Decimal(10)
+
+
+def test_earlier_check_ins_stay_as_they_were(org):
+    checkin = checkin_submit(key_result=org.key_result, author=org.member, value=20, confidence=7)
+    kr = retire(org)
+    with pytest.raises(ValidationError):
+        checkin_update(checkin=checkin, value=30, confidence=7)
+    with pytest.raises(ValidationError):
+        checkin_delete(checkin=checkin)
+    assert CheckIn.objects.get(pk=checkin.pk).value == Decimal(20)
+    kr.refresh_from_db()
+    assert kr.current_value == Decimal(20)
+
+
+def test_the_api_answers_400(org):
+    retire(org)
+    token, _ = Token.objects.get_or_create(user=org.member)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    response = client.post(
+        "/api/v1/checkins/", {"key_result": org.key_result.pk, "value": "20", "confidence": 7}, **EN
+    )
+    assert response.status_code == 400
+    assert "The key result is retired; check-ins are no longer possible." in str(response.json())
+    assert not CheckIn.objects.exists()
+
+
+def test_the_key_result_page_says_when_it_was_retired_instead_of_offering_the_form(org, login):
+    kr = retire(org)
+    html = login(org.member).get(f"/key-results/{kr.pk}/", **EN).content.decode()
+    assert f'id="kr-{kr.pk}-form"' not in html
+    assert 'id="kr-retired"' in html
+    with override("en"):
+        day = date_format(timezone.localtime(kr.retired_at), "SHORT_DATE_FORMAT")
+    assert f"Retired on {day}." in html
+
+
+def test_the_key_result_page_offers_the_form_while_it_counts(org, login):
+    html = login(org.member).get(f"/key-results/{org.key_result.pk}/", **EN).content.decode()
+    assert f'id="kr-{org.key_result.pk}-form"' in html
+    assert 'id="kr-retired"' not in html
+
+
+def test_posting_the_form_anyway_is_refused(org, login):
+    retire(org)
+    response = login(org.member).post(
+        f"/key-results/{org.key_result.pk}/check-in/", {"value": "20", "confidence": "7"}, **EN
+    )
+    assert response.status_code == 400
+    assert "The key result is retired" in response.content.decode()
+    assert not CheckIn.objects.exists()
+
+
+def test_my_week_lists_only_key_results_in_progress(org, login):
+    kept = KeyResultFactory(objective=org.objective, owner=org.member)
+    retire(org)
+    html = login(org.member).get("/", **EN).content.decode()
+    assert f'id="kr-{org.key_result.pk}"' not in html
+    assert f'id="kr-{kept.pk}"' in html
