@@ -10,6 +10,8 @@ from teams import views as team_views
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("accounts/profile/", team_views.profile, name="profile"),
+    # Before the auth include: our login also applies the language from the user's profile.
+    path("accounts/login/", views.LoginView.as_view(), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),

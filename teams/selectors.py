@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 
-from teams.models import Membership, Team
+from teams.models import Membership, Profile, Team
 
 User = get_user_model()
 
@@ -79,3 +79,8 @@ def team_members(*, team: Team) -> QuerySet[Membership]:
 
 def user_display_name(user) -> str:
     return user.get_full_name() or user.get_username()
+
+
+def profile_language(*, user) -> str:
+    """The user's chosen language code, or "" when they follow the site default (or have no profile yet)."""
+    return Profile.objects.filter(user=user).values_list("language", flat=True).first() or ""
