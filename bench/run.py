@@ -65,11 +65,11 @@ FULL = Sizes(
     members=40,
     concurrency=4,
     requests=400,
-    seconds=15,
+    seconds=12,
     small_requests=200,
-    small_seconds=8,
+    small_seconds=7,
     pair_rounds=20,
-    pair_seconds=30,
+    pair_seconds=20,
 )
 SMOKE = Sizes(
     teams=3,
