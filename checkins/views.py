@@ -90,6 +90,9 @@ def checkin_create(request: HttpRequest, pk: int) -> HttpResponse:
     if not can_check_in(access, key_result):
         raise PermissionDenied(_("Only members and leads of this key result's team may check in."))
     next_url = _next_url(request, reverse("checkins:my_week"))
+    if request.method == "GET" and key_result.retired_at is not None:
+        # Nothing left to check in on: the key result page says since when it is retired.
+        return redirect("checkins:key_result_detail", pk=key_result.pk)
     if request.method == "GET":
         form = CheckInForm(key_result=key_result)
         return render(

@@ -95,3 +95,19 @@ def test_my_week_lists_only_key_results_in_progress(org, login):
     html = login(org.member).get("/", **EN).content.decode()
     assert f'id="kr-{org.key_result.pk}"' not in html
     assert f'id="kr-{kept.pk}"' in html
+
+
+def test_the_plain_check_in_page_sends_a_retired_key_result_to_its_page(org, login):
+    retire(org)
+    response = login(org.member).get(f"/key-results/{org.key_result.pk}/check-in/", **EN)
+    assert response.status_code == 302
+    assert response["Location"] == f"/key-results/{org.key_result.pk}/"
+
+
+def test_another_team_cannot_probe_a_retired_key_result(org, login):
+    key_result_retire(key_result=org.other_key_result, actor=org.staff, reason="Feil mål")
+    response = login(org.member).post(
+        f"/key-results/{org.other_key_result.pk}/check-in/", {"value": "20", "confidence": "7"}, **EN
+    )
+    assert response.status_code in (403, 404)
+    assert not CheckIn.objects.exists()
