@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from dashboards.urls import team_urlpatterns
 from okrhub import views
 from teams import views as team_views
 
@@ -16,7 +17,7 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("okrhub.api_urls")),
-    path("teams/", include("teams.urls")),
+    path("teams/", include((team_urlpatterns, "teams"))),
     path("dashboards/", include("dashboards.urls")),
     path("workshops/", include("workshops.urls")),
     path("", include("objectives.urls")),
