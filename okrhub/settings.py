@@ -154,8 +154,9 @@ CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=240
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
-# Static schedule, one place, in version control (why not django-celery-beat: README, "Reminders and digests"). Both tasks
-# are hourly and idempotent: they decide per team/user whether something is due, the database decides once.
+# Static schedule, one place, in version control (why not django-celery-beat: README, "Reminders and
+# digests"). Both tasks are hourly and idempotent: they decide per team/user whether something is due,
+# the database decides once.
 CELERY_BEAT_SCHEDULE: dict = {
     "checkin-reminders": {
         "task": "checkins.send_due_checkin_reminders",

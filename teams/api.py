@@ -7,10 +7,10 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import IsAuthenticated
 
-from objectives.permissions import access_for, can_manage_members
 from okrhub.api import MayChange, StaffWrites
 from teams import services
 from teams.models import Membership, Team
+from teams.permissions import access_for, can_manage_members
 
 User = get_user_model()
 

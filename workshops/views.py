@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods
 from django_htmx.http import reswap, retarget, trigger_client_event
 
 from objectives import charts
+from objectives.history import key_result_timeline
 from objectives.models import Cycle, KeyResult, Kpi, Objective
 from objectives.permissions import (
     access_for,
@@ -56,7 +57,6 @@ from workshops.forms import (
     ReasonForm,
     RetrospectiveForm,
 )
-from workshops.history import key_result_timeline
 
 POLL_SECONDS = 3  # the board refreshes for the others within this (plus the request time), well under 5 s
 

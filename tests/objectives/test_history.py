@@ -9,9 +9,9 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from checkins.services import checkin_submit
+from objectives.history import key_result_timeline
 from objectives.models import Cycle, KeyResult, Objective
 from tests.factories import KeyResultFactory, ObjectiveFactory
-from workshops.history import key_result_timeline
 from workshops.services import key_result_adjust, key_result_retire
 
 pytestmark = pytest.mark.django_db

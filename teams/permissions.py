@@ -1,0 +1,71 @@
+"""Who belongs where: a user's roles in the team tree, the part of the permission rules that needs only teams.
+
+``objectives.permissions`` is the module every view and endpoint asks; it re-exports these, so the rules stay
+in one place to read while ``teams`` imports nothing from the apps above it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from teams.models import Membership, Profile
+from teams.selectors import team_descendant_ids
+
+
+@dataclass(frozen=True)
+class Access:
+    user_id: int | None
+    is_staff: bool = False
+    is_ambassador: bool = False
+    member_team_ids: frozenset[int] = frozenset()  # direct memberships, any role
+    led_team_ids: frozenset[int] = frozenset()  # teams led, and every team below them
+
+    @property
+    def team_ids(self) -> frozenset[int]:
+        """Teams the user belongs to or leads (directly or from above)."""
+        return self.member_team_ids | self.led_team_ids
+
+    @property
+    def is_authenticated(self) -> bool:
+        return self.user_id is not None
+
+
+ANONYMOUS = Access(user_id=None)
+
+
+def access_for(user) -> Access:
+    """The user's roles, loaded once per request (at most three queries) and cached on the user object."""
+    if user is None or not user.is_authenticated:
+        return ANONYMOUS
+    cached = getattr(user, "_okr_access", None)
+    if cached is not None:
+        return cached
+    member_ids: set[int] = set()
+    lead_roots: set[int] = set()
+    for team_id, role in Membership.objects.filter(user=user).values_list("team_id", "role"):
+        member_ids.add(team_id)
+        if role == Membership.Role.LEAD:
+            lead_roots.add(team_id)
+    access = Access(
+        user_id=user.pk,
+        is_staff=user.is_staff or user.is_superuser,
+        is_ambassador=Profile.objects.filter(user=user, is_ambassador=True).exists(),
+        member_team_ids=frozenset(member_ids),
+        led_team_ids=frozenset(team_descendant_ids(lead_roots)) if lead_roots else frozenset(),
+    )
+    user._okr_access = access
+    return access
+
+
+def forget_access(user) -> None:
+    """Drop the cached roles, e.g. after memberships changed in the same request."""
+    if hasattr(user, "_okr_access"):
+        del user._okr_access
+
+
+def can_lead_team(access: Access, team_id: int) -> bool:
+    return access.is_staff or team_id in access.led_team_ids
+
+
+def can_manage_members(access: Access, team) -> bool:
+    return can_lead_team(access, team.pk)
