@@ -36,9 +36,13 @@ def checkin_validate_value(key_result: KeyResult, value: Decimal) -> None:
         raise ValidationError({"value": _("Choose done or not done.")})
 
 
-def key_result_recompute(*, key_result: KeyResult) -> KeyResult:
-    """Set current value, confidence and last check-in time from the latest remaining check-in."""
-    latest = CheckIn.objects.filter(key_result=key_result).order_by("-created_at", "-id").first()
+def key_result_recompute(*, key_result: KeyResult, latest: CheckIn | None = None) -> KeyResult:
+    """Set current value, confidence and last check-in time from the latest remaining check-in.
+
+    ``latest``: the caller already knows the latest check-in (one it just saved), so it is not read back.
+    """
+    if latest is None:
+        latest = CheckIn.objects.filter(key_result=key_result).order_by("-created_at", "-id").first()
     if latest is None:
         key_result.current_value = key_result.start_value
         key_result.confidence = None
@@ -49,6 +53,13 @@ def key_result_recompute(*, key_result: KeyResult) -> KeyResult:
         key_result.last_checkin_at = latest.created_at
     key_result.save(update_fields=["current_value", "confidence", "last_checkin_at", "updated_at"])
     return key_result
+
+
+def _clean(checkin: CheckIn) -> None:
+    """Field validation without the statements ``full_clean`` would add on every check-in: the key result
+    row is already locked and loaded, the author is the request's user, and the confidence range is bounded
+    by the field's validators here and by the check constraint in the database."""
+    checkin.full_clean(exclude=["key_result", "author"], validate_constraints=False)
 
 
 @transaction.atomic
@@ -71,10 +82,13 @@ def checkin_submit(
         note=note.strip(),
         created_at=created_at or timezone.now(),
     )
-    checkin.full_clean()
+    _clean(checkin)
     checkin_validate_value(locked, Decimal(checkin.value))
     checkin.save()
-    key_result_recompute(key_result=locked)
+    # The key result row is locked, so no other check-in can land meanwhile: a new check-in at or after the
+    # previous latest one is the latest (ties go to the higher id, which it has), and need not be read back.
+    is_latest = locked.last_checkin_at is None or checkin.created_at >= locked.last_checkin_at
+    key_result_recompute(key_result=locked, latest=checkin if is_latest else None)
     # Keep the caller's instance current too.
     key_result.current_value, key_result.confidence = locked.current_value, locked.confidence
     key_result.last_checkin_at = locked.last_checkin_at
@@ -88,7 +102,7 @@ def checkin_update(
     locked = _lock_key_result(checkin.key_result_id)
     checkin_validate_target(locked)
     checkin.value, checkin.confidence, checkin.note = value, confidence, note.strip()
-    checkin.full_clean()
+    _clean(checkin)
     checkin_validate_value(locked, Decimal(checkin.value))
     checkin.save()
     key_result_recompute(key_result=locked)

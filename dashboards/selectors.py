@@ -9,12 +9,13 @@ team or per key result. Progress, pace, health and the needs-attention reasons c
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
 
-from django.db.models import Count, F, Q, Window
+from django.contrib.auth import get_user_model
+from django.db.models import Count, DateField, F, Q, Window
 from django.db.models.functions import RowNumber, TruncWeek
 from django.http import Http404
 from django.utils import timezone
@@ -167,31 +168,61 @@ class KeyResultLine:
         return user_name(owner.first_name, owner.last_name, owner.username) if owner else ""
 
 
-def key_result_line(key_result: KeyResult, *, cycle: Cycle, today: date) -> KeyResultLine:
-    value = rules.key_result_progress(
-        kind=key_result.kind,
-        start=key_result.start_value,
-        target=key_result.target_value,
-        current=key_result.current_value,
-    )
-    expected = cycle.expected_progress(on=today)
-    last = timezone.localtime(key_result.last_checkin_at).date() if key_result.last_checkin_at else None
+def _figures(
+    *,
+    kind: str,
+    start: Decimal,
+    target: Decimal,
+    current: Decimal,
+    confidence: int | None,
+    has_owner: bool,
+    last_checkin_at: datetime | None,
+    cycle: Cycle,
+    today: date,
+    expected: float,
+    tz: tzinfo,
+) -> tuple[float, str, tuple[str, ...]]:
+    """Progress, health and reasons of one key result (``expected`` and ``tz`` computed once per request)."""
+    value = rules.key_result_progress(kind=kind, start=start, target=target, current=current)
+    last = last_checkin_at.astimezone(tz).date() if last_checkin_at else None
     reasons = rules.attention_reasons(
         progress=value,
         expected=expected,
-        confidence=key_result.confidence,
-        has_owner=key_result.owner_id is not None,
+        confidence=confidence,
+        has_owner=has_owner,
         last_checkin=last,
         cycle_start=cycle.start_date,
         today=today,
         cycle_active=cycle.status == Cycle.Status.ACTIVE,
     )
-    return KeyResultLine(
-        key_result=key_result,
-        progress=value,
+    return value, rules.health(progress=value, expected=expected, confidence=confidence), reasons
+
+
+def key_result_line(
+    key_result: KeyResult,
+    *,
+    cycle: Cycle,
+    today: date,
+    expected: float | None = None,
+    tz: tzinfo | None = None,
+) -> KeyResultLine:
+    if expected is None:
+        expected = cycle.expected_progress(on=today)
+    value, health, reasons = _figures(
+        kind=key_result.kind,
+        start=key_result.start_value,
+        target=key_result.target_value,
+        current=key_result.current_value,
+        confidence=key_result.confidence,
+        has_owner=key_result.owner_id is not None,
+        last_checkin_at=key_result.last_checkin_at,
+        cycle=cycle,
+        today=today,
         expected=expected,
-        health=rules.health(progress=value, expected=expected, confidence=key_result.confidence),
-        reasons=reasons,
+        tz=tz or timezone.get_current_timezone(),
+    )
+    return KeyResultLine(
+        key_result=key_result, progress=value, expected=expected, health=health, reasons=reasons
     )
 
 
@@ -307,7 +338,7 @@ class Dashboard:
     reference: date  # today, or the cycle's last day once it is over
     weeks: list[date]  # Mondays of the cycle's weeks up to the reference date
     rows: list[TeamRow]
-    attention: list[KeyResultLine]
+    attention: Sequence[KeyResultLine]
     totals: TeamRow
 
     @property
@@ -353,18 +384,94 @@ def _weekly_checkins(
     )
     if team_ids is not None:
         queryset = queryset.filter(key_result__objective__team_id__in=team_ids)
+    # Truncated to a date (the Monday in the current time zone): plain dates from the database, no aware
+    # datetime to build and convert per row.
     rows = (
-        queryset.annotate(week=TruncWeek("created_at"))
-        .values("key_result__objective__team_id", "week")
+        queryset.annotate(week=TruncWeek("created_at", output_field=DateField()))
+        .values_list("key_result__objective__team_id", "week")
         .annotate(checked=Count("key_result_id", distinct=True))
         .order_by()
     )
-    result: dict[tuple[int, date], int] = {}
-    for row in rows:
-        week = row["week"]
-        monday = timezone.localtime(week).date() if isinstance(week, datetime) else week
-        result[(row["key_result__objective__team_id"], monday)] = row["checked"]
-    return result
+    return {
+        (team_id, week.date() if isinstance(week, datetime) else week): checked
+        for team_id, week, checked in rows
+    }
+
+
+# The dashboard reads every key result of the scope as plain tuples (model instances for 1,500 rows cost more
+# than the query): model objects are built only for the needs-attention lines a page shows.
+_ROW_FIELDS = (
+    "id",
+    "title",
+    "kind",
+    "unit",
+    "start_value",
+    "target_value",
+    "current_value",
+    "confidence",
+    "weight",
+    "position",
+    "last_checkin_at",
+    "owner_id",
+    "owner__username",
+    "owner__first_name",
+    "owner__last_name",
+    "objective_id",
+    "objective__title",
+    "objective__status",
+    "objective__team_id",
+    "objective__owner_id",
+    "objective__position",
+)
+_ROW = {name: index for index, name in enumerate(_ROW_FIELDS)}
+
+
+def _key_result_from_row(row: tuple, *, team: Team) -> KeyResult:
+    objective = Objective(
+        id=row[_ROW["objective_id"]],
+        title=row[_ROW["objective__title"]],
+        status=row[_ROW["objective__status"]],
+        team_id=row[_ROW["objective__team_id"]],
+        owner_id=row[_ROW["objective__owner_id"]],
+        position=row[_ROW["objective__position"]],
+    )
+    objective.team = team
+    key_result = KeyResult(
+        **{name: row[_ROW[name]] for name in _ROW_FIELDS if "__" not in name and name != "objective_id"},
+        objective=objective,
+    )
+    if key_result.owner_id is not None:
+        key_result.owner = get_user_model()(
+            id=key_result.owner_id,
+            username=row[_ROW["owner__username"]],
+            first_name=row[_ROW["owner__first_name"]],
+            last_name=row[_ROW["owner__last_name"]],
+        )
+    return key_result
+
+
+class LazyLines(Sequence[KeyResultLine]):
+    """A list of key result lines that builds each line (and its model objects) when it is first read, so a
+    paginated page pays only for the lines it shows."""
+
+    def __init__(self, items: list, build: Callable[..., KeyResultLine]) -> None:
+        self._items = items
+        self._build = build
+        self._built: dict[int, KeyResultLine] = {}
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __getitem__(self, index):  # type: ignore[override]
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        if index not in self._built:
+            self._built[index] = self._build(self._items[index])
+        return self._built[index]
 
 
 def dashboard_get(*, user, cycle: Cycle, scope: Scope, today: date | None = None) -> Dashboard:
@@ -408,25 +515,51 @@ def dashboard_get(*, user, cycle: Cycle, scope: Scope, today: date | None = None
             owners[team_id].add(owner_id)
 
     # Only published objectives count: a draft is not yet a commitment and cannot be checked in.
-    attention: list[KeyResultLine] = []
+    attention: list[tuple[tuple, float, str, tuple[str, ...]]] = []
     per_objective: dict[int, list[tuple[float, Decimal]]] = {
         objective_id: [] for objective_id in active_objectives
     }
-    for key_result in _key_results(
-        cycle=cycle, team_ids=team_ids, objective_q=Q(objective__status=Objective.Status.ACTIVE)
-    ):
-        team_id = key_result.objective.team_id
+    key_results = (
+        KeyResult.objects.in_progress()
+        .filter(objective__cycle=cycle, objective__status=Objective.Status.ACTIVE)
+        .order_by("objective__position", "objective_id", "position", "id")
+    )
+    if team_ids is not None:
+        key_results = key_results.filter(objective__team_id__in=team_ids)
+    tz = timezone.get_current_timezone()
+    i_team, i_objective, i_owner = _ROW["objective__team_id"], _ROW["objective_id"], _ROW["owner_id"]
+    i_kind, i_start, i_target = _ROW["kind"], _ROW["start_value"], _ROW["target_value"]
+    i_current, i_confidence, i_last, i_weight = (
+        _ROW["current_value"],
+        _ROW["confidence"],
+        _ROW["last_checkin_at"],
+        _ROW["weight"],
+    )
+    for kr in key_results.values_list(*_ROW_FIELDS):
+        team_id = kr[i_team]
         row = rows.get(team_id)
-        if row is None or key_result.objective_id not in per_objective:
+        if row is None or kr[i_objective] not in per_objective:
             continue
-        line = key_result_line(key_result, cycle=cycle, today=today)
-        per_objective[key_result.objective_id].append((line.progress, key_result.weight))
+        value, health, reasons = _figures(
+            kind=kr[i_kind],
+            start=kr[i_start],
+            target=kr[i_target],
+            current=kr[i_current],
+            confidence=kr[i_confidence],
+            has_owner=kr[i_owner] is not None,
+            last_checkin_at=kr[i_last],
+            cycle=cycle,
+            today=today,
+            expected=expected,
+            tz=tz,
+        )
+        per_objective[kr[i_objective]].append((value, kr[i_weight]))
         row.key_results += 1
-        setattr(row, line.health, getattr(row, line.health) + 1)
-        if key_result.owner_id:
-            owners[team_id].add(key_result.owner_id)
-        if line.reasons:
-            attention.append(line)
+        setattr(row, health, getattr(row, health) + 1)
+        if kr[i_owner]:
+            owners[team_id].add(kr[i_owner])
+        if reasons:
+            attention.append((kr, value, health, reasons))
     for objective_id, items in per_objective.items():
         rows[active_objectives[objective_id]].objective_progress.append(rules.objective_progress(items))
 
@@ -455,10 +588,16 @@ def dashboard_get(*, user, cycle: Cycle, scope: Scope, today: date | None = None
         row.checked_last_week = row.weekly[-2] if len(weeks) > 1 else 0
 
     order = {node.team.pk: index for index, node in enumerate(scope.nodes)}
-    attention.sort(key=lambda line: (-len(line.reasons), order[line.key_result.objective.team_id]))
+    attention.sort(key=lambda item: (-len(item[3]), order[item[0][i_team]]))
     teams_by_id = {node.team.pk: node.team for node in scope.nodes}
-    for line in attention:
-        line.key_result.objective.team = teams_by_id[line.key_result.objective.team_id]
+
+    def build(item: tuple[tuple, float, str, tuple[str, ...]]) -> KeyResultLine:
+        kr, value, health, reasons = item
+        key_result = _key_result_from_row(kr, team=teams_by_id[kr[i_team]])
+        return KeyResultLine(
+            key_result=key_result, progress=value, expected=expected, health=health, reasons=reasons
+        )
+
     row_list = [rows[node.team.pk] for node in scope.nodes]
     return Dashboard(
         cycle=cycle,
@@ -467,7 +606,7 @@ def dashboard_get(*, user, cycle: Cycle, scope: Scope, today: date | None = None
         reference=reference,
         weeks=weeks,
         rows=row_list,
-        attention=attention,
+        attention=LazyLines(attention, build),
         totals=_totals(row_list, expected=expected, weeks=len(weeks)),
     )
 
@@ -569,18 +708,18 @@ def team_okrs_for_user(*, user, team: Team, cycle: Cycle, today: date | None = N
         feedback[item.key_result_id].append(item)
 
     grouped: dict[int, list[TeamKeyResult]] = defaultdict(list)
+    expected, tz = cycle.expected_progress(on=today), timezone.get_current_timezone()
     for key_result in key_results:
         key_result.objective = by_id[key_result.objective_id]
         key_result.objective.team = team
         grouped[key_result.objective_id].append(
             TeamKeyResult(
-                line=key_result_line(key_result, cycle=cycle, today=today),
+                line=key_result_line(key_result, cycle=cycle, today=today, expected=expected, tz=tz),
                 latest_checkins=latest_checkins.get(key_result.pk, []),
                 feedback=feedback.get(key_result.pk, []),
                 can_give_feedback=can_give_feedback(access, key_result),
             )
         )
-    expected = cycle.expected_progress(on=today)
     result = []
     for objective in objectives:
         items = grouped.get(objective.pk, [])
@@ -634,6 +773,7 @@ def export_rows(*, user, cycle: Cycle, scope: Scope, today: date | None = None) 
     teams = {node.team.pk: node.team for node in scope.nodes}
     objective_list.sort(key=lambda o: (order.get(o.team_id, len(order)), o.position, o.pk))
     rows: list[ExportRow] = []
+    expected, tz = cycle.expected_progress(on=today), timezone.get_current_timezone()
     for objective in objective_list:
         team_name = teams[objective.team_id].name if objective.team_id in teams else ""
         status = str(objective.get_status_display())
@@ -659,7 +799,7 @@ def export_rows(*, user, cycle: Cycle, scope: Scope, today: date | None = None) 
             )
         for key_result in key_results[objective.pk]:
             key_result.objective = objective
-            line = key_result_line(key_result, cycle=cycle, today=today)
+            line = key_result_line(key_result, cycle=cycle, today=today, expected=expected, tz=tz)
             last = key_result.last_checkin_at
             rows.append(
                 ExportRow(

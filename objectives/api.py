@@ -290,7 +290,12 @@ class KeyResultSerializer(serializers.ModelSerializer):
         read_only_fields = ["current_value", "confidence"]
 
     def _today(self):
-        return self.context.setdefault("today", timezone.localdate())
+        # Once per request: the list's rows share the root serializer's context. (setdefault would still
+        # evaluate localdate() on every call.)
+        today = self.context.get("today")
+        if today is None:
+            today = self.context["today"] = timezone.localdate()
+        return today
 
     @extend_schema_field(FRACTION)
     def get_progress(self, key_result: KeyResult) -> float:
