@@ -145,6 +145,7 @@ def test_the_digest_shows_progress_against_pace_and_last_weeks_checkin_rate(dige
     assert (digest.checked_in_last_week, digest.key_results, digest.checkin_rate_percent) == (1, 4, 25)
 
 
+@pytest.mark.usefixtures("english")
 def test_the_digest_lists_what_needs_attention_with_reasons(digest_org):
     digest = reminders.leader_digest_build(user=digest_org.lead, now=MONDAY)
     reasons = {item.key_result.title: item.reasons for item in digest.attention}
@@ -155,6 +156,7 @@ def test_the_digest_lists_what_needs_attention_with_reasons(digest_org):
     assert digest.attention_total == 2
 
 
+@pytest.mark.usefixtures("english")
 def test_low_confidence_and_back_loaded_key_results_need_attention(digest_org, time_machine):
     confident = KeyResultFactory(
         objective=digest_org.objective, owner=digest_org.member, title="Sjekker for sent"
@@ -207,3 +209,9 @@ def test_building_the_digest_runs_a_bounded_number_of_queries(digest_org, django
     with django_assert_num_queries(5):
         large = reminders.leader_digest_build(user=digest_org.section_leader, now=MONDAY)
     assert (len(small.teams), len(large.teams)) == (5, 15)
+
+
+@pytest.fixture
+def english(settings):
+    """Tests that read the English texts ask for them; Norwegian is the site default."""
+    settings.LANGUAGE_CODE = "en"

@@ -74,9 +74,10 @@ def _read_mail(mail_dir: Path) -> list[email.message.Message]:
     """Every message the file backend wrote (several may share a file; each ends with a line of dashes)."""
     messages = []
     for path in sorted(mail_dir.glob("*.log")):
-        for chunk in path.read_text().split("\n" + "-" * 79 + "\n"):
+        # Bytes, not text: 8-bit bodies (Norwegian letters) then decode with their declared charset.
+        for chunk in path.read_bytes().split(b"\n" + b"-" * 79 + b"\n"):
             if chunk.strip():
-                messages.append(email.message_from_string(chunk.lstrip("\n")))
+                messages.append(email.message_from_bytes(chunk.lstrip(b"\n")))
     return messages
 
 

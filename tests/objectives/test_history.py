@@ -170,3 +170,9 @@ def test_check_ins_write_no_history_rows(org):
     checkin_submit(key_result=org.key_result, author=org.member, value=20, confidence=7)
     checkin_submit(key_result=org.key_result, author=org.member, value=25, confidence=8)
     assert org.key_result.history.count() == before
+
+
+@pytest.fixture(autouse=True)
+def english(settings):
+    """These tests read the English texts; Norwegian (the site default) is tested where it is asked for."""
+    settings.LANGUAGE_CODE = "en"

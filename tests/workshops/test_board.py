@@ -186,6 +186,7 @@ def test_the_board_runs_the_same_queries_for_any_size(org, login, planning, size
         assert client.get(board_url(org, cycle)).status_code == 200
 
 
+@pytest.mark.usefixtures("english")
 def test_the_coach_shows_beside_each_draft_and_the_ownership_gaps(org, login, planning):
     cycle, draft = planning
     KeyResultFactory(objective=draft, title="Lage ny nettside", owner=None)
@@ -197,6 +198,7 @@ def test_the_coach_shows_beside_each_draft_and_the_ownership_gaps(org, login, pl
     assert "Maja Medlem" in body and "Tore Teamkamerat" in body
 
 
+@pytest.mark.usefixtures("english")
 def test_the_live_coach_preview_warns_while_typing(org, login, planning):
     cycle, draft = planning
     response = login(org.member).post(
@@ -279,6 +281,7 @@ def test_publish_is_for_leads_and_ambassadors(org, login, planning, persona, sta
     assert (draft.status == Objective.Status.ACTIVE) is (status == 302)
 
 
+@pytest.mark.usefixtures("english")
 def test_publish_confirmation_lists_the_open_warnings(org, login, planning):
     cycle, draft = planning
     KeyResultFactory(objective=draft, title="Launch the app", owner=None)
@@ -321,3 +324,9 @@ def test_saving_in_the_editor_swaps_the_list_and_clears_the_editor(org, login, p
     body = response.content.decode()
     assert response["HX-Retarget"] == "#board-list"
     assert "Ny tittel" in body and 'id="board-editor" hx-swap-oob="innerHTML"' in body
+
+
+@pytest.fixture
+def english(settings):
+    """Tests that read the English texts ask for them; Norwegian is the site default."""
+    settings.LANGUAGE_CODE = "en"

@@ -142,3 +142,9 @@ def test_carry_over_only_into_a_later_open_cycle(org, login):
     response = login(org.lead).post(url, {"target": earlier.pk, "key_results": [org.key_result.pk]})
     assert response.status_code == 400
     assert not KeyResult.objects.filter(objective__cycle=earlier).exists()
+
+
+@pytest.fixture(autouse=True)
+def english(settings):
+    """These tests read the English texts; Norwegian (the site default) is tested where it is asked for."""
+    settings.LANGUAGE_CODE = "en"
