@@ -58,7 +58,7 @@ format: install
 
 ## make messages: refresh locale/nb/LC_MESSAGES/django.po from the code and templates
 messages: install
-	$(PY) manage.py makemessages -l nb --ignore=.venv --ignore=staticfiles --ignore=bench
+	$(PY) manage.py makemessages -l nb --ignore=.venv --ignore=staticfiles --ignore=bench --ignore=tests --ignore=test-artifacts
 	$(PY) manage.py compilemessages --ignore=.venv
 
 ## make bench: load test a 200-team organisation served like production (bench/README.md); SMOKE=1: seconds
