@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from django import forms
+from django.forms.utils import flatatt
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from dashboards.selectors import TreeNode
@@ -14,9 +17,27 @@ from objectives.models import Cycle
 INDENT = "\u2003"
 
 
+class PlainSelect(forms.Select):
+    """The same markup as ``forms.Select`` built in one pass: the scope lists every team (214 in the
+    benchmark's organisation), and Django's widget templates per option cost more than the dashboard's
+    figures for the teams shown."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        chosen = set(self.format_value(value))
+        selected = mark_safe(" selected")
+        options = format_html_join(
+            "\n",
+            '<option value="{}"{}>{}</option>',
+            ((key, selected if str(key) in chosen else "", label) for key, label in self.choices),
+        )
+        return format_html(
+            '<select name="{}"{}>\n{}\n</select>', name, flatatt(self.build_attrs(self.attrs, attrs)), options
+        )
+
+
 class DashboardFilterForm(forms.Form):
-    cycle = forms.TypedChoiceField(label=_("Cycle"), coerce=int, required=False)
-    scope = forms.ChoiceField(label=_("Scope"), required=False)
+    cycle = forms.TypedChoiceField(label=_("Cycle"), coerce=int, required=False, widget=PlainSelect)
+    scope = forms.ChoiceField(label=_("Scope"), required=False, widget=PlainSelect)
 
     def __init__(
         self, data, *, cycles: Sequence[Cycle], nodes: Sequence[TreeNode], default_cycle: Cycle | None
