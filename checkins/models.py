@@ -8,9 +8,23 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from objectives.models import Cycle, KeyResult, Objective, value_field
+
+
+def checkin_validate_target(key_result: KeyResult) -> None:
+    """A check-in needs a key result still counted, of a published objective in a cycle that is not closed."""
+    objective = key_result.objective
+    if key_result.retired_at is not None:
+        raise ValidationError(gettext("The key result is retired; check-ins are no longer possible."))
+    if objective.cycle.status == Cycle.Status.CLOSED:
+        raise ValidationError(gettext("The cycle is closed; check-ins are no longer possible."))
+    if objective.status == Objective.Status.ARCHIVED:
+        raise ValidationError(gettext("The objective is archived; check-ins are no longer possible."))
+    if objective.status == Objective.Status.DRAFT:
+        raise ValidationError(gettext("The objective is still a draft; publish it before checking in."))
 
 
 class CheckIn(models.Model):
@@ -52,13 +66,9 @@ class CheckIn(models.Model):
         return f"{self.key_result}: {self.value} ({self.created_at:%Y-%m-%d})"
 
     def clean(self) -> None:
-        # checkins.services checks this first (with drafts too); here it also guards the admin's forms.
+        # The service checks this on the locked row first; here it also guards the admin's forms.
         if self.key_result_id:
-            objective = self.key_result.objective
-            if objective.cycle.status == Cycle.Status.CLOSED:
-                raise ValidationError(_("The cycle is closed; check-ins are no longer possible."))
-            if objective.status == Objective.Status.ARCHIVED:
-                raise ValidationError(_("The objective is archived; check-ins are no longer possible."))
+            checkin_validate_target(self.key_result)
 
 
 class Feedback(models.Model):

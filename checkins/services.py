@@ -9,26 +9,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from checkins.models import CheckIn, Feedback
-from objectives.models import Cycle, KeyResult, Objective
+from checkins.models import CheckIn, Feedback, checkin_validate_target
+from objectives.models import KeyResult
 
 
 def _lock_key_result(key_result_id: int) -> KeyResult:
     # The row lock serialises concurrent check-ins on one key result, so the recompute below sees them all.
     return KeyResult.objects.select_for_update().select_related("objective__cycle").get(pk=key_result_id)
-
-
-def checkin_validate_target(key_result: KeyResult) -> None:
-    """A check-in needs a key result still counted, of a published objective in a cycle that is not closed."""
-    objective = key_result.objective
-    if key_result.retired_at is not None:
-        raise ValidationError(_("The key result is retired; check-ins are no longer possible."))
-    if objective.cycle.status == Cycle.Status.CLOSED:
-        raise ValidationError(_("The cycle is closed; check-ins are no longer possible."))
-    if objective.status == Objective.Status.ARCHIVED:
-        raise ValidationError(_("The objective is archived; check-ins are no longer possible."))
-    if objective.status == Objective.Status.DRAFT:
-        raise ValidationError(_("The objective is still a draft; publish it before checking in."))
 
 
 def checkin_validate_value(key_result: KeyResult, value: Decimal) -> None:

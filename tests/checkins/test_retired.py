@@ -111,3 +111,11 @@ def test_another_team_cannot_probe_a_retired_key_result(org, login):
     )
     assert response.status_code in (403, 404)
     assert not CheckIn.objects.exists()
+
+
+def test_the_model_refuses_one_too_so_the_admin_cannot_add_it(org):
+    kr = retire(org)
+    checkin = CheckIn(key_result=kr, author=org.member, value=Decimal(20), confidence=7)
+    with override("en"), pytest.raises(ValidationError) as error:
+        checkin.full_clean()
+    assert "The key result is retired; check-ins are no longer possible." in error.value.messages
