@@ -54,16 +54,8 @@ class ObjectiveDraftForm(forms.Form):
         ]
 
 
-class KeyResultDraftForm(forms.Form):
-    objective = forms.ModelChoiceField(label=_("Objective"), queryset=Objective.objects.none())
-    title = forms.CharField(label=_("Key result"), max_length=200)
-    kind = forms.ChoiceField(
-        label=_("Kind"), choices=KeyResult.Kind.choices, initial=KeyResult.Kind.INCREASE_TO
-    )
-    unit = forms.CharField(label=_("Unit"), max_length=30, required=False)
-    start_value = value_form_field(_("Start value"))
-    target_value = value_form_field(_("Target value"))
-    owner = OwnerChoiceField(label=_("Owner"), queryset=None, required=False, empty_label=_("No owner yet"))
+class DraftUnderObjectiveForm(forms.Form):
+    """A draft that belongs to one of the board's objectives (chosen in the form, or fixed when editing)."""
 
     def __init__(self, *args, owners, objectives=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -73,6 +65,18 @@ class KeyResultDraftForm(forms.Form):
         else:
             self.fields["objective"].queryset = Objective.objects.filter(pk__in=[o.pk for o in objectives])
             self.fields["objective"].choices = [(o.pk, o.title) for o in objectives]
+
+
+class KeyResultDraftForm(DraftUnderObjectiveForm):
+    objective = forms.ModelChoiceField(label=_("Objective"), queryset=Objective.objects.none())
+    title = forms.CharField(label=_("Key result"), max_length=200)
+    kind = forms.ChoiceField(
+        label=_("Kind"), choices=KeyResult.Kind.choices, initial=KeyResult.Kind.INCREASE_TO
+    )
+    unit = forms.CharField(label=_("Unit"), max_length=30, required=False)
+    start_value = value_form_field(_("Start value"))
+    target_value = value_form_field(_("Target value"))
+    owner = OwnerChoiceField(label=_("Owner"), queryset=None, required=False, empty_label=_("No owner yet"))
 
     def clean(self) -> dict:
         data = super().clean()
@@ -101,19 +105,10 @@ class KeyResultEditForm(KeyResultDraftForm):
     )
 
 
-class InitiativeDraftForm(forms.Form):
+class InitiativeDraftForm(DraftUnderObjectiveForm):
     objective = forms.ModelChoiceField(label=_("Objective"), queryset=Objective.objects.none())
     title = forms.CharField(label=_("Initiative"), max_length=200)
     owner = OwnerChoiceField(label=_("Owner"), queryset=None, required=False, empty_label=_("No owner yet"))
-
-    def __init__(self, *args, owners, objectives=None, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["owner"].set_owners(owners)
-        if objectives is None:
-            del self.fields["objective"]
-        else:
-            self.fields["objective"].queryset = Objective.objects.filter(pk__in=[o.pk for o in objectives])
-            self.fields["objective"].choices = [(o.pk, o.title) for o in objectives]
 
 
 class ReasonForm(forms.Form):
