@@ -39,7 +39,6 @@ run: seed
 
 ## make test: the whole suite (PostgreSQL when DATABASE_URL is set, else SQLite)
 test: install
-	$(PY) manage.py compilemessages --ignore=.venv >/dev/null
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 worker: install .env
