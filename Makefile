@@ -56,13 +56,12 @@ format: install
 	$(BIN)/ruff format .
 
 ## make messages: refresh locale/nb/LC_MESSAGES/django.po from the code and templates
-messages: install
+messages: install .env
 	$(PY) manage.py makemessages -l nb --ignore=.venv --ignore=staticfiles --ignore=bench --ignore=tests --ignore=test-artifacts
 	$(PY) manage.py compilemessages --ignore=.venv
 
 ## make bench: load test a 200-team organisation served like production (bench/README.md); SMOKE=1: seconds
 bench: install
-	$(PY) manage.py compilemessages --ignore=.venv >/dev/null
 	$(PY) bench/run.py $(if $(SMOKE),--smoke) $(BENCH_ARGS)
 
 clean:
