@@ -215,3 +215,13 @@ def test_building_the_digest_runs_a_bounded_number_of_queries(digest_org, django
 def english(settings):
     """Tests that read the English texts ask for them; Norwegian is the site default."""
     settings.LANGUAGE_CODE = "en"
+
+
+def test_the_subject_is_plain_text_not_html_escaped(digest_org, mailoutbox):
+    digest_org.cycle.name = "Q1 & <Q2>"
+    digest_org.cycle.save()
+    Profile.objects.create(user=digest_org.lead, language="en")
+    run(MONDAY)
+    english = {message.to[0]: message for message in mailoutbox}[digest_org.lead.email]
+    assert english.subject == "Weekly digest for Q1 & <Q2>: your teams after week 11"
+    assert "Q1 &amp; &lt;Q2&gt;" in english.alternatives[0][0]
