@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from objectives.models import Cycle, Initiative, Objective
-from tests.factories import CycleFactory, InitiativeFactory, ObjectiveFactory
+from objectives.models import Cycle, Initiative, Kpi, Objective
+from tests.factories import CycleFactory, InitiativeFactory, KeyResultFactory, ObjectiveFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -57,3 +57,18 @@ def test_deleting_a_draft_needs_a_post(org, login, their_draft):
     assert Initiative.objects.filter(pk=initiative.pk).exists()
     assert client.post(reverse("workshops:initiative_delete", args=[initiative.pk])).status_code == 302
     assert not Initiative.objects.filter(pk=initiative.pk).exists()
+
+
+def test_another_teams_draft_key_result_is_404_to_edit_retire_and_promote(org, login, their_draft):
+    draft, _ = their_draft
+    key_result = KeyResultFactory(objective=draft, title="Deres nøkkelresultat")
+    client = login(org.lead)
+    for name, data in [
+        ("key_result_edit", {"edit-title": "Kapret", "edit-kind": "achieve"}),
+        ("key_result_retire", {"retire-reason": "Kapret"}),
+        ("kpi_promote", {"name": "Kapret", "kind": "stay_above", "target_value": "1"}),
+    ]:
+        assert client.post(reverse(f"workshops:{name}", args=[key_result.pk]), data).status_code == 404, name
+    key_result.refresh_from_db()
+    assert key_result.title == "Deres nøkkelresultat" and key_result.retired_at is None
+    assert not Kpi.objects.filter(source_key_result=key_result).exists()
