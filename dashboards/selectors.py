@@ -226,34 +226,40 @@ def key_result_line(
     )
 
 
+# The dashboard reads every key result of the scope as plain tuples (model instances for 1,500 rows cost more
+# than the query): model objects are built only for the needs-attention lines a page shows.
+_ROW_FIELDS = (
+    "id",
+    "title",
+    "kind",
+    "unit",
+    "start_value",
+    "target_value",
+    "current_value",
+    "confidence",
+    "weight",
+    "position",
+    "last_checkin_at",
+    "owner_id",
+    "owner__username",
+    "owner__first_name",
+    "owner__last_name",
+    "objective_id",
+    "objective__title",
+    "objective__status",
+    "objective__team_id",
+    "objective__owner_id",
+    "objective__position",
+)
+_ROW = {name: index for index, name in enumerate(_ROW_FIELDS)}
+
+
 def _key_results(*, cycle: Cycle, team_ids: set[int] | None, objective_q: Q) -> list[KeyResult]:
     queryset = (
         KeyResult.objects.in_progress()
         .filter(objective_q, objective__cycle=cycle)
         .select_related("objective", "owner")
-        .only(
-            "id",
-            "title",
-            "kind",
-            "unit",
-            "start_value",
-            "target_value",
-            "current_value",
-            "confidence",
-            "weight",
-            "position",
-            "last_checkin_at",
-            "owner_id",
-            "owner__username",
-            "owner__first_name",
-            "owner__last_name",
-            "objective__id",
-            "objective__title",
-            "objective__status",
-            "objective__team_id",
-            "objective__owner_id",
-            "objective__position",
-        )
+        .only(*_ROW_FIELDS)  # the same columns the dashboard reads as tuples
         .order_by("objective__position", "objective_id", "position", "id")
     )
     if team_ids is not None:
@@ -396,34 +402,6 @@ def _weekly_checkins(
         (team_id, week.date() if isinstance(week, datetime) else week): checked
         for team_id, week, checked in rows
     }
-
-
-# The dashboard reads every key result of the scope as plain tuples (model instances for 1,500 rows cost more
-# than the query): model objects are built only for the needs-attention lines a page shows.
-_ROW_FIELDS = (
-    "id",
-    "title",
-    "kind",
-    "unit",
-    "start_value",
-    "target_value",
-    "current_value",
-    "confidence",
-    "weight",
-    "position",
-    "last_checkin_at",
-    "owner_id",
-    "owner__username",
-    "owner__first_name",
-    "owner__last_name",
-    "objective_id",
-    "objective__title",
-    "objective__status",
-    "objective__team_id",
-    "objective__owner_id",
-    "objective__position",
-)
-_ROW = {name: index for index, name in enumerate(_ROW_FIELDS)}
 
 
 def _key_result_from_row(row: tuple, *, team: Team) -> KeyResult:
