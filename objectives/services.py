@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from objectives.models import Cycle, Initiative, KeyResult, Objective
+from okrhub.lib import assign_fields
 from teams.models import Team
 
 # Changing any of these on a published key result is an adjustment: it needs a reason and is kept in history.
@@ -137,17 +138,9 @@ KEY_RESULT_FIELDS = (
 INITIATIVE_FIELDS = ("objective", "key_result", "title", "owner", "status", "due_date", "position")
 
 
-def _assign(instance, data: dict[str, Any], allowed: tuple[str, ...]) -> None:
-    unknown = set(data) - set(allowed)
-    if unknown:
-        raise TypeError(f"Cannot update {sorted(unknown)} on {type(instance).__name__}")
-    for field, value in data.items():
-        setattr(instance, field, value)
-
-
 @transaction.atomic
 def cycle_update(*, cycle: Cycle, data: dict[str, Any]) -> Cycle:
-    _assign(cycle, data, CYCLE_FIELDS)
+    assign_fields(cycle, data, CYCLE_FIELDS)
     cycle.full_clean()
     cycle.save()
     return cycle
@@ -161,7 +154,7 @@ def cycle_delete(*, cycle: Cycle) -> None:
 
 @transaction.atomic
 def objective_update(*, objective: Objective, data: dict[str, Any]) -> Objective:
-    _assign(objective, data, OBJECTIVE_FIELDS)
+    assign_fields(objective, data, OBJECTIVE_FIELDS)
     objective.full_clean()
     objective.save()
     return objective
@@ -174,7 +167,7 @@ def objective_delete(*, objective: Objective) -> None:
 
 @transaction.atomic
 def key_result_update(*, key_result: KeyResult, data: dict[str, Any]) -> KeyResult:
-    _assign(key_result, data, KEY_RESULT_FIELDS)
+    assign_fields(key_result, data, KEY_RESULT_FIELDS)
     if key_result.last_checkin_at is None:
         # Before the first check-in the current value is the start value (as key_result_create sets it).
         key_result.current_value = key_result.start_value
@@ -214,7 +207,7 @@ def key_result_adjust(*, key_result: KeyResult, actor, data: dict[str, Any], rea
         errors = {"reason": [_("Give a short reason for adjusting a published key result.")]}
         # Report what else is wrong with the change too, so a client can fix everything in one round.
         probe = copy.copy(key_result)
-        _assign(probe, data, KEY_RESULT_FIELDS)
+        assign_fields(probe, data, KEY_RESULT_FIELDS)
         try:
             probe.full_clean()
         except ValidationError as error:
@@ -234,7 +227,7 @@ def key_result_delete(*, key_result: KeyResult) -> None:
 
 @transaction.atomic
 def initiative_update(*, initiative: Initiative, data: dict[str, Any]) -> Initiative:
-    _assign(initiative, data, INITIATIVE_FIELDS)
+    assign_fields(initiative, data, INITIATIVE_FIELDS)
     initiative.full_clean()
     initiative.save()
     return initiative

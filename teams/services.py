@@ -7,19 +7,11 @@ from typing import Any
 from django.db import transaction
 from rest_framework.authtoken.models import Token
 
+from okrhub.lib import assign_fields
 from teams.models import Membership, Profile, Team
 
 TEAM_FIELDS = ("name", "slug", "parent")
 MEMBERSHIP_FIELDS = ("team", "user", "role")
-
-
-def _assign(instance, data: dict[str, Any], allowed: tuple[str, ...]) -> list[str]:
-    unknown = set(data) - set(allowed)
-    if unknown:
-        raise TypeError(f"Cannot update {sorted(unknown)} on {type(instance).__name__}")
-    for field, value in data.items():
-        setattr(instance, field, value)
-    return list(data)
 
 
 @transaction.atomic
@@ -32,7 +24,7 @@ def team_create(*, name: str, slug: str, parent: Team | None = None) -> Team:
 
 @transaction.atomic
 def team_update(*, team: Team, data: dict[str, Any]) -> Team:
-    _assign(team, data, TEAM_FIELDS)
+    assign_fields(team, data, TEAM_FIELDS)
     team.full_clean()
     team.save()
     return team
@@ -54,7 +46,7 @@ def membership_create(*, team: Team, user, role: str = Membership.Role.MEMBER) -
 
 @transaction.atomic
 def membership_update(*, membership: Membership, data: dict[str, Any]) -> Membership:
-    _assign(membership, data, MEMBERSHIP_FIELDS)
+    assign_fields(membership, data, MEMBERSHIP_FIELDS)
     membership.full_clean()
     membership.save()
     return membership
