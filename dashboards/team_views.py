@@ -21,7 +21,7 @@ from objectives.charts import sparkline
 from objectives.permissions import access_for, can_manage_members, forget_access
 from teams.forms import MemberAddForm, MemberRoleForm
 from teams.models import Membership, Team
-from teams.selectors import team_members, team_tree
+from teams.selectors import team_members, team_tree, user_display_name
 from teams.services import membership_create, membership_delete, membership_update
 
 
@@ -114,7 +114,8 @@ def member_add(request: HttpRequest, slug: str) -> HttpResponse:
         else:
             messages.success(
                 request,
-                _("%(name)s was added to %(team)s.") % {"name": _name(membership.user), "team": team.name},
+                _("%(name)s was added to %(team)s.")
+                % {"name": user_display_name(membership.user), "team": team.name},
             )
             return _members_response(request, team)
     return _members_response(request, team, add_form=form, status=422)
@@ -133,7 +134,7 @@ def member_role(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     messages.success(
         request,
         _("%(name)s is now %(role)s.")
-        % {"name": _name(membership.user), "role": membership.get_role_display()},
+        % {"name": user_display_name(membership.user), "role": membership.get_role_display()},
     )
     return _members_response(request, team)
 
@@ -146,10 +147,7 @@ def member_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     membership_delete(membership=membership)
     messages.success(
         request,
-        _("%(name)s was removed from %(team)s.") % {"name": _name(membership.user), "team": team.name},
+        _("%(name)s was removed from %(team)s.")
+        % {"name": user_display_name(membership.user), "team": team.name},
     )
     return _members_response(request, team)
-
-
-def _name(user) -> str:
-    return user.get_full_name() or user.get_username()

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from objectives.charts import format_number
 from objectives.models import KeyResult
+from teams.selectors import user_display_name
 
 # The fields a timeline shows, in this order. Check-ins (current value, confidence) have their own list.
 TRACKED = ("title", "kind", "unit", "start_value", "target_value", "owner_id", "retired_at", "final_score")
@@ -60,17 +61,13 @@ def key_result_timeline(*, key_result: KeyResult) -> list[TimelineEntry]:
     records = list(
         key_result.history.select_related("history_user", "owner").order_by("history_date", "history_id")
     )
-    owners = {
-        r.owner_id: r.owner.get_full_name() or r.owner.get_username()
-        for r in records
-        if r.owner_id and r.owner
-    }
+    owners = {r.owner_id: user_display_name(r.owner) for r in records if r.owner_id and r.owner}
     entries: list[TimelineEntry] = []
     previous = None
     for record in records:
         who = ""
         if record.history_user is not None:
-            who = record.history_user.get_full_name() or record.history_user.get_username()
+            who = user_display_name(record.history_user)
         entry = TimelineEntry(
             when=record.history_date,
             who=who,

@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from objectives.models import VALUE_DECIMALS, VALUE_DIGITS, KeyResult, Kpi, Objective
+from teams.selectors import user_display_name
 from workshops.services import REASON_MAX_LENGTH
 
 
@@ -24,7 +25,7 @@ def value_form_field(label, *, required: bool = False) -> forms.DecimalField:
 
 class OwnerChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj) -> str:
-        return obj.get_full_name() or obj.get_username()
+        return user_display_name(obj)
 
     def set_owners(self, owners) -> None:
         """Validate against ``owners``, render from its cached rows: the three forms share one query."""

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from objectives.models import Cycle, Initiative, KeyResult, Kpi, Objective, Retrospective
 from objectives.permissions import access_for, can_run_workshop, visible_objectives_q
 from teams.models import Membership, Team
-from teams.selectors import team_ancestor_ids
+from teams.selectors import team_ancestor_ids, user_display_name
 
 User = get_user_model()
 
@@ -124,7 +124,7 @@ def team_owner_candidates(*, team: Team) -> QuerySet:
 
 def team_member_names(*, team: Team) -> list[tuple[int, str]]:
     rows = Membership.objects.filter(team=team).select_related("user").order_by("user__first_name")
-    return [(m.user_id, m.user.get_full_name() or m.user.get_username()) for m in rows]
+    return [(m.user_id, user_display_name(m.user)) for m in rows]
 
 
 def retrospective_get(*, team: Team, cycle: Cycle) -> Retrospective | None:
