@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "checkins",
     "dashboards",
     "workshops",
+    "notifications",  # every message sent: reminders, digests
     "okrhub",  # project-wide management commands (seed_demo)
 ]
 
