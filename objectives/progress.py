@@ -22,7 +22,8 @@ the owner's latest confidence (1–10, ``None`` before the first check-in):
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -183,3 +184,54 @@ def attention_reasons(
     if not has_owner:
         reasons.append(NO_OWNER)
     return tuple(reasons)
+
+
+# --- All figures of one key result -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Figures:
+    """What the pages, the API, dashboards and emails show about one key result on one day."""
+
+    progress: float
+    expected: float | None  # None where a pace means nothing for the kind
+    health: str
+    reasons: tuple[str, ...]
+
+
+def key_result_figures(
+    *,
+    kind: str,
+    start: Number,
+    target: Number,
+    current: Number,
+    confidence: int | None,
+    has_owner: bool,
+    last_checkin: date | None,
+    cycle_start: date,
+    cycle_end: date,
+    cycle_active: bool,
+    today: date,
+    milestones: Sequence[tuple[date, Number]] = (),
+) -> Figures:
+    """Progress, expected progress, health and needs-attention reasons of one key result on ``today``.
+
+    ``milestones`` are the key result's planned path, (date, planned value) pairs.
+    """
+    value = key_result_progress(kind=kind, start=start, target=target, current=current)
+    expected = expected_progress(start=cycle_start, end=cycle_end, on=today)
+    return Figures(
+        progress=value,
+        expected=expected,
+        health=health(progress=value, expected=expected, confidence=confidence),
+        reasons=attention_reasons(
+            progress=value,
+            expected=expected,
+            confidence=confidence,
+            has_owner=has_owner,
+            last_checkin=last_checkin,
+            cycle_start=cycle_start,
+            today=today,
+            cycle_active=cycle_active,
+        ),
+    )
