@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import FrozenInstanceError
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 
@@ -223,3 +224,119 @@ def test_only_paced_kinds_have_an_expected_progress(kind):
 )
 def test_confidence_health(confidence, result):
     assert p.confidence_health(confidence) == result
+
+
+# --- A planned path: milestones bend the expected progress -----------------------------------------------
+
+# From 0 to 100 over 120 days; "collect data first, improve later": nothing planned for day 60, 50 by day 90.
+PLAN = ((on(60), 0), (on(90), 50))
+
+
+@pytest.mark.parametrize(
+    ("day", "expected"),
+    [
+        (-10, 0.0),  # before the cycle
+        (0, 0.0),
+        (30, 0.0),  # flat until the first milestone
+        (60, 0.0),
+        (75, 0.25),  # halfway between 0 at day 60 and 50 at day 90
+        (90, 0.5),
+        (105, 0.75),  # halfway between 50 at day 90 and the target at the end
+        (120, 1.0),
+        (150, 1.0),  # after the cycle
+    ],
+)
+def test_expected_progress_follows_the_plan(day, expected):
+    value = p.planned_progress(
+        start=0, target=100, cycle_start=START, cycle_end=END, milestones=PLAN, on=on(day)
+    )
+    assert value == pytest.approx(expected)
+
+
+def test_without_milestones_the_plan_is_the_straight_line():
+    for day in (-5, 0, 17, 60, 119, 120, 130):
+        args = {"start": 0, "target": 100, "cycle_start": START, "cycle_end": END, "on": on(day)}
+        assert p.planned_progress(**args, milestones=()) == p.expected_progress(
+            start=START, end=END, on=on(day)
+        )
+
+
+@pytest.mark.parametrize(
+    ("case", "start", "target", "milestones", "day", "expected"),
+    [
+        ("decrease_to walks down the plan", 40, 10, ((on(60), 40),), 90, 0.5),
+        ("a milestone past the target is capped", 0, 100, ((on(30), 150),), 30, 1.0),
+        ("a milestone below the start is floored", 0, 100, ((on(30), -20),), 30, 0.0),
+        ("milestones outside the cycle are no part of it", 0, 100, ((on(-5), 90), (on(130), 5)), 60, 0.5),
+        ("a milestone on the first or last day is no part of it", 0, 100, ((START, 90), (END, 5)), 60, 0.5),
+        ("start equal to target has no plan to follow", 5, 5, ((on(60), 5),), 30, 0.25),
+        ("milestones in any order", 0, 100, ((on(90), 50), (on(60), 0)), 75, 0.25),
+        ("decimal values", Decimal("4.2"), Decimal("4.6"), ((on(60), Decimal("4.3")),), 60, 0.25),
+    ],
+)
+def test_planned_progress_edge_cases(case, start, target, milestones, day, expected):
+    value = p.planned_progress(
+        start=start, target=target, cycle_start=START, cycle_end=END, milestones=milestones, on=on(day)
+    )
+    assert value == pytest.approx(expected), case
+
+
+def test_the_planned_path_runs_from_start_through_the_milestones_to_the_target():
+    path = p.planned_path(
+        start=0, target=100, cycle_start=START, cycle_end=END, milestones=((on(90), 50), (on(60), 0))
+    )
+    assert path == ((START, 0), (on(60), 0), (on(90), 50), (END, 100))
+    assert p.planned_path(start=0, target=100, cycle_start=START, cycle_end=END, milestones=()) == (
+        (START, 0),
+        (END, 100),
+    )
+
+
+def test_figures_follow_the_plan():
+    # Day 75 with 20 done: 62.5 % of the straight line (off track), but the plan asked for 25 % (on track).
+    straight = figures(current=20, today=on(75), last_checkin=on(74), confidence=8)
+    planned = figures(current=20, today=on(75), last_checkin=on(74), confidence=8, milestones=PLAN)
+    assert (straight.expected, straight.health) == (pytest.approx(0.625), p.OFF_TRACK)
+    assert (planned.expected, planned.health) == (pytest.approx(0.25), p.ON_TRACK)
+
+
+def test_following_a_slow_plan_is_not_back_loaded():
+    # Day 70, 5 % done, confident: back-loaded on the straight line, but the plan starts late.
+    straight = figures(current=5, today=on(70), last_checkin=on(69), confidence=9)
+    planned = figures(current=5, today=on(70), last_checkin=on(69), confidence=9, milestones=PLAN)
+    assert p.BACK_LOADED in straight.reasons
+    assert planned.reasons == () and planned.expected == pytest.approx(1 / 6)
+
+
+def test_falling_behind_the_plan_late_is_back_loaded():
+    # The plan asked for 75 % by day 105; 10 % done with confidence 9 is pushing it all to the end.
+    result = figures(current=10, today=on(105), last_checkin=on(104), confidence=9, milestones=PLAN)
+    assert result.reasons == (p.OFF_TRACK, p.BACK_LOADED)
+
+
+def test_back_loaded_reads_the_elapsed_time_not_the_plan():
+    # Little of the plan is due yet (expected 0.3) but 70 % of the cycle is gone: the rule reads the time.
+    assert p.is_back_loaded(progress=0.05, expected=0.3, confidence=8, elapsed=0.7)
+    assert not p.is_back_loaded(progress=0.05, expected=0.3, confidence=8)  # the straight line: early
+
+
+@pytest.mark.parametrize("kind", [p.ACHIEVE, p.STAY_ABOVE, p.STAY_BELOW])
+def test_kinds_without_a_pace_ignore_a_plan(kind):
+    assert figures(kind=kind, start=0, target=1, today=on(70), milestones=PLAN).expected is None
+
+
+@pytest.mark.parametrize(
+    ("case", "milestones", "hockey_stick"),
+    [
+        ("no plan: the straight line puts a quarter at the end", (), False),
+        ("collect data first, but half by 75 %", ((on(60), 0), (on(90), 50)), False),
+        ("just under half by 75 %", ((on(60), 0), (on(90), 49)), True),
+        ("nothing until the last weeks", ((on(100), 10),), True),
+        ("front-loaded", ((on(30), 80),), False),
+    ],
+)
+def test_it_finds_a_planned_hockey_stick(case, milestones, hockey_stick):
+    found = p.is_planned_hockey_stick(
+        start=0, target=100, cycle_start=START, cycle_end=END, milestones=milestones
+    )
+    assert found is hockey_stick, case
