@@ -79,13 +79,19 @@ def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
     return ticks
 
 
-def _week_starts(start: date, end: date) -> list[date]:
-    monday = start + timedelta(days=(7 - start.weekday()) % 7)
-    weeks = []
-    while monday <= end:
-        weeks.append(monday)
-        monday += timedelta(days=7)
-    return weeks
+def _week_starts(start: date, end: date, *, max_count: int) -> list[date]:
+    """The Mondays from ``start`` to ``end``, at most ``max_count`` of them (every n-th on long spans).
+
+    Computed by offsets, never by stepping past ``end``: a stored cycle that ends near ``date.max`` or spans
+    centuries must not overflow or draw a tick per pixel.
+    """
+    offset = (7 - start.weekday()) % 7
+    if (end - start).days < offset:
+        return []
+    first = start + timedelta(days=offset)
+    count = (end - first).days // 7 + 1
+    stride = max(1, math.ceil(count / max(max_count, 1)))
+    return [first + timedelta(days=7 * stride * index) for index in range(math.ceil(count / stride))]
 
 
 def line_chart(
@@ -141,7 +147,7 @@ def line_chart(
             f'transform="rotate(-90 14 {top + plot_h / 2})">{escape(y_unit)}</text>'
         )
     # Week ticks along the x axis; thinned out so labels never overlap.
-    weeks = _week_starts(start, end)
+    weeks = _week_starts(start, end, max_count=plot_w // 4)
     every = max(1, math.ceil(len(weeks) * 44 / plot_w))
     base_y = top + plot_h
     out.append(f'<line x1="{left}" y1="{base_y}" x2="{left + plot_w}" y2="{base_y}" stroke="#1d2833"/>')
