@@ -13,11 +13,11 @@ from objectives.charts import (
     BurnupLabels,
     Series,
     burnup_chart,
-    format_number,
     line_chart,
     nice_ticks,
     sparkline,
 )
+from okrhub.numbers import format_number
 
 LABELS = BurnupLabels(actual="Value", target="Target", pace="Expected pace", today="Today", week="W%(week)d")
 START, END = dt.date(2027, 1, 1), dt.date(2027, 3, 31)
