@@ -27,10 +27,13 @@ def _decimal(value: Number) -> Decimal:
     return value if isinstance(value, Decimal) else Decimal(str(value))
 
 
-def format_number(value: Number | None, *, decimals: int | None = None, language: str | None = None) -> str:
+def format_number(
+    value: Number | None, *, decimals: int | None = None, language: str | None = None, grouping: bool = True
+) -> str:
     """``value`` in the active (or given) language, grouped by thousands, without trailing zeros.
 
     ``decimals`` rounds to at most that many decimal places first (a score: 2); zeros are still dropped.
+    ``grouping=False`` leaves out the thousands separator (a CSV cell a spreadsheet must read as a number).
     ``None`` reads as an empty string.
     """
     if value is None:
@@ -46,7 +49,14 @@ def format_number(value: Number | None, *, decimals: int | None = None, language
     if dec == 0:
         dec = abs(dec)  # "-0" is not a number anyone writes
     with override(language or get_language()):
-        return formats.number_format(dec, decimal_pos=places, use_l10n=True, force_grouping=True)
+        text = formats.number_format(dec, decimal_pos=places, use_l10n=True, force_grouping=grouping)
+    return text
+
+
+def decimal_mark(language: str | None = None) -> str:
+    """The active (or given) language's decimal separator: "," in nb, "." in en."""
+    with override(language or get_language()):
+        return formats.get_format("DECIMAL_SEPARATOR")
 
 
 def parse_number(text: str, *, language: str | None = None) -> Decimal:
