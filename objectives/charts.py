@@ -16,10 +16,10 @@ from datetime import date, timedelta
 from decimal import Decimal
 from html import escape
 
-from django.utils.formats import number_format
 from django.utils.safestring import SafeString, mark_safe
 
 from objectives import progress
+from okrhub.numbers import format_number
 
 Number = Decimal | int | float
 Point = tuple[date, Number]
@@ -50,15 +50,6 @@ class BurnupLabels:
     pace: str
     today: str
     week: str
-
-
-def format_number(value: Number) -> str:
-    """A value without trailing zeros, in the active language's number format (10.5000 → "10,5" in nb)."""
-    dec = value if isinstance(value, Decimal) else Decimal(str(value))
-    if dec == dec.to_integral_value():
-        return number_format(dec.quantize(Decimal(1)), decimal_pos=0, use_l10n=True)
-    text = format(dec.normalize(), "f")
-    return number_format(dec, decimal_pos=len(text.split(".")[1]), use_l10n=True)
 
 
 def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
