@@ -27,7 +27,6 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMultiAlternatives
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
-from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 from django.utils.text import format_lazy
@@ -37,6 +36,7 @@ from checkins.models import CheckIn, EmailDelivery
 from objectives import progress
 from objectives.models import Cycle, KeyResult, Objective
 from objectives.selectors import cycle_current
+from okrhub.mail import absolute_url, build_message
 from teams.models import Membership, Profile, Team
 
 logger = logging.getLogger(__name__)
@@ -237,27 +237,12 @@ def _profile_allows(user, attribute: str) -> bool:
         return True
 
 
-def absolute_url(path: str) -> str:
-    return f"{settings.SITE_URL}{path}"
-
-
 def _build_message(*, user, template: str, context: dict[str, Any]) -> EmailMultiAlternatives:
     """Subject, text and HTML rendered in the user's language."""
-    with translation.override(user_language(user)):
-        context = {
-            **context,
-            "user": user,
-            "site_url": settings.SITE_URL,
-            "profile_url": absolute_url(reverse("profile")),
-        }
-        subject = render_to_string(f"checkins/email/{template}_subject.txt", context)
-        text = render_to_string(f"checkins/email/{template}.txt", context)
-        html = render_to_string(f"checkins/email/{template}.html", context)
-    message = EmailMultiAlternatives(
-        subject=" ".join(subject.split()), body=text, to=[user.email], from_email=settings.DEFAULT_FROM_EMAIL
+    context = {**context, "user": user, "profile_url": absolute_url(reverse("profile"))}
+    return build_message(
+        to=user.email, language=user_language(user), template=f"checkins/email/{template}", context=context
     )
-    message.attach_alternative(html, "text/html")
-    return message
 
 
 def _send_once(
