@@ -24,7 +24,14 @@ def api(user) -> APIClient:
     return client
 
 
-LABELS = BurnupLabels(actual="Value", target="Target", pace="Expected pace", today="Today", week="W%(week)d")
+LABELS = BurnupLabels(
+    actual="Value",
+    target="Target",
+    threshold="Line to hold",
+    pace="Expected pace",
+    today="Today",
+    week="W%(week)d",
+)
 
 
 @pytest.mark.django_db
