@@ -7,11 +7,12 @@ from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
 
+from okrhub.mail import absolute_url, build_message
 from teams.models import Profile
+
+__all__ = ["absolute_reverse", "absolute_url", "message_build", "user_language"]
 
 
 def user_language(user) -> str:
@@ -23,28 +24,16 @@ def user_language(user) -> str:
     return language or settings.LANGUAGE_CODE
 
 
-def absolute_url(path: str) -> str:
-    return f"{settings.SITE_URL}{path}"
-
-
 def absolute_reverse(name: str, *, args: tuple = ()) -> str:
     return absolute_url(reverse(name, args=args))
 
 
 def message_build(*, user, template: str, context: dict[str, Any]) -> EmailMultiAlternatives:
     """Subject, text and HTML of ``notifications/email/<template>…`` rendered in the user's language."""
-    with translation.override(user_language(user)):
-        context = {
-            **context,
-            "user": user,
-            "site_url": settings.SITE_URL,
-            "profile_url": absolute_reverse("profile"),
-        }
-        subject = render_to_string(f"notifications/email/{template}_subject.txt", context)
-        text = render_to_string(f"notifications/email/{template}.txt", context)
-        html = render_to_string(f"notifications/email/{template}.html", context)
-    message = EmailMultiAlternatives(
-        subject=" ".join(subject.split()), body=text, to=[user.email], from_email=settings.DEFAULT_FROM_EMAIL
+    context = {**context, "user": user, "profile_url": absolute_reverse("profile")}
+    return build_message(
+        to=user.email,
+        language=user_language(user),
+        template=f"notifications/email/{template}",
+        context=context,
     )
-    message.attach_alternative(html, "text/html")
-    return message

@@ -9,23 +9,11 @@ user is retried on its own and never holds up the others.
 
 from __future__ import annotations
 
-import smtplib
-
 from celery import shared_task
 from django.db import transaction
 
 from notifications import digest, reminders
-
-# Transient delivery failures: the SMTP server refused or the connection broke. Retried with exponential
-# backoff (1 min, 2, 4 … capped at 1 h, with jitter), then given up; the row stays unsent for the next run.
-SEND_RETRY = {
-    "autoretry_for": (smtplib.SMTPException, OSError),
-    "retry_backoff": 60,
-    "retry_backoff_max": 3600,
-    "retry_jitter": True,
-    "max_retries": 6,
-}
-TIME_LIMITS = {"soft_time_limit": 120, "time_limit": 180}
+from okrhub.mail import SEND_RETRY, TIME_LIMITS
 
 
 def _enqueue(task, delivery_ids: list[int]) -> None:

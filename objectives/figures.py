@@ -96,49 +96,6 @@ class FiguresMixin:
     last_checkin_date = property(lambda self: self.figures.last_checkin_date)
 
 
-@dataclass(frozen=True, slots=True)
-class _Rules:
-    progress: float
-    expected: float | None
-    health: str
-    reasons: tuple[str, ...]
-
-
-def _rules(
-    *,
-    kind: str,
-    start: Decimal,
-    target: Decimal,
-    current: Decimal,
-    confidence: int | None,
-    has_owner: bool,
-    last_checkin: date | None,
-    cycle_start: date,
-    cycle_end: date,
-    cycle_active: bool,
-    today: date,
-    milestones=(),
-) -> _Rules:
-    """The rules of ``objectives.progress`` applied to one key result (the one place that calls them)."""
-    value = rules.key_result_progress(kind=kind, start=start, target=target, current=current)
-    expected = rules.expected_progress(start=cycle_start, end=cycle_end, on=today)
-    return _Rules(
-        progress=value,
-        expected=expected,
-        health=rules.health(progress=value, expected=expected, confidence=confidence),
-        reasons=rules.attention_reasons(
-            progress=value,
-            expected=expected,
-            confidence=confidence,
-            has_owner=has_owner,
-            last_checkin=last_checkin,
-            cycle_start=cycle_start,
-            today=today,
-            cycle_active=cycle_active,
-        ),
-    )
-
-
 def figures_from_values(
     *,
     kind: str,
@@ -154,7 +111,7 @@ def figures_from_values(
 ) -> KeyResultFigures:
     """The figures from a key result's columns (the fast path: no model instance needed)."""
     last = last_checkin_at.astimezone(moment.tz).date() if last_checkin_at else None
-    applied = _rules(
+    applied = rules.key_result_figures(
         kind=kind,
         start=start,
         target=target,
