@@ -37,6 +37,7 @@ from objectives.models import Cycle, Initiative, KeyResult, Objective
 from objectives.permissions import Access, access_for, can_give_feedback, visible_objectives_q
 from objectives.validators import clamp_to_sensible
 from teams.models import Membership, Team
+from teams.tree import TeamTree, TreeNode
 
 SPARKLINE_CHECKINS = 8  # the team page's confidence sparkline shows this many of the latest check-ins
 
@@ -48,31 +49,9 @@ def user_name(first_name: str, last_name: str, username: str) -> str:
 # --- The team tree and the scope --------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class TreeNode:
-    team: Team
-    depth: int
-    has_children: bool
-
-
-def team_tree_nodes() -> list[TreeNode]:
+def team_tree_nodes(tree: TeamTree | None = None) -> list[TreeNode]:
     """Every team depth-first in name order, with its depth (one query)."""
-    teams = list(Team.objects.only("id", "name", "slug", "parent_id").order_by("name"))
-    by_parent: dict[int | None, list[Team]] = defaultdict(list)
-    for team in teams:
-        by_parent[team.parent_id].append(team)
-    nodes: list[TreeNode] = []
-    seen: set[int] = set()
-    stack: list[tuple[Team, int]] = [(team, 0) for team in reversed(by_parent[None])]
-    while stack:
-        team, depth = stack.pop()
-        if team.pk in seen:
-            continue
-        seen.add(team.pk)
-        children = by_parent.get(team.pk, [])
-        nodes.append(TreeNode(team=team, depth=depth, has_children=bool(children)))
-        stack.extend((child, depth + 1) for child in reversed(children))
-    return nodes
+    return (tree or TeamTree.load()).nodes()
 
 
 @dataclass(frozen=True)
@@ -92,26 +71,14 @@ class Scope:
         return self.team.slug if self.team else ""
 
 
-def scope_resolve(*, slug: str | None, nodes: Sequence[TreeNode]) -> Scope:
+def scope_resolve(*, slug: str | None, tree: TeamTree) -> Scope:
     """The scope for a team slug ("" or None: the organisation); 404 for an unknown team."""
     if not slug:
-        return Scope(team=None, nodes=list(nodes))
-    for index, node in enumerate(nodes):
-        if node.team.slug == slug:
-            below = [node]
-            for other in nodes[index + 1 :]:
-                if other.depth <= node.depth:
-                    break
-                below.append(other)
-            rebased = [TreeNode(n.team, n.depth - node.depth, n.has_children) for n in below]
-            ancestors: list[Team] = []
-            wanted = node.depth - 1
-            for other in reversed(nodes[:index]):
-                if other.depth == wanted:
-                    ancestors.insert(0, other.team)
-                    wanted -= 1
-            return Scope(team=node.team, nodes=rebased, ancestors=ancestors)
-    raise Http404(_("No such team."))
+        return Scope(team=None, nodes=tree.nodes())
+    team = tree.by_slug(slug)
+    if team is None:
+        raise Http404(_("No such team."))
+    return Scope(team=team, nodes=tree.nodes([team.pk]), ancestors=tree.ancestors(team.pk))
 
 
 def cycle_list() -> list[Cycle]:

@@ -26,6 +26,7 @@ from dashboards.selectors import (
     scope_resolve,
     team_tree_nodes,
 )
+from teams.tree import TeamTree
 
 ROWS_PER_PAGE = 25
 ATTENTION_PER_PAGE = 20
@@ -34,10 +35,11 @@ ATTENTION_PER_PAGE = 20
 def _filters(request):
     """The cycle and scope asked for (defaults: the active cycle, the whole organisation), and the form."""
     cycles = cycle_list()
-    nodes = team_tree_nodes()
+    tree = TeamTree.load()
+    nodes = team_tree_nodes(tree)
     form = DashboardFilterForm(request.GET, cycles=cycles, nodes=nodes, default_cycle=cycle_default(cycles))
     cycle = form.selected_cycle()
-    scope = scope_resolve(slug=form.selected_scope(), nodes=nodes)
+    scope = scope_resolve(slug=form.selected_scope(), tree=tree)
     return form, cycle, scope
 
 

@@ -23,6 +23,7 @@ from objectives.labels import HEALTH_LABELS
 from objectives.models import Cycle, KeyResult, Objective
 from objectives.selectors import cycle_current
 from teams.models import Membership, Team
+from teams.tree import TeamTree
 
 # Leaders get their digest on Monday morning (site time zone); a later run in the same week catches up.
 DIGEST_WEEKDAY = 1
@@ -133,41 +134,14 @@ class Digest:
 
 
 def _led_teams_in_order(user) -> list[tuple[Team, int]]:
-    """The teams ``user`` leads and every team below them, depth-first in name order (two queries)."""
+    """The teams ``user`` leads and every team below them, depth-first in name order (two queries); a lead
+    of a section and of a team below it sees the team once, under the section."""
     roots = set(
         Membership.objects.filter(user=user, role=Membership.Role.LEAD).values_list("team_id", flat=True)
     )
     if not roots:
         return []
-    teams = {t.pk: t for t in Team.objects.all().only("id", "name", "slug", "parent_id")}
-    children: dict[int | None, list[Team]] = defaultdict(list)
-    for team in teams.values():
-        children[team.parent_id].append(team)
-    # A lead of a section and of a team below it sees the team once, under the section.
-    top = [teams[r] for r in roots if r in teams and not (_ancestor_ids(teams, teams[r]) & roots)]
-    result: list[tuple[Team, int]] = []
-    seen: set[int] = set()
-
-    def walk(team: Team, depth: int) -> None:
-        if team.pk in seen:
-            return
-        seen.add(team.pk)
-        result.append((team, depth))
-        for child in sorted(children.get(team.pk, ()), key=lambda t: t.name):
-            walk(child, depth + 1)
-
-    for team in sorted(top, key=lambda t: t.name):
-        walk(team, 0)
-    return result
-
-
-def _ancestor_ids(teams: dict[int, Team], team: Team) -> set[int]:
-    result: set[int] = set()
-    node = team.parent_id
-    while node is not None and node not in result:
-        result.add(node)
-        node = teams[node].parent_id if node in teams else None
-    return result
+    return [(node.team, node.depth) for node in TeamTree.load().nodes(roots)]
 
 
 def leader_digest_build(*, user, now: dt.datetime | None = None) -> Digest | None:
