@@ -24,6 +24,7 @@ from teams.models import Membership, Team
 from teams.selectors import team_members, team_tree, user_display_name
 from teams.services import membership_create, membership_delete, membership_update
 from teams.tree import TeamTree
+from workshops.selectors import team_kpis
 
 
 @login_required
@@ -68,6 +69,8 @@ def _team_page_context(request: HttpRequest, team: Team, *, add_form: MemberAddF
         "can_manage": can_manage,
         "add_form": add_form or (MemberAddForm(team=team) if can_manage else None),
         "role_choices": Membership.Role.choices,
+        "kpis": team_kpis(team_ids=[team.pk]),  # lazy: read only where the page shows them
+        "kpis_show_team": False,
     }
 
 

@@ -27,6 +27,7 @@ from dashboards.selectors import (
     team_tree_nodes,
 )
 from teams.tree import TeamTree
+from workshops.selectors import team_kpis
 
 ROWS_PER_PAGE = 25
 ATTENTION_PER_PAGE = 20
@@ -56,7 +57,13 @@ def _weekly_label(row: TeamRow, dashboard: Dashboard) -> str:
 @require_http_methods(["GET"])
 def index(request):
     form, cycle, scope = _filters(request)
-    context = {"form": form, "cycle": cycle, "scope": scope}
+    context = {
+        "form": form,
+        "cycle": cycle,
+        "scope": scope,
+        "kpis": team_kpis(team_ids=scope.team_ids),  # lazy: read where the page shows them
+        "kpis_show_team": len(scope.team_ids) > 1,
+    }
     if cycle is not None:
         dashboard = dashboard_get(user=request.user, cycle=cycle, scope=scope)
         query = {"cycle": cycle.pk, "scope": scope.slug}
