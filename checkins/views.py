@@ -23,6 +23,7 @@ from objectives import progress as rules
 from objectives.charts import BurnupLabels, burnup_chart
 from objectives.forms import InitiativeStatusForm
 from objectives.permissions import access_for, can_change_checkin, can_check_in, can_give_feedback
+from objectives.selectors import key_result_history_panel
 
 
 def _next_url(request: HttpRequest, default: str) -> str:
@@ -264,6 +265,7 @@ def key_result_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "page": page,
         "entries": entries,
         "next_url": request.get_full_path(),
+        **key_result_history_panel(user=request.user, key_result=key_result),
     }
     # Feedback from the team's leads (checkins/_feedback.html): the owner reads it here, leads write it.
     panel = selectors.feedback_panel(user=request.user, key_result=key_result)

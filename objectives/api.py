@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.db.models import Prefetch, QuerySet
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
@@ -19,6 +18,7 @@ from rest_framework.permissions import IsAuthenticated
 
 from objectives import progress as rules
 from objectives import services
+from objectives.figures import KeyResultFigures, figures_of, moment_now
 from objectives.models import Cycle, Initiative, KeyResult, Objective
 from objectives.permissions import (
     ANONYMOUS,
@@ -289,29 +289,28 @@ class KeyResultSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["current_value", "confidence"]
 
-    def _today(self):
-        # Once per request: the list's rows share the root serializer's context. (setdefault would still
-        # evaluate localdate() on every call.)
-        today = self.context.get("today")
-        if today is None:
-            today = self.context["today"] = timezone.localdate()
-        return today
+    def _figures(self, key_result: KeyResult) -> KeyResultFigures:
+        # Once per key result and request, from the one read model; the list's rows share the root
+        # serializer's context, so the moment (today, time zone) is computed once.
+        moment = self.context.get("moment")
+        if moment is None:
+            moment = self.context["moment"] = moment_now()
+        cache = self.context.setdefault("figures", {})
+        if key_result.pk not in cache or cache[key_result.pk][0] is not key_result:
+            cache[key_result.pk] = (key_result, figures_of(key_result, moment=moment))
+        return cache[key_result.pk][1]
 
     @extend_schema_field(FRACTION)
     def get_progress(self, key_result: KeyResult) -> float:
-        return key_result.progress
+        return self._figures(key_result).progress
 
-    @extend_schema_field(FRACTION)
-    def get_expected_progress(self, key_result: KeyResult) -> float:
-        return key_result.objective.cycle.expected_progress(self._today())
+    @extend_schema_field(serializers.FloatField(min_value=0, max_value=1, read_only=True, allow_null=True))
+    def get_expected_progress(self, key_result: KeyResult) -> float | None:
+        return self._figures(key_result).expected
 
     @extend_schema_field(serializers.ChoiceField(choices=rules.HEALTHS, read_only=True))
     def get_health(self, key_result: KeyResult) -> str:
-        return rules.health(
-            progress=key_result.progress,
-            expected=self.get_expected_progress(key_result),
-            confidence=key_result.confidence,
-        )
+        return self._figures(key_result).health
 
     def validate_objective(self, objective: Objective) -> Objective:
         if objective.cycle.is_closed and not request_access(self.context).is_staff:
