@@ -16,7 +16,6 @@ from django.utils.translation import gettext_lazy
 
 from checkins.models import CheckIn, Feedback
 from objectives import progress as rules
-from objectives.charts import format_number
 from objectives.models import Cycle, Initiative, KeyResult, Objective
 from objectives.permissions import (
     access_for,
@@ -28,6 +27,7 @@ from objectives.permissions import (
     visible_objectives_q,
 )
 from objectives.selectors import key_result_get_for_user
+from okrhub.numbers import format_number
 
 HISTORY_PAGE_SIZE = 10
 HEALTH_LABELS = {

@@ -16,10 +16,10 @@ from datetime import date, timedelta
 from decimal import Decimal
 from html import escape
 
-from django.utils.formats import number_format
 from django.utils.safestring import SafeString, mark_safe
 
 from objectives import progress
+from okrhub.numbers import format_number
 
 Number = Decimal | int | float
 Point = tuple[date, Number]
@@ -54,15 +54,6 @@ class BurnupLabels:
     week: str
 
 
-def format_number(value: Number) -> str:
-    """A value without trailing zeros, in the active language's number format (10.5000 → "10,5" in nb)."""
-    dec = value if isinstance(value, Decimal) else Decimal(str(value))
-    if dec == dec.to_integral_value():
-        return number_format(dec.quantize(Decimal(1)), decimal_pos=0, use_l10n=True)
-    text = format(dec.normalize(), "f")
-    return number_format(dec, decimal_pos=len(text.split(".")[1]), use_l10n=True)
-
-
 def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
     """About ``count`` round tick values (steps of 1, 2, 2.5 or 5 × 10ⁿ) covering [low, high]."""
     if high < low:
@@ -81,13 +72,19 @@ def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
     return ticks
 
 
-def _week_starts(start: date, end: date) -> list[date]:
-    monday = start + timedelta(days=(7 - start.weekday()) % 7)
-    weeks = []
-    while monday <= end:
-        weeks.append(monday)
-        monday += timedelta(days=7)
-    return weeks
+def _week_starts(start: date, end: date, *, max_count: int) -> list[date]:
+    """The Mondays from ``start`` to ``end``, at most ``max_count`` of them (every n-th on long spans).
+
+    Computed by offsets, never by stepping past ``end``: a stored cycle that ends near ``date.max`` or spans
+    centuries must not overflow or draw a tick per pixel.
+    """
+    offset = (7 - start.weekday()) % 7
+    if (end - start).days < offset:
+        return []
+    first = start + timedelta(days=offset)
+    count = (end - first).days // 7 + 1
+    stride = max(1, math.ceil(count / max(max_count, 1)))
+    return [first + timedelta(days=7 * stride * index) for index in range(math.ceil(count / stride))]
 
 
 def line_chart(
@@ -143,7 +140,7 @@ def line_chart(
             f'transform="rotate(-90 14 {top + plot_h / 2})">{escape(y_unit)}</text>'
         )
     # Week ticks along the x axis; thinned out so labels never overlap.
-    weeks = _week_starts(start, end)
+    weeks = _week_starts(start, end, max_count=plot_w // 4)
     every = max(1, math.ceil(len(weeks) * 44 / plot_w))
     base_y = top + plot_h
     out.append(f'<line x1="{left}" y1="{base_y}" x2="{left + plot_w}" y2="{base_y}" stroke="#1d2833"/>')

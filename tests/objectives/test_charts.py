@@ -15,11 +15,11 @@ from objectives.charts import (
     BurnupLabels,
     Series,
     burnup_chart,
-    format_number,
     line_chart,
     nice_ticks,
     sparkline,
 )
+from okrhub.numbers import format_number
 
 LABELS = BurnupLabels(
     actual="Value",
