@@ -41,7 +41,6 @@ FRACTION = serializers.FloatField(min_value=0, max_value=1, read_only=True)
 
 # Retired key results no longer count towards an objective's progress.
 COUNTED_KEY_RESULTS = KeyResult.objects.in_progress()
-CLOSED_CYCLE = _("The cycle is closed; its OKRs can no longer be changed.")
 # Members who own an initiative (but do not lead its team) may move it along, nothing else.
 OWNER_INITIATIVE_FIELDS = frozenset({"status", "due_date"})
 
@@ -180,11 +179,6 @@ class ObjectiveSerializer(serializers.ModelSerializer):
             key_results = list(objective.key_results.in_progress())
         return rules.objective_progress((kr.progress, kr.weight) for kr in key_results)
 
-    def validate_cycle(self, cycle: Cycle) -> Cycle:
-        if cycle.is_closed and not request_access(self.context).is_staff:
-            raise serializers.ValidationError(CLOSED_CYCLE)
-        return cycle
-
     def create(self, validated_data) -> Objective:
         return services.objective_create(**validated_data)
 
@@ -313,11 +307,6 @@ class KeyResultSerializer(serializers.ModelSerializer):
             confidence=key_result.confidence,
         )
 
-    def validate_objective(self, objective: Objective) -> Objective:
-        if objective.cycle.is_closed and not request_access(self.context).is_staff:
-            raise serializers.ValidationError(CLOSED_CYCLE)
-        return objective
-
     def create(self, validated_data) -> KeyResult:
         # A new key result has nothing to adjust yet, so a reason is not needed.
         validated_data.pop("reason", None)
@@ -380,11 +369,6 @@ class InitiativeSerializer(serializers.ModelSerializer):
     class Meta:
         model = Initiative
         fields = ["id", "objective", "key_result", "title", "owner", "status", "due_date"]
-
-    def validate_objective(self, objective: Objective) -> Objective:
-        if objective.cycle.is_closed and not request_access(self.context).is_staff:
-            raise serializers.ValidationError(CLOSED_CYCLE)
-        return objective
 
     def create(self, validated_data) -> Initiative:
         return services.initiative_create(**validated_data)

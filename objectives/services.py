@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from objectives.models import Cycle, Initiative, KeyResult, Objective
+from objectives.writability import is_published, require_writable
 from okrhub.lib import assign_fields
 from teams.models import Team
 
@@ -42,6 +43,7 @@ def objective_create(
     status: str = Objective.Status.DRAFT,
     position: int = 0,
 ) -> Objective:
+    require_writable(cycle)
     objective = Objective(
         team=team,
         cycle=cycle,
@@ -70,6 +72,7 @@ def key_result_create(
     weight: Decimal | int = 1,
     position: int = 0,
 ) -> KeyResult:
+    require_writable(objective)
     key_result = KeyResult(
         objective=objective,
         title=title,
@@ -98,6 +101,7 @@ def initiative_create(
     due_date: date | None = None,
     position: int = 0,
 ) -> Initiative:
+    require_writable(objective)
     initiative = Initiative(
         objective=objective,
         key_result=key_result,
@@ -114,6 +118,7 @@ def initiative_create(
 
 @transaction.atomic
 def initiative_set_status(*, initiative: Initiative, status: str) -> Initiative:
+    require_writable(initiative)
     initiative.status = status
     initiative.full_clean()
     initiative.save(update_fields=["status", "updated_at"])
@@ -154,6 +159,9 @@ def cycle_delete(*, cycle: Cycle) -> None:
 
 @transaction.atomic
 def objective_update(*, objective: Objective, data: dict[str, Any]) -> Objective:
+    require_writable(objective)
+    if "cycle" in data:
+        require_writable(data["cycle"])
     assign_fields(objective, data, OBJECTIVE_FIELDS)
     objective.full_clean()
     objective.save()
@@ -162,11 +170,15 @@ def objective_update(*, objective: Objective, data: dict[str, Any]) -> Objective
 
 @transaction.atomic
 def objective_delete(*, objective: Objective) -> None:
+    require_writable(objective)
     objective.delete()
 
 
 @transaction.atomic
 def key_result_update(*, key_result: KeyResult, data: dict[str, Any]) -> KeyResult:
+    require_writable(key_result)
+    if "objective" in data:
+        require_writable(data["objective"])
     assign_fields(key_result, data, KEY_RESULT_FIELDS)
     if key_result.last_checkin_at is None:
         # Before the first check-in the current value is the start value (as key_result_create sets it).
@@ -195,12 +207,13 @@ def key_result_adjust(*, key_result: KeyResult, actor, data: dict[str, Any], rea
     The change, who made it, when, and why are kept in the key result's history. Every edit path (the
     workshop pages, the REST API) goes through here so the rule cannot be skipped.
     """
+    require_writable(key_result)
     reason = (reason or "").strip()
     if len(reason) > REASON_MAX_LENGTH:
         raise ValidationError({"reason": _("Keep the reason short (at most 300 characters).")})
     changed = key_result_changed_fields(key_result, data)
     if (
-        key_result.objective.status != Objective.Status.DRAFT
+        is_published(key_result.objective)
         and any(name in ADJUSTED_FIELDS for name in changed)
         and not reason
     ):
@@ -222,11 +235,15 @@ def key_result_adjust(*, key_result: KeyResult, actor, data: dict[str, Any], rea
 
 @transaction.atomic
 def key_result_delete(*, key_result: KeyResult) -> None:
+    require_writable(key_result)
     key_result.delete()
 
 
 @transaction.atomic
 def initiative_update(*, initiative: Initiative, data: dict[str, Any]) -> Initiative:
+    require_writable(initiative)
+    if "objective" in data:
+        require_writable(data["objective"])
     assign_fields(initiative, data, INITIATIVE_FIELDS)
     initiative.full_clean()
     initiative.save()
@@ -235,4 +252,5 @@ def initiative_update(*, initiative: Initiative, data: dict[str, Any]) -> Initia
 
 @transaction.atomic
 def initiative_delete(*, initiative: Initiative) -> None:
+    require_writable(initiative)
     initiative.delete()

@@ -22,7 +22,7 @@ from django_htmx.http import reswap, retarget, trigger_client_event
 
 from objectives import charts
 from objectives.history import key_result_timeline
-from objectives.models import Cycle, KeyResult, Kpi, Objective
+from objectives.models import KeyResult, Kpi, Objective
 from objectives.permissions import (
     access_for,
     can_check_in_kpi,
@@ -39,12 +39,14 @@ from objectives.services import (
     initiative_create,
     initiative_delete,
     initiative_update,
+    key_result_adjust,
     key_result_create,
     key_result_delete,
     objective_create,
     objective_delete,
     objective_update,
 )
+from objectives.writability import is_published, is_writable, require_writable
 from workshops import coach as coach_rules
 from workshops import selectors, services
 from workshops.forms import (
@@ -80,6 +82,7 @@ def _board_context(request: HttpRequest, team, cycle, **forms) -> dict:
         objectives=objectives, members=selectors.team_member_names(team=team)
     )
     coach_rules.attach(objectives, board_coach)
+    _attach_edit_flags(access, objectives)
     drafts = [o for o in objectives if o.status == Objective.Status.DRAFT]
     owners = selectors.team_owner_candidates(team=team)
     parents = selectors.parent_objectives(user=request.user, team=team, cycle=cycle)
@@ -100,6 +103,19 @@ def _board_context(request: HttpRequest, team, cycle, **forms) -> dict:
         "initiative_form": forms.get("initiative_form")
         or InitiativeDraftForm(owners=owners, objectives=drafts, prefix="initiative"),
     }
+
+
+def _attach_edit_flags(access, objectives) -> None:
+    """What the board offers to edit, decided here (permissions and writability) so the template only shows
+    it: drafts are edited by the workshop, published key results adjusted by the team's leads."""
+    for objective in objectives:
+        draftable = can_draft(access, objective) and is_writable(objective)
+        objective.can_edit = draftable
+        adjustable = is_published(objective) and can_edit_objective(access, objective)
+        for key_result in objective.key_results.all():
+            key_result.can_edit = (draftable or adjustable) and is_writable(key_result)
+        for initiative in objective.initiatives.all():
+            initiative.can_edit = draftable
 
 
 def _board_list_response(request: HttpRequest, team, cycle, *, clear_editor: bool = False) -> HttpResponse:
@@ -282,6 +298,7 @@ def objective_edit(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied(
             _("Only drafts can be changed in the workshop, by the team and OKR ambassadors.")
         )
+    require_writable(objective)
     parents = selectors.parent_objectives(user=request.user, team=objective.team, cycle=objective.cycle)
     owners = selectors.team_owner_candidates(team=objective.team)
     initial = {"title": objective.title, "owner": objective.owner_id, "parent": objective.parent_id}
@@ -307,8 +324,9 @@ def key_result_edit(request: HttpRequest, pk: int) -> HttpResponse:
     access = access_for(request.user)
     is_draft = objective.status == Objective.Status.DRAFT
     allowed = can_draft(access, objective) if is_draft else can_edit_objective(access, objective)
-    if not allowed or key_result.retired_at is not None:
+    if not allowed:
         raise PermissionDenied(_("You may not change this key result."))
+    require_writable(key_result)
     owners = selectors.team_owner_candidates(team=objective.team)
     initial = {
         name: getattr(key_result, name) for name in ("title", "kind", "unit", "start_value", "target_value")
@@ -318,7 +336,7 @@ def key_result_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = form_class(request.POST or None, owners=owners, initial=initial, prefix="edit")
     if request.method == "POST" and form.is_valid():
         try:
-            services.key_result_adjust(
+            key_result_adjust(
                 key_result=key_result,
                 actor=request.user,
                 data=form.service_data(),
@@ -349,6 +367,7 @@ def initiative_edit(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied(
             _("Only drafts can be changed in the workshop, by the team and OKR ambassadors.")
         )
+    require_writable(initiative)
     owners = selectors.team_owner_candidates(team=objective.team)
     initial = {"title": initiative.title, "owner": initiative.owner_id}
     form = InitiativeDraftForm(request.POST or None, owners=owners, initial=initial, prefix="edit")
@@ -386,9 +405,7 @@ def draft_delete(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
 def key_result_retire(request: HttpRequest, pk: int) -> HttpResponse:
     key_result = key_result_get_for_user(user=request.user, pk=pk)
     objective = key_result.objective
-    if objective.status == Objective.Status.DRAFT or not can_edit_objective(
-        access_for(request.user), objective
-    ):
+    if not is_published(objective) or not can_edit_objective(access_for(request.user), objective):
         raise PermissionDenied(_("Only the team's leads retire published key results."))
     form = ReasonForm(request.POST, prefix="retire")
     if form.is_valid():
@@ -483,7 +500,7 @@ def _close_context(request, team, cycle, *, retro_form=None, score_errors=None) 
                 "what_to_change": retrospective.what_to_change,
             }
         retro_form = RetrospectiveForm(initial=initial)
-    is_open = cycle.status != Cycle.Status.CLOSED
+    is_open = is_writable(cycle)
     return {
         "team": team,
         "cycle": cycle,
@@ -509,8 +526,7 @@ def close(request: HttpRequest, team_slug: str, cycle_id: int) -> HttpResponse:
     here = reverse("workshops:close", args=[team.slug, cycle.pk])
     if request.method == "GET":
         return render(request, "workshops/close.html", _close_context(request, team, cycle))
-    if cycle.status == Cycle.Status.CLOSED:
-        raise PermissionDenied(_("The cycle is closed and read-only."))
+    require_writable(cycle)
     action = request.POST.get("action")
     if action == "scores":
         context = _close_context(request, team, cycle)
