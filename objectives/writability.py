@@ -25,6 +25,7 @@ show the same message.
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from objectives.models import Cycle, Initiative, KeyResult, Kpi, KpiMeasurement, Objective
@@ -49,6 +50,11 @@ class ObjectLocked(ValidationError):
 
     def __init__(self, message):
         super().__init__(message, code="locked")
+
+
+def writable_cycles_q(*, prefix: str = "") -> Q:
+    """The cycle rule as a filter, for lists of what may still be written to (``prefix``: "cycle__")."""
+    return ~Q(**{f"{prefix}status": Cycle.Status.CLOSED})
 
 
 def is_published(objective: Objective) -> bool:

@@ -524,3 +524,15 @@ def test_the_board_takes_its_flags_from_the_view(org, login):
     content = html.content.decode()
     assert reverse("workshops:key_result_edit", args=[org.key_result.pk]) in content
     assert reverse("workshops:key_result_edit", args=[retired.pk]) not in content
+
+
+@pytest.mark.parametrize("state", ["closed cycle", "archived", "draft"])
+def test_the_key_result_page_says_why_it_takes_no_check_ins(org, login, state):
+    World(org, state)
+    html = login(org.member).get(reverse("checkins:key_result_detail", args=[org.key_result.pk]), **EN)
+    content = html.content.decode()
+    assert f'id="kr-{org.key_result.pk}-form"' not in content
+    with override("en"):
+        assert str(expected(state, "checkin")) in content
+    plain = login(org.member).get(reverse("checkins:checkin_create", args=[org.key_result.pk]))
+    assert plain.status_code == 302
