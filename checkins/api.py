@@ -21,6 +21,7 @@ from objectives.models import KeyResult
 from objectives.permissions import access_for, can_change_checkin, can_check_in, visible_objectives_q
 from objectives.writability import ObjectLocked
 from okrhub.api import MayChange, validation_error_detail
+from okrhub.api_versions import VersionedViewSetMixin
 
 
 class CheckInFilter(filters.FilterSet):
@@ -83,7 +84,7 @@ class CheckInSerializer(serializers.ModelSerializer):
             raise self._service_errors(error) from error
 
 
-class CheckInViewSet(viewsets.ModelViewSet):
+class CheckInViewSet(VersionedViewSetMixin, viewsets.ModelViewSet):
     """Check-ins on the key results the user may see. Members of a key result's team check in on it; the
     author may change or delete a check-in during the same week."""
 

@@ -11,9 +11,10 @@ from django.utils.translation import gettext_lazy as _
 
 from objectives.models import KeyResult, value_field
 from objectives.writability import require_checkin_possible
+from okrhub.versioning import Versioned
 
 
-class CheckIn(models.Model):
+class CheckIn(Versioned):
     key_result = models.ForeignKey(
         KeyResult, verbose_name=_("key result"), on_delete=models.CASCADE, related_name="checkins"
     )

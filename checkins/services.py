@@ -92,7 +92,7 @@ def checkin_update(
     checkin.value, checkin.confidence, checkin.note = value, confidence, note.strip()
     _clean(checkin)
     checkin_validate_value(locked, Decimal(checkin.value))
-    checkin.save()
+    checkin.save(update_fields=["value", "confidence", "note", "updated_at"])
     key_result_recompute(key_result=locked)
     return checkin
 

@@ -31,6 +31,7 @@ from objectives.permissions import (
     visible_objectives_q,
 )
 from okrhub.api import MayChange, StaffWrites
+from okrhub.api_versions import VersionedViewSetMixin
 from teams.models import Team
 from teams.selectors import team_descendant_ids
 
@@ -87,8 +88,10 @@ class CycleSerializer(serializers.ModelSerializer):
         return services.cycle_update(cycle=instance, data=validated_data)
 
 
-class CycleViewSet(viewsets.ModelViewSet):
+class CycleViewSet(VersionedViewSetMixin, viewsets.ModelViewSet):
     """OKR periods. Everyone signed in reads them; staff change them."""
+
+    may_conflict = False
 
     queryset = Cycle.objects.order_by("-start_date", "id")
     serializer_class = CycleSerializer
@@ -186,7 +189,7 @@ class ObjectiveSerializer(serializers.ModelSerializer):
         return services.objective_update(objective=instance, data=validated_data)
 
 
-class ObjectiveViewSet(viewsets.ModelViewSet):
+class ObjectiveViewSet(VersionedViewSetMixin, viewsets.ModelViewSet):
     """Objectives organisation-wide; drafts only for their team, its leads and OKR ambassadors."""
 
     serializer_class = ObjectiveSerializer
@@ -319,7 +322,7 @@ class KeyResultSerializer(serializers.ModelSerializer):
         )
 
 
-class KeyResultViewSet(viewsets.ModelViewSet):
+class KeyResultViewSet(VersionedViewSetMixin, viewsets.ModelViewSet):
     """Key results with their progress, expected progress and health (objectives/progress.py)."""
 
     serializer_class = KeyResultSerializer
@@ -377,7 +380,7 @@ class InitiativeSerializer(serializers.ModelSerializer):
         return services.initiative_update(initiative=instance, data=validated_data)
 
 
-class InitiativeViewSet(viewsets.ModelViewSet):
+class InitiativeViewSet(VersionedViewSetMixin, viewsets.ModelViewSet):
     """Initiatives: leads change them; their owners move them along (status and due date)."""
 
     serializer_class = InitiativeSerializer

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from objectives.models import Cycle, Initiative, KeyResult, Objective
 from objectives.writability import is_published, require_writable
 from okrhub.lib import assign_fields
+from okrhub.versioning import update_fields_for
 from teams.models import Team
 
 # Changing any of these on a published key result is an adjustment: it needs a reason and is kept in history.
@@ -147,7 +148,7 @@ INITIATIVE_FIELDS = ("objective", "key_result", "title", "owner", "status", "due
 def cycle_update(*, cycle: Cycle, data: dict[str, Any]) -> Cycle:
     assign_fields(cycle, data, CYCLE_FIELDS)
     cycle.full_clean()
-    cycle.save()
+    cycle.save(update_fields=update_fields_for(cycle, data))
     return cycle
 
 
@@ -164,7 +165,8 @@ def objective_update(*, objective: Objective, data: dict[str, Any]) -> Objective
         require_writable(data["cycle"])
     assign_fields(objective, data, OBJECTIVE_FIELDS)
     objective.full_clean()
-    objective.save()
+    # Only what the request changed: a concurrent edit of another field keeps its change.
+    objective.save(update_fields=update_fields_for(objective, data))
     return objective
 
 
@@ -180,11 +182,13 @@ def key_result_update(*, key_result: KeyResult, data: dict[str, Any]) -> KeyResu
     if "objective" in data:
         require_writable(data["objective"])
     assign_fields(key_result, data, KEY_RESULT_FIELDS)
-    if key_result.last_checkin_at is None:
+    fields = set(data)
+    if key_result.last_checkin_at is None and "start_value" in data:
         # Before the first check-in the current value is the start value (as key_result_create sets it).
         key_result.current_value = key_result.start_value
+        fields.add("current_value")
     key_result.full_clean()
-    key_result.save()
+    key_result.save(update_fields=update_fields_for(key_result, fields))
     return key_result
 
 
@@ -246,7 +250,7 @@ def initiative_update(*, initiative: Initiative, data: dict[str, Any]) -> Initia
         require_writable(data["objective"])
     assign_fields(initiative, data, INITIATIVE_FIELDS)
     initiative.full_clean()
-    initiative.save()
+    initiative.save(update_fields=update_fields_for(initiative, data))
     return initiative
 
 

@@ -11,6 +11,7 @@ from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import exceptions, pagination, permissions, throttling
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.settings import api_settings
@@ -30,8 +31,18 @@ class Conflict(exceptions.APIException):
     """The object may not change in its current state (objectives/writability.py): 409, nothing changed."""
 
     status_code = 409
-    default_detail = _("This object cannot be changed in its current state.")
+    default_detail = gettext_lazy("This object cannot be changed in its current state.")
     default_code = "locked"
+
+
+class PreconditionFailed(exceptions.APIException):
+    """``If-Match`` names a version that is no longer current: 412, nothing changed."""
+
+    status_code = 412
+    default_detail = gettext_lazy(
+        "Someone changed this object since you read it. Read it again (its ETag) and retry your change."
+    )
+    default_code = "stale"
 
 
 class MayChange(permissions.BasePermission):

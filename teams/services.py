@@ -8,6 +8,7 @@ from django.db import transaction
 from rest_framework.authtoken.models import Token
 
 from okrhub.lib import assign_fields
+from okrhub.versioning import update_fields_for
 from teams.models import Membership, Profile, Team
 
 TEAM_FIELDS = ("name", "slug", "parent")
@@ -26,7 +27,7 @@ def team_create(*, name: str, slug: str, parent: Team | None = None) -> Team:
 def team_update(*, team: Team, data: dict[str, Any]) -> Team:
     assign_fields(team, data, TEAM_FIELDS)
     team.full_clean()
-    team.save()
+    team.save(update_fields=update_fields_for(team, data))
     return team
 
 
@@ -48,7 +49,7 @@ def membership_create(*, team: Team, user, role: str = Membership.Role.MEMBER) -
 def membership_update(*, membership: Membership, data: dict[str, Any]) -> Membership:
     assign_fields(membership, data, MEMBERSHIP_FIELDS)
     membership.full_clean()
-    membership.save()
+    membership.save(update_fields=update_fields_for(membership, data))
     return membership
 
 

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from objectives import services as objective_services
 from objectives.models import Cycle, KeyResult, Kpi, KpiMeasurement, Objective, Retrospective
 from objectives.writability import require_writable
+from okrhub.versioning import bump
 from teams.models import Team
 
 # Adjusting a key result (the reason rule) is objectives.services.key_result_adjust, for the API too.
@@ -30,7 +31,7 @@ def team_cycle_publish(*, team: Team, cycle: Cycle) -> int:
     """Publish every draft of the team in the cycle (draft → active) in one go; returns how many."""
     require_writable(cycle)
     return Objective.objects.filter(team=team, cycle=cycle, status=Objective.Status.DRAFT).update(
-        status=Objective.Status.ACTIVE, updated_at=timezone.now()
+        status=Objective.Status.ACTIVE, updated_at=timezone.now(), **bump()
     )
 
 
@@ -108,7 +109,7 @@ def team_cycle_close(*, team: Team, cycle: Cycle, actor) -> int:
     _fill_missing_scores(
         KeyResult.objects.in_progress().filter(objective__in=objectives).select_related("objective"), actor
     )
-    return objectives.update(status=Objective.Status.ARCHIVED, updated_at=timezone.now())
+    return objectives.update(status=Objective.Status.ARCHIVED, updated_at=timezone.now(), **bump())
 
 
 @transaction.atomic
@@ -123,7 +124,7 @@ def cycle_close(*, cycle: Cycle, actor) -> Cycle:
         actor,
     )
     Objective.objects.filter(cycle=cycle, status=Objective.Status.ACTIVE).update(
-        status=Objective.Status.ARCHIVED, updated_at=timezone.now()
+        status=Objective.Status.ARCHIVED, updated_at=timezone.now(), **bump()
     )
     cycle.status = Cycle.Status.CLOSED
     cycle.full_clean()
