@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from objectives.models import Cycle, Initiative, KeyResult, Objective
 from objectives.writability import is_published, require_writable
 from okrhub.lib import assign_fields
-from okrhub.versioning import update_fields_for
+from okrhub.versioning import lock_at_version, update_fields_for
 from teams.models import Team
 
 # Changing any of these on a published key result is an adjustment: it needs a reason and is kept in history.
@@ -159,7 +159,9 @@ def cycle_delete(*, cycle: Cycle) -> None:
 
 
 @transaction.atomic
-def objective_update(*, objective: Objective, data: dict[str, Any]) -> Objective:
+def objective_update(*, objective: Objective, data: dict[str, Any], version: int | None = None) -> Objective:
+    """``version``: the one the edit was based on (an HTML form); a newer row raises ``StaleVersion``."""
+    lock_at_version(objective, expected=version)
     require_writable(objective)
     if "cycle" in data:
         require_writable(data["cycle"])
@@ -177,7 +179,10 @@ def objective_delete(*, objective: Objective) -> None:
 
 
 @transaction.atomic
-def key_result_update(*, key_result: KeyResult, data: dict[str, Any]) -> KeyResult:
+def key_result_update(
+    *, key_result: KeyResult, data: dict[str, Any], version: int | None = None
+) -> KeyResult:
+    lock_at_version(key_result, expected=version)
     require_writable(key_result)
     if "objective" in data:
         require_writable(data["objective"])
@@ -205,22 +210,21 @@ def key_result_changed_fields(key_result: KeyResult, data: dict[str, Any]) -> li
 
 
 @transaction.atomic
-def key_result_adjust(*, key_result: KeyResult, actor, data: dict[str, Any], reason: str = "") -> KeyResult:
+def key_result_adjust(
+    *, key_result: KeyResult, actor, data: dict[str, Any], reason: str = "", version: int | None = None
+) -> KeyResult:
     """Change a key result. Once published, changing its title, kind, start, target or unit needs a reason.
 
     The change, who made it, when, and why are kept in the key result's history. Every edit path (the
     workshop pages, the REST API) goes through here so the rule cannot be skipped.
     """
+    lock_at_version(key_result, expected=version)
     require_writable(key_result)
     reason = (reason or "").strip()
     if len(reason) > REASON_MAX_LENGTH:
         raise ValidationError({"reason": _("Keep the reason short (at most 300 characters).")})
     changed = key_result_changed_fields(key_result, data)
-    if (
-        is_published(key_result.objective)
-        and any(name in ADJUSTED_FIELDS for name in changed)
-        and not reason
-    ):
+    if is_published(key_result.objective) and any(name in ADJUSTED_FIELDS for name in changed) and not reason:
         errors = {"reason": [_("Give a short reason for adjusting a published key result.")]}
         # Report what else is wrong with the change too, so a client can fix everything in one round.
         probe = copy.copy(key_result)
@@ -244,7 +248,10 @@ def key_result_delete(*, key_result: KeyResult) -> None:
 
 
 @transaction.atomic
-def initiative_update(*, initiative: Initiative, data: dict[str, Any]) -> Initiative:
+def initiative_update(
+    *, initiative: Initiative, data: dict[str, Any], version: int | None = None
+) -> Initiative:
+    lock_at_version(initiative, expected=version)
     require_writable(initiative)
     if "objective" in data:
         require_writable(data["objective"])

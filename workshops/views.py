@@ -48,15 +48,20 @@ from objectives.services import (
 )
 from objectives.writability import is_published, is_writable, require_writable
 from okrhub.numbers import parse_number
+from okrhub.versioning import StaleVersion, changes_between, stale_message
 from workshops import coach as coach_rules
 from workshops import selectors, services
 from workshops.forms import (
     InitiativeDraftForm,
+    InitiativeEditForm,
+    KeyResultAdjustForm,
+    KeyResultDraftEditForm,
     KeyResultDraftForm,
     KeyResultEditForm,
     KpiCheckInForm,
     KpiPromoteForm,
     ObjectiveDraftForm,
+    ObjectiveEditForm,
     ReasonForm,
     RetrospectiveForm,
 )
@@ -283,6 +288,24 @@ def _edit_response(request, template_context: dict, *, status: int = 200) -> Htt
     return render(request, "workshops/edit.html", template_context, status=status)
 
 
+def _save_edit(form, save) -> int | None:
+    """Validate and ``save``; None when saved, else the status to answer with, the errors on the form and
+    what was typed kept. Saving over a newer change is refused (409) with what changed, field by field."""
+    if not form.is_valid():
+        return 400
+    try:
+        save()
+    except StaleVersion as stale:
+        changes = changes_between(stale.current, form.service_data(), form.labels())
+        form.add_error(None, stale_message(changes))
+        form.carry_version(stale.current.version)
+        return 409
+    except ValidationError as error:
+        _apply_errors(form, error)
+        return 400
+    return None
+
+
 def _after_edit(request, objective) -> HttpResponse:
     if request.htmx:
         return _board_list_response(request, objective.team, objective.cycle, clear_editor=True)
@@ -302,19 +325,27 @@ def objective_edit(request: HttpRequest, pk: int) -> HttpResponse:
     require_writable(objective)
     parents = selectors.parent_objectives(user=request.user, team=objective.team, cycle=objective.cycle)
     owners = selectors.team_owner_candidates(team=objective.team)
-    initial = {"title": objective.title, "owner": objective.owner_id, "parent": objective.parent_id}
-    form = ObjectiveDraftForm(
+    initial = {
+        "title": objective.title,
+        "owner": objective.owner_id,
+        "parent": objective.parent_id,
+        "version": objective.version,
+    }
+    form = ObjectiveEditForm(
         request.POST or None, owners=owners, parents=parents, initial=initial, prefix="edit"
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            objective_update(objective=objective, data=form.cleaned_data)
-        except ValidationError as error:
-            _apply_errors(form, error)
-        else:
+    status = 200
+    if request.method == "POST":
+        status = _save_edit(
+            form,
+            lambda: objective_update(
+                objective=objective, data=form.service_data(), version=form.cleaned_data["version"]
+            ),
+        )
+        if status is None:
             return _after_edit(request, objective)
     context = {"form": form, "object": objective, "objective": objective, "kind": "objective"}
-    return _edit_response(request, context, status=400 if request.method == "POST" else 200)
+    return _edit_response(request, context, status=status)
 
 
 @login_required
@@ -333,19 +364,22 @@ def key_result_edit(request: HttpRequest, pk: int) -> HttpResponse:
         name: getattr(key_result, name) for name in ("title", "kind", "unit", "start_value", "target_value")
     }
     initial["owner"] = key_result.owner_id
-    form_class = KeyResultDraftForm if is_draft else KeyResultEditForm
+    initial["version"] = key_result.version
+    form_class = KeyResultDraftEditForm if is_draft else KeyResultAdjustForm
     form = form_class(request.POST or None, owners=owners, initial=initial, prefix="edit")
-    if request.method == "POST" and form.is_valid():
-        try:
-            key_result_adjust(
+    status = 200
+    if request.method == "POST":
+        status = _save_edit(
+            form,
+            lambda: key_result_adjust(
                 key_result=key_result,
                 actor=request.user,
                 data=form.service_data(),
                 reason=form.cleaned_data.get("reason", ""),
-            )
-        except ValidationError as error:
-            _apply_errors(form, error)
-        else:
+                version=form.cleaned_data["version"],
+            ),
+        )
+        if status is None:
             return _after_edit(request, objective)
     context = {
         "form": form,
@@ -356,7 +390,7 @@ def key_result_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "can_retire": not is_draft and can_edit_objective(access, objective),
         "retire_form": ReasonForm(prefix="retire"),
     }
-    return _edit_response(request, context, status=400 if request.method == "POST" else 200)
+    return _edit_response(request, context, status=status)
 
 
 @login_required
@@ -370,17 +404,20 @@ def initiative_edit(request: HttpRequest, pk: int) -> HttpResponse:
         )
     require_writable(initiative)
     owners = selectors.team_owner_candidates(team=objective.team)
-    initial = {"title": initiative.title, "owner": initiative.owner_id}
-    form = InitiativeDraftForm(request.POST or None, owners=owners, initial=initial, prefix="edit")
-    if request.method == "POST" and form.is_valid():
-        try:
-            initiative_update(initiative=initiative, data=form.cleaned_data)
-        except ValidationError as error:
-            _apply_errors(form, error)
-        else:
+    initial = {"title": initiative.title, "owner": initiative.owner_id, "version": initiative.version}
+    form = InitiativeEditForm(request.POST or None, owners=owners, initial=initial, prefix="edit")
+    status = 200
+    if request.method == "POST":
+        status = _save_edit(
+            form,
+            lambda: initiative_update(
+                initiative=initiative, data=form.service_data(), version=form.cleaned_data["version"]
+            ),
+        )
+        if status is None:
             return _after_edit(request, objective)
     context = {"form": form, "object": initiative, "objective": objective, "kind": "initiative"}
-    return _edit_response(request, context, status=400 if request.method == "POST" else 200)
+    return _edit_response(request, context, status=status)
 
 
 @login_required
