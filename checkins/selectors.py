@@ -27,6 +27,7 @@ from objectives.permissions import (
     visible_objectives_q,
 )
 from objectives.selectors import key_result_get_for_user
+from objectives.writability import checkin_refusal, is_writable
 from okrhub.numbers import format_number
 
 HISTORY_PAGE_SIZE = 10
@@ -100,8 +101,8 @@ def key_result_row(
         key_result=key_result,
         figures=figures_of(key_result, moment=moment),
         checked_in_this_week=is_this_week(key_result.last_checkin_at, now=now),
-        # A retired key result keeps its check-ins but takes no new ones (checkin_validate_target).
-        can_check_in=key_result.retired_at is None and can_check_in(access, key_result),
+        # A retired key result keeps its check-ins but takes no new ones (objectives/writability.py).
+        can_check_in=checkin_refusal(key_result) is None and can_check_in(access, key_result),
         current_display=_current_display(key_result),
         target_display=_("done") if is_achieve else value_display(key_result.target_value, key_result.unit),
     )
@@ -338,7 +339,7 @@ class FeedbackPanel:
 
 def feedback_panel(*, user, key_result: KeyResult) -> FeedbackPanel:
     """What the feedback partial shows for one key result (at most two queries)."""
-    may_give = can_give_feedback(access_for(user), key_result)
+    may_give = can_give_feedback(access_for(user), key_result) and is_writable(key_result)
     checkins = []
     if may_give:
         latest = CheckIn.objects.filter(key_result=key_result).order_by("-created_at", "-id")

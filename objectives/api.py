@@ -34,6 +34,7 @@ from objectives.permissions import (
     visible_objectives_q,
 )
 from okrhub.api import MayChange, StaffWrites
+from okrhub.api_versions import VersionedViewSetMixin
 from teams.models import Team
 from teams.selectors import team_descendant_ids
 
@@ -44,7 +45,6 @@ FRACTION = serializers.FloatField(min_value=0, max_value=1, read_only=True)
 
 # Retired key results no longer count towards an objective's progress.
 COUNTED_KEY_RESULTS = KeyResult.objects.in_progress()
-CLOSED_CYCLE = _("The cycle is closed; its OKRs can no longer be changed.")
 # Members who own an initiative (but do not lead its team) may move it along, nothing else.
 OWNER_INITIATIVE_FIELDS = frozenset({"status", "due_date"})
 
@@ -91,8 +91,10 @@ class CycleSerializer(serializers.ModelSerializer):
         return services.cycle_update(cycle=instance, data=validated_data)
 
 
-class CycleViewSet(viewsets.ModelViewSet):
+class CycleViewSet(VersionedViewSetMixin, viewsets.ModelViewSet):
     """OKR periods. Everyone signed in reads them; staff change them."""
+
+    may_conflict = False
 
     queryset = Cycle.objects.order_by("-start_date", "id")
     serializer_class = CycleSerializer
@@ -183,11 +185,6 @@ class ObjectiveSerializer(serializers.ModelSerializer):
             key_results = list(objective.key_results.in_progress())
         return rules.objective_progress((kr.progress, kr.weight) for kr in key_results)
 
-    def validate_cycle(self, cycle: Cycle) -> Cycle:
-        if cycle.is_closed and not request_access(self.context).is_staff:
-            raise serializers.ValidationError(CLOSED_CYCLE)
-        return cycle
-
     def create(self, validated_data) -> Objective:
         return services.objective_create(**validated_data)
 
@@ -195,7 +192,7 @@ class ObjectiveSerializer(serializers.ModelSerializer):
         return services.objective_update(objective=instance, data=validated_data)
 
 
-class ObjectiveViewSet(viewsets.ModelViewSet):
+class ObjectiveViewSet(VersionedViewSetMixin, viewsets.ModelViewSet):
     """Objectives organisation-wide; drafts only for their team, its leads and OKR ambassadors."""
 
     serializer_class = ObjectiveSerializer
@@ -326,11 +323,6 @@ class KeyResultSerializer(serializers.ModelSerializer):
     def get_health(self, key_result: KeyResult) -> str:
         return self._figures(key_result).health
 
-    def validate_objective(self, objective: Objective) -> Objective:
-        if objective.cycle.is_closed and not request_access(self.context).is_staff:
-            raise serializers.ValidationError(CLOSED_CYCLE)
-        return objective
-
     def create(self, validated_data) -> KeyResult:
         # A new key result has nothing to adjust yet, so a reason is not needed.
         validated_data.pop("reason", None)
@@ -351,7 +343,7 @@ class MilestoneSerializer(serializers.ModelSerializer):
         fields = ["date", "planned_value"]
 
 
-class KeyResultViewSet(viewsets.ModelViewSet):
+class KeyResultViewSet(VersionedViewSetMixin, viewsets.ModelViewSet):
     """Key results with their progress, expected progress and health (objectives/progress.py)."""
 
     serializer_class = KeyResultSerializer
@@ -433,11 +425,6 @@ class InitiativeSerializer(serializers.ModelSerializer):
         model = Initiative
         fields = ["id", "objective", "key_result", "title", "owner", "status", "due_date"]
 
-    def validate_objective(self, objective: Objective) -> Objective:
-        if objective.cycle.is_closed and not request_access(self.context).is_staff:
-            raise serializers.ValidationError(CLOSED_CYCLE)
-        return objective
-
     def create(self, validated_data) -> Initiative:
         return services.initiative_create(**validated_data)
 
@@ -445,7 +432,7 @@ class InitiativeSerializer(serializers.ModelSerializer):
         return services.initiative_update(initiative=instance, data=validated_data)
 
 
-class InitiativeViewSet(viewsets.ModelViewSet):
+class InitiativeViewSet(VersionedViewSetMixin, viewsets.ModelViewSet):
     """Initiatives: leads change them; their owners move them along (status and due date)."""
 
     serializer_class = InitiativeSerializer

@@ -10,6 +10,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from okrhub.versioning import Versioned
+
 
 def validate_time_zone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
@@ -27,7 +29,7 @@ class Weekday(models.IntegerChoices):
     SUNDAY = 7, _("Sunday")
 
 
-class Team(models.Model):
+class Team(Versioned):
     name = models.CharField(_("name"), max_length=120)
     slug = models.SlugField(_("slug"), max_length=120, unique=True)
     parent = models.ForeignKey(
@@ -80,7 +82,7 @@ class Team(models.Model):
                 raise ValidationError({"parent": _("A team cannot be placed below itself.")})
 
 
-class Membership(models.Model):
+class Membership(Versioned):
     class Role(models.TextChoices):
         MEMBER = "member", _("member")
         LEAD = "lead", _("team lead")
