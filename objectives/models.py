@@ -25,8 +25,21 @@ def value_field(verbose_name, **kwargs) -> models.DecimalField:
     return models.DecimalField(verbose_name, max_digits=VALUE_DIGITS, decimal_places=VALUE_DECIMALS, **kwargs)
 
 
+# Cycles fall in this range of years: presets, forms and the API refuse dates outside it.
+CYCLE_FIRST_YEAR = 2000
+CYCLE_LAST_YEAR = 2100
+CYCLE_YEAR_RANGE = _("Choose dates between the years %(first)s and %(last)s.")
+OBJECTIVE_STATUS_FOLLOWS_CYCLE = _(
+    "Published objectives are “published” while their cycle is in planning and “active” once it is active."
+)
+NEW_OBJECTIVE_ARCHIVED_TEAM = _("This team is archived; reactivate it before planning new objectives for it.")
+
+
 class Cycle(models.Model):
+    """An OKR period. Its life: upcoming → planning (workshops open) → active (check-ins) → closed."""
+
     class Status(models.TextChoices):
+        UPCOMING = "upcoming", _("upcoming")
         PLANNING = "planning", _("planning")
         ACTIVE = "active", _("active")
         CLOSED = "closed", _("closed")
@@ -56,12 +69,25 @@ class Cycle(models.Model):
         return self.name
 
     def clean(self) -> None:
-        if self.start_date and self.end_date and self.end_date <= self.start_date:
-            raise ValidationError({"end_date": _("The end date must be after the start date.")})
+        errors = {}
+        for field in ("start_date", "end_date"):
+            value = getattr(self, field)
+            if value and not (CYCLE_FIRST_YEAR <= value.year <= CYCLE_LAST_YEAR):
+                errors[field] = CYCLE_YEAR_RANGE % {"first": CYCLE_FIRST_YEAR, "last": CYCLE_LAST_YEAR}
+        if not errors and self.start_date and self.end_date and self.end_date <= self.start_date:
+            errors["end_date"] = _("The end date must be after the start date.")
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def is_closed(self) -> bool:
         return self.status == self.Status.CLOSED
+
+    @property
+    def published_objective_status(self) -> str:
+        """What a published objective is in this cycle: *active* once the cycle is active, *published* before
+        (objectives.services.cycle_activate turns them active with the cycle)."""
+        return Objective.Status.ACTIVE if self.status == self.Status.ACTIVE else Objective.Status.PUBLISHED
 
     def expected_progress(self, on) -> float:
         return progress.expected_progress(start=self.start_date, end=self.end_date, on=on)
@@ -70,6 +96,8 @@ class Cycle(models.Model):
 class Objective(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", _("draft")
+        # Published into a cycle still in planning; becomes active when the cycle is activated.
+        PUBLISHED = "published", _("published")
         ACTIVE = "active", _("active")
         ARCHIVED = "archived", _("archived")
 
@@ -115,6 +143,16 @@ class Objective(models.Model):
         return self.title
 
     def clean(self) -> None:
+        if self.pk is None and self.team_id and self.team.is_archived:
+            raise ValidationError({"team": NEW_OBJECTIVE_ARCHIVED_TEAM})
+        published = (self.Status.PUBLISHED, self.Status.ACTIVE)
+        if (
+            self.cycle_id
+            and self.status in published
+            and not self.cycle.is_closed
+            and self.status != self.cycle.published_objective_status
+        ):
+            raise ValidationError({"status": OBJECTIVE_STATUS_FOLLOWS_CYCLE})
         if self.parent_id:
             if self.parent_id == self.pk:
                 raise ValidationError({"parent": _("An objective cannot be aligned to itself.")})

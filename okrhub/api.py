@@ -16,8 +16,6 @@ from rest_framework.authentication import TokenAuthentication
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from objectives.permissions import access_for
-
 
 class Pagination(pagination.PageNumberPagination):
     page_size = 50
@@ -31,13 +29,6 @@ class MayChange(permissions.BasePermission):
 
     def has_object_permission(self, request, view, obj) -> bool:
         return request.method in permissions.SAFE_METHODS or view.may_change(request, obj)
-
-
-class StaffWrites(permissions.BasePermission):
-    """Organisation structure (teams, cycles): everyone signed in reads, staff write."""
-
-    def has_permission(self, request, view) -> bool:
-        return request.method in permissions.SAFE_METHODS or access_for(request.user).is_staff
 
 
 class _RateFromSettings:

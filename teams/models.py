@@ -27,6 +27,9 @@ class Weekday(models.IntegerChoices):
     SUNDAY = 7, _("Sunday")
 
 
+TEAM_MOVE_LOOP = _("A team cannot be placed below itself or below one of its own sub-teams.")
+
+
 class Team(models.Model):
     name = models.CharField(_("name"), max_length=120)
     slug = models.SlugField(_("slug"), max_length=120, unique=True)
@@ -48,6 +51,8 @@ class Team(models.Model):
     time_zone = models.CharField(
         _("time zone"), max_length=64, default="Europe/Oslo", validators=[validate_time_zone]
     )
+    # Archived: out of new work (pickers, new objectives, workshops), its history kept and still readable.
+    archived_at = models.DateTimeField(_("archived"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -68,15 +73,22 @@ class Team(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
+
     def clean(self) -> None:
-        # A team may not sit below itself: walk up from the proposed parent.
+        # A team may not sit below itself: walk up from the proposed parent (one query for the whole tree).
+        if self.parent_id is None:
+            return
+        parents = dict(Team.objects.values_list("id", "parent_id"))
         seen = {self.pk} if self.pk else set()
-        node = self.parent
+        node = self.parent_id
         while node is not None:
-            if node.pk in seen:
-                raise ValidationError({"parent": _("A team cannot be placed below itself.")})
-            seen.add(node.pk)
-            node = node.parent
+            if node in seen:
+                raise ValidationError({"parent": TEAM_MOVE_LOOP})
+            seen.add(node)
+            node = parents.get(node)
 
 
 class Membership(models.Model):
@@ -128,6 +140,11 @@ class Profile(models.Model):
     language = models.CharField(_("language"), max_length=8, choices=Language.choices, blank=True, default="")
     reminders_enabled = models.BooleanField(_("weekly check-in reminders"), default=True)
     digests_enabled = models.BooleanField(_("weekly digest for team leads"), default=True)
+    is_org_admin = models.BooleanField(
+        _("organisation admin"),
+        default=False,
+        help_text=_("Manages the whole team tree, the cycles and the people. Staff always are."),
+    )
 
     class Meta:
         verbose_name = _("profile")

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext_lazy
 from rest_framework.authtoken.models import Token
 
 from okrhub.lib import assign_fields
@@ -13,10 +17,39 @@ from teams.models import Membership, Profile, Team
 TEAM_FIELDS = ("name", "slug", "parent")
 MEMBERSHIP_FIELDS = ("team", "user", "role")
 
+# Norwegian letters as people write them in addresses (slugify alone drops them: "Rådgiving" → "rdgiving").
+_SLUG_LETTERS = str.maketrans({"æ": "ae", "Æ": "ae", "ø": "o", "Ø": "o", "å": "a", "Å": "a"})
+SLUG_MAX_LENGTH = Team._meta.get_field("slug").max_length
+
+TEAM_ARCHIVE_HAS_ACTIVE_CHILDREN = gettext_lazy(
+    "“%(team)s” still has sub-teams in use. Archive or move them first."
+)
+TEAM_REACTIVATE_PARENT_ARCHIVED = gettext_lazy(
+    "“%(team)s” sits below an archived team. Reactivate “%(parent)s” first, or move the team."
+)
+TEAM_MOVE_BELOW_ARCHIVED = gettext_lazy("Choose a parent team that is not archived.")
+TEAM_ALREADY_ARCHIVED = gettext_lazy("This team is already archived.")
+TEAM_NOT_ARCHIVED = gettext_lazy("This team is not archived.")
+
+
+def team_slug_for(name: str, *, exclude_pk: int | None = None) -> str:
+    """A unique slug from the team's name: æ → ae, ø → o, å → a, then Django's slugify; -2, -3 … if taken."""
+    base = slugify(name.translate(_SLUG_LETTERS))[: SLUG_MAX_LENGTH - 4].strip("-") or "team"
+    taken = set(
+        Team.objects.filter(slug__startswith=base).exclude(pk=exclude_pk).values_list("slug", flat=True)
+    )
+    slug, number = base, 2
+    while slug in taken:
+        slug, number = f"{base}-{number}", number + 1
+    return slug
+
 
 @transaction.atomic
-def team_create(*, name: str, slug: str, parent: Team | None = None) -> Team:
-    team = Team(name=name, slug=slug, parent=parent)
+def team_create(*, name: str, slug: str = "", parent: Team | None = None) -> Team:
+    name = name.strip()
+    if parent is not None and parent.is_archived:
+        raise ValidationError({"parent": TEAM_MOVE_BELOW_ARCHIVED})
+    team = Team(name=name, slug=slug.strip() or team_slug_for(name), parent=parent)
     team.full_clean()
     team.save()
     return team
@@ -24,10 +57,49 @@ def team_create(*, name: str, slug: str, parent: Team | None = None) -> Team:
 
 @transaction.atomic
 def team_update(*, team: Team, data: dict[str, Any]) -> Team:
+    new_parent = data.get("parent")
+    if new_parent is not None and new_parent.pk != team.parent_id and new_parent.is_archived:
+        raise ValidationError({"parent": TEAM_MOVE_BELOW_ARCHIVED})
     assign_fields(team, data, TEAM_FIELDS)
     team.full_clean()
-    team.save()
+    team.save(update_fields=[field for field in TEAM_FIELDS if field in data] or None)
     return team
+
+
+@transaction.atomic
+def team_archive(*, team: Team) -> Team:
+    """Out of new work, history kept. Teams below it must be archived (or moved) first, so an archived team
+    never has active teams below it."""
+    team = Team.objects.select_for_update().get(pk=team.pk)
+    if team.is_archived:
+        raise ValidationError(TEAM_ALREADY_ARCHIVED)
+    if Team.objects.filter(parent=team, archived_at__isnull=True).exists():
+        raise ValidationError(TEAM_ARCHIVE_HAS_ACTIVE_CHILDREN % {"team": team.name})
+    team.archived_at = timezone.now()
+    team.save(update_fields=["archived_at"])
+    return team
+
+
+@transaction.atomic
+def team_reactivate(*, team: Team) -> Team:
+    team = Team.objects.select_for_update().select_related("parent").get(pk=team.pk)
+    if not team.is_archived:
+        raise ValidationError(TEAM_NOT_ARCHIVED)
+    if team.parent is not None and team.parent.is_archived:
+        params = {"team": team.name, "parent": team.parent.name}
+        raise ValidationError(TEAM_REACTIVATE_PARENT_ARCHIVED % params)
+    team.archived_at = None
+    team.save(update_fields=["archived_at"])
+    return team
+
+
+@transaction.atomic
+def org_admin_set(*, user, is_org_admin: bool) -> Profile:
+    """Grant or revoke the organisation admin role (staff have it anyway)."""
+    profile, _created = Profile.objects.select_for_update().get_or_create(user=user)
+    profile.is_org_admin = is_org_admin
+    profile.save(update_fields=["is_org_admin"])
+    return profile
 
 
 @transaction.atomic

@@ -40,10 +40,11 @@ def _require_editable(objective: Objective) -> None:
 
 @transaction.atomic
 def team_cycle_publish(*, team: Team, cycle: Cycle) -> int:
-    """Publish every draft of the team in the cycle (draft → active) in one go; returns how many."""
+    """Publish every draft of the team in the cycle in one go: *published* in a cycle in planning (active
+    with the cycle), *active* in an active cycle. Returns how many."""
     _require_open(cycle)
     return Objective.objects.filter(team=team, cycle=cycle, status=Objective.Status.DRAFT).update(
-        status=Objective.Status.ACTIVE, updated_at=timezone.now()
+        status=cycle.published_objective_status, updated_at=timezone.now()
     )
 
 
@@ -112,45 +113,20 @@ def retrospective_save(
     return retrospective
 
 
-def _fill_missing_scores(key_results: Iterable[KeyResult], actor) -> None:
-    for key_result in key_results:
-        if key_result.final_score is None:
-            key_result.final_score = Decimal(str(round(key_result.progress, 2)))
-            key_result._change_reason = _("Final score (from progress)")
-            key_result._history_user = actor
-            key_result.save()
-
-
 @transaction.atomic
 def team_cycle_close(*, team: Team, cycle: Cycle, actor) -> int:
     """Close the team's part of the cycle: ungraded key results get their progress as score, objectives are
     archived (read-only). Returns the number of objectives archived."""
     _require_open(cycle)
     objectives = Objective.objects.filter(team=team, cycle=cycle, status=Objective.Status.ACTIVE)
-    _fill_missing_scores(
+    objective_services.fill_missing_scores(
         KeyResult.objects.in_progress().filter(objective__in=objectives).select_related("objective"), actor
     )
     return objectives.update(status=Objective.Status.ARCHIVED, updated_at=timezone.now())
 
 
-@transaction.atomic
-def cycle_close(*, cycle: Cycle, actor) -> Cycle:
-    """Close the whole cycle (organisation-wide): every published key result gets a score; all read-only."""
-    _require_open(cycle)
-    _fill_missing_scores(
-        KeyResult.objects.in_progress()
-        .filter(objective__cycle=cycle)
-        .exclude(objective__status=Objective.Status.DRAFT)
-        .select_related("objective"),
-        actor,
-    )
-    Objective.objects.filter(cycle=cycle, status=Objective.Status.ACTIVE).update(
-        status=Objective.Status.ARCHIVED, updated_at=timezone.now()
-    )
-    cycle.status = Cycle.Status.CLOSED
-    cycle.full_clean()
-    cycle.save(update_fields=["status"])
-    return cycle
+# The whole cycle closes through the lifecycle service, the same one the cycles page and the API use.
+cycle_close = objective_services.cycle_close
 
 
 def is_unfinished(key_result: KeyResult) -> bool:
