@@ -143,7 +143,7 @@ class Objective(models.Model):
         return self.title
 
     def clean(self) -> None:
-        if self.pk is None and self.team_id and self.team.is_archived:
+        if self.pk is None and Team.objects.filter(pk=self.team_id, archived_at__isnull=False).exists():
             raise ValidationError({"team": NEW_OBJECTIVE_ARCHIVED_TEAM})
         published = (self.Status.PUBLISHED, self.Status.ACTIVE)
         if (

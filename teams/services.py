@@ -70,26 +70,26 @@ def team_update(*, team: Team, data: dict[str, Any]) -> Team:
 def team_archive(*, team: Team) -> Team:
     """Out of new work, history kept. Teams below it must be archived (or moved) first, so an archived team
     never has active teams below it."""
-    team = Team.objects.select_for_update().get(pk=team.pk)
-    if team.is_archived:
+    locked = Team.objects.select_for_update().get(pk=team.pk)
+    if locked.is_archived:
         raise ValidationError(TEAM_ALREADY_ARCHIVED)
-    if Team.objects.filter(parent=team, archived_at__isnull=True).exists():
-        raise ValidationError(TEAM_ARCHIVE_HAS_ACTIVE_CHILDREN % {"team": team.name})
-    team.archived_at = timezone.now()
-    team.save(update_fields=["archived_at"])
+    if Team.objects.filter(parent=locked, archived_at__isnull=True).exists():
+        raise ValidationError(TEAM_ARCHIVE_HAS_ACTIVE_CHILDREN % {"team": locked.name})
+    locked.archived_at = team.archived_at = timezone.now()
+    locked.save(update_fields=["archived_at"])
     return team
 
 
 @transaction.atomic
 def team_reactivate(*, team: Team) -> Team:
-    team = Team.objects.select_for_update().select_related("parent").get(pk=team.pk)
-    if not team.is_archived:
+    locked = Team.objects.select_for_update().select_related("parent").get(pk=team.pk)
+    if not locked.is_archived:
         raise ValidationError(TEAM_NOT_ARCHIVED)
-    if team.parent is not None and team.parent.is_archived:
-        params = {"team": team.name, "parent": team.parent.name}
+    if locked.parent is not None and locked.parent.is_archived:
+        params = {"team": locked.name, "parent": locked.parent.name}
         raise ValidationError(TEAM_REACTIVATE_PARENT_ARCHIVED % params)
-    team.archived_at = None
-    team.save(update_fields=["archived_at"])
+    locked.archived_at = team.archived_at = None
+    locked.save(update_fields=["archived_at"])
     return team
 
 
