@@ -6,7 +6,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from objectives import periods
-from objectives.models import CYCLE_FIRST_YEAR, CYCLE_LAST_YEAR, Cycle, Initiative
+from objectives.models import Cycle, Initiative
+from objectives.validators import MAX_YEAR, MIN_YEAR
 
 
 class InitiativeStatusForm(forms.Form):
@@ -46,7 +47,7 @@ class CycleCreateForm(forms.Form):
 
     preset = forms.ChoiceField(label=_("Period"), choices=_preset_choices, initial="T1")
     year = forms.IntegerField(
-        label=_("Year"), min_value=CYCLE_FIRST_YEAR, max_value=CYCLE_LAST_YEAR, required=False
+        label=_("Year"), min_value=MIN_YEAR, max_value=MAX_YEAR, required=False
     )
     name = forms.CharField(
         label=_("Name"),

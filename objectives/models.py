@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from objectives import progress
+from objectives.validators import validate_sensible_date
 from teams.models import Team
 
 # Values hold up to 12 digits before the decimal point and 4 after (e.g. NOK amounts, percentages, counts).
@@ -25,10 +26,6 @@ def value_field(verbose_name, **kwargs) -> models.DecimalField:
     return models.DecimalField(verbose_name, max_digits=VALUE_DIGITS, decimal_places=VALUE_DECIMALS, **kwargs)
 
 
-# Cycles fall in this range of years: presets, forms and the API refuse dates outside it.
-CYCLE_FIRST_YEAR = 2000
-CYCLE_LAST_YEAR = 2100
-CYCLE_YEAR_RANGE = _("Choose dates between the years %(first)s and %(last)s.")
 OBJECTIVE_STATUS_FOLLOWS_CYCLE = _(
     "Published objectives are “published” while their cycle is in planning and “active” once it is active."
 )
@@ -45,8 +42,8 @@ class Cycle(models.Model):
         CLOSED = "closed", _("closed")
 
     name = models.CharField(_("name"), max_length=60, unique=True)
-    start_date = models.DateField(_("start date"))
-    end_date = models.DateField(_("end date"))
+    start_date = models.DateField(_("start date"), validators=[validate_sensible_date])
+    end_date = models.DateField(_("end date"), validators=[validate_sensible_date])
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PLANNING)
 
     class Meta:
@@ -69,15 +66,8 @@ class Cycle(models.Model):
         return self.name
 
     def clean(self) -> None:
-        errors = {}
-        for field in ("start_date", "end_date"):
-            value = getattr(self, field)
-            if value and not (CYCLE_FIRST_YEAR <= value.year <= CYCLE_LAST_YEAR):
-                errors[field] = CYCLE_YEAR_RANGE % {"first": CYCLE_FIRST_YEAR, "last": CYCLE_LAST_YEAR}
-        if not errors and self.start_date and self.end_date and self.end_date <= self.start_date:
-            errors["end_date"] = _("The end date must be after the start date.")
-        if errors:
-            raise ValidationError(errors)
+        if self.start_date and self.end_date and self.end_date <= self.start_date:
+            raise ValidationError({"end_date": _("The end date must be after the start date.")})
 
     @property
     def is_closed(self) -> bool:
@@ -318,7 +308,7 @@ class Initiative(models.Model):
         related_name="owned_initiatives",
     )
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PLANNED)
-    due_date = models.DateField(_("due date"), null=True, blank=True)
+    due_date = models.DateField(_("due date"), null=True, blank=True, validators=[validate_sensible_date])
     position = models.PositiveIntegerField(_("position"), default=0)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)

@@ -10,8 +10,9 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from objectives import periods
-from objectives.models import CYCLE_LAST_YEAR, Cycle, Initiative, KeyResult, Objective
+from objectives.models import Cycle, Initiative, KeyResult, Objective
 from objectives.permissions import access_for, can_manage_cycles, can_view_objective
+from objectives.validators import MAX_YEAR
 from teams.models import Team
 
 
@@ -111,7 +112,7 @@ def cycle_next_suggestion(cycles: list[Cycle]) -> periods.Period | None:
     latest = max(cycles, key=lambda cycle: (cycle.end_date, cycle.pk))
     suggestion = periods.next_period(name=latest.name, start=latest.start_date, end=latest.end_date)
     names = {cycle.name for cycle in cycles}
-    if suggestion.name in names or suggestion.end.year > CYCLE_LAST_YEAR:
+    if suggestion.name in names or suggestion.end.year > MAX_YEAR:
         return None
     return suggestion
 
