@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -91,6 +92,37 @@ def team_reactivate(*, team: Team) -> Team:
     locked.archived_at = team.archived_at = None
     locked.save(update_fields=["archived_at"])
     return team
+
+
+BOOTSTRAP_NOT_EMPTY = gettext_lazy(
+    "This database already has %(teams)d teams and %(users)d users. bootstrap only sets up an empty "
+    "installation; sign in as an organisation admin and use the Organisation page instead."
+)
+
+
+def username_from_email(email: str) -> str:
+    """The part before the @, in the characters Django allows in a username."""
+    local = email.split("@", 1)[0].lower()
+    return "".join(ch for ch in local if ch.isalnum() or ch in ".+-_")[:150] or "admin"
+
+
+@transaction.atomic
+def organisation_bootstrap(*, name: str, admin_email: str):
+    """A fresh installation: the top team and its first organisation admin (who leads the top team too).
+    The admin has no password yet; they set one through a one-time link. Refused unless the database holds
+    no team and no user."""
+    User = get_user_model()
+    teams, users = Team.objects.count(), User.objects.count()
+    if teams or users:
+        raise ValidationError(BOOTSTRAP_NOT_EMPTY % {"teams": teams, "users": users})
+    top = team_create(name=name)
+    user = User(username=username_from_email(admin_email), email=admin_email.strip())
+    user.set_unusable_password()
+    user.full_clean(exclude=["password"])
+    user.save()
+    Profile.objects.create(user=user, is_org_admin=True)
+    membership_create(team=top, user=user, role=Membership.Role.LEAD)
+    return user
 
 
 @transaction.atomic
