@@ -25,6 +25,10 @@ def checkin_validate_target(key_result: KeyResult) -> None:
         raise ValidationError(gettext("The objective is archived; check-ins are no longer possible."))
     if objective.status == Objective.Status.DRAFT:
         raise ValidationError(gettext("The objective is still a draft; publish it before checking in."))
+    if objective.status == Objective.Status.PUBLISHED:
+        raise ValidationError(
+            gettext("The cycle is still in planning; check-ins start when it is activated.")
+        )
 
 
 class CheckIn(models.Model):

@@ -374,3 +374,15 @@ def test_a_confirmation_runs_the_same_queries_at_any_size(
     # session, user, memberships, profile flags, the cycle, objectives by status, ungraded key results, teams
     with django_assert_num_queries(8):
         assert client.get(reverse("cycles:close", args=[planning.pk])).status_code == 200
+
+
+@pytest.mark.usefixtures("english")
+def test_nobody_checks_in_on_a_published_objective_before_the_cycle_is_active(org, planning):
+    from checkins.services import checkin_submit
+
+    key_result = Objective.objects.get(title="Publisert").key_results.get()
+    with pytest.raises(ValidationError, match="still in planning; check-ins start when it is activated"):
+        checkin_submit(key_result=key_result, author=org.lead, value=Decimal(12), confidence=7)
+    cycle_activate(cycle=planning)
+    key_result.refresh_from_db()
+    checkin_submit(key_result=key_result, author=org.lead, value=Decimal(12), confidence=7)
