@@ -46,9 +46,7 @@ class CycleCreateForm(forms.Form):
     overlaps of the same kind; the view shows their errors on these fields."""
 
     preset = forms.ChoiceField(label=_("Period"), choices=_preset_choices, initial="T1")
-    year = forms.IntegerField(
-        label=_("Year"), min_value=MIN_YEAR, max_value=MAX_YEAR, required=False
-    )
+    year = forms.IntegerField(label=_("Year"), min_value=MIN_YEAR, max_value=MAX_YEAR, required=False)
     name = forms.CharField(
         label=_("Name"),
         max_length=Cycle._meta.get_field("name").max_length,

@@ -26,13 +26,25 @@ REASON_MAX_LENGTH = 300
 CYCLE_OVERLAPS = gettext_lazy(
     "“%(name)s” overlaps “%(other)s” (%(start)s – %(end)s), a cycle of the same kind. Check the dates."
 )
-CYCLE_TRANSITION_REFUSED = gettext_lazy("A cycle that is %(status)s cannot be %(action)s.")
 CYCLE_ACTIONS = {
-    # action → (the statuses it starts from, the status it leads to, how the refusal names it)
-    "start_planning": ((Cycle.Status.UPCOMING,), Cycle.Status.PLANNING, gettext_lazy("opened for planning")),
-    "activate": ((Cycle.Status.PLANNING,), Cycle.Status.ACTIVE, gettext_lazy("activated")),
-    "close": ((Cycle.Status.PLANNING, Cycle.Status.ACTIVE), Cycle.Status.CLOSED, gettext_lazy("closed")),
+    # action → (the statuses it starts from, the status it leads to, the refusal when it cannot)
+    "start_planning": (
+        (Cycle.Status.UPCOMING,),
+        Cycle.Status.PLANNING,
+        gettext_lazy("Only an upcoming cycle can start planning; this one is %(status)s."),
+    ),
+    "activate": (
+        (Cycle.Status.PLANNING,),
+        Cycle.Status.ACTIVE,
+        gettext_lazy("Only a cycle in planning can be activated; this one is %(status)s."),
+    ),
+    "close": (
+        (Cycle.Status.PLANNING, Cycle.Status.ACTIVE),
+        Cycle.Status.CLOSED,
+        gettext_lazy("Only a cycle in planning or active can be closed; this one is %(status)s."),
+    ),
 }
+CYCLE_STATUS_UNREACHABLE = gettext_lazy("A cycle cannot go back to %(status)s.")
 
 
 def cycle_overlapping(cycle: Cycle) -> Cycle | None:
@@ -69,12 +81,10 @@ def cycle_create(
 def _cycle_transition(cycle: Cycle, action: str) -> Cycle:
     """Lock the cycle and check the action may start from its current status (one rule for the pages and
     the API); returns the locked row."""
-    sources, _target, verb = CYCLE_ACTIONS[action]
+    sources, _target, refusal = CYCLE_ACTIONS[action]
     locked = Cycle.objects.select_for_update().get(pk=cycle.pk)
     if locked.status not in sources:
-        raise ValidationError(
-            CYCLE_TRANSITION_REFUSED % {"status": locked.get_status_display(), "action": verb}
-        )
+        raise ValidationError(refusal % {"status": locked.get_status_display()})
     return locked
 
 
@@ -250,9 +260,7 @@ def cycle_move_to(*, cycle: Cycle, status: str, actor) -> Cycle:
         return cycle
     action = next((name for name, (_s, target, _v) in CYCLE_ACTIONS.items() if target == status), None)
     if action is None:
-        raise ValidationError(
-            {"status": CYCLE_TRANSITION_REFUSED % {"status": cycle.get_status_display(), "action": status}}
-        )
+        raise ValidationError({"status": CYCLE_STATUS_UNREACHABLE % {"status": Cycle.Status(status).label}})
     if action == "close":
         return cycle_close(cycle=cycle, actor=actor)
     if action == "activate":

@@ -12,7 +12,5 @@ from teams.permissions import access_for
 
 
 def roles(request) -> dict:
-    user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
-        return {}
-    return {"roles": SimpleLazyObject(lambda: access_for(user))}
+    # Nothing is loaded until a template asks (not even the user: the outage page renders without a database).
+    return {"roles": SimpleLazyObject(lambda: access_for(getattr(request, "user", None)))}
