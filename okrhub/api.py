@@ -17,7 +17,6 @@ from rest_framework.authentication import TokenAuthentication
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from objectives.permissions import access_for
 from objectives.writability import ObjectLocked, require_writable
 
 
@@ -56,13 +55,6 @@ class MayChange(permissions.BasePermission):
             return False
         require_writable(obj)
         return True
-
-
-class StaffWrites(permissions.BasePermission):
-    """Organisation structure (teams, cycles): everyone signed in reads, staff write."""
-
-    def has_permission(self, request, view) -> bool:
-        return request.method in permissions.SAFE_METHODS or access_for(request.user).is_staff
 
 
 class _RateFromSettings:

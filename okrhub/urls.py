@@ -29,6 +29,8 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("okrhub.api_urls")),
+    path("organisation/cycles/", include("objectives.cycle_urls")),
+    path("organisation/", include("teams.urls")),
     path("teams/", include((team_urlpatterns, "teams"))),
     path("organisation/", include("teams.people_urls")),
     path("invitations/<str:token>/", people_views.invitation_accept, name="invitation_accept"),

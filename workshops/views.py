@@ -31,6 +31,7 @@ from objectives.permissions import (
     can_edit_objective,
     can_grade_key_result,
     can_lead_team,
+    can_manage_cycles,
     can_publish,
     can_run_workshop,
 )
@@ -596,7 +597,7 @@ def _close_context(request, team, cycle, *, retro_form=None, score_errors=None) 
         "can_close_team": is_open
         and can_lead_team(access, team.pk)
         and any(o.status == "active" for o in objectives),
-        "can_close_cycle": is_open and access.is_staff,
+        "can_close_cycle": is_open and can_manage_cycles(access),
         "can_grade_any": is_open and any(row["can_grade"] for row in rows),
     }
 
@@ -659,7 +660,7 @@ def close(request: HttpRequest, team_slug: str, cycle_id: int) -> HttpResponse:
         )
         return redirect(here)
     if action == "close_cycle":
-        if not access.is_staff:
+        if not can_manage_cycles(access):
             raise PermissionDenied(_("Only administrators close a cycle for the whole organisation."))
         services.cycle_close(cycle=cycle, actor=request.user)
         messages.success(request, _("The cycle is closed for everyone and is now read-only."))
