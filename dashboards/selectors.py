@@ -27,6 +27,7 @@ from checkins.selectors import feedback_for_key_results
 from objectives import progress as rules
 from objectives.models import Cycle, Initiative, KeyResult, Objective
 from objectives.permissions import Access, access_for, can_give_feedback, visible_objectives_q
+from objectives.validators import clamp_to_sensible
 from teams.models import Membership, Team
 
 REASON_LABELS = {
@@ -361,10 +362,15 @@ def _monday(day: date) -> date:
 
 
 def cycle_weeks(cycle: Cycle, *, reference: date) -> list[date]:
-    """Mondays of the ISO weeks from the cycle's start up to ``reference`` (none before the start)."""
+    """Mondays of the ISO weeks from the cycle's start up to ``reference`` (none before the start).
+
+    A start stored outside the accepted years (objectives/validators.py) counts from their first day, so a
+    cycle "from year 1" neither overflows nor lists two thousand years of weeks.
+    """
     if reference < cycle.start_date:
         return []
-    weeks, monday = [], _monday(cycle.start_date)
+    reference = clamp_to_sensible(reference)
+    weeks, monday = [], _monday(clamp_to_sensible(cycle.start_date))
     while monday <= reference:
         weeks.append(monday)
         monday += timedelta(days=7)

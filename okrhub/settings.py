@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "checkins",
     "dashboards",
     "workshops",
+    "notifications",  # every message sent: reminders, digests
     "okrhub",  # project-wide management commands (seed_demo)
 ]
 
@@ -236,6 +237,8 @@ X_FRAME_OPTIONS = "DENY"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"permission_denied_one_line": {"()": "okrhub.log_filters.PermissionDeniedOneLine"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {"django.request": {"filters": ["permission_denied_one_line"]}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }

@@ -37,3 +37,6 @@ urlpatterns = [
     path("", include("objectives.urls")),
     path("", include("checkins.urls")),
 ]
+
+# Outages (database or cache unreachable) answer 503, everything else Django's 500 (okrhub/outages.py).
+handler500 = "okrhub.outages.server_error"

@@ -7,6 +7,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from rest_framework.authtoken.models import Token
 
@@ -32,6 +33,7 @@ def set_language_cookie(response: HttpResponse, language: str) -> None:
 
 
 @login_required
+@never_cache  # shows the API token: no browser or proxy may keep a copy (Cache-Control: no-store)
 @require_http_methods(["GET", "POST"])
 def profile(request):
     """The signed-in user's own settings (there is no id in the URL: nobody reaches another's profile)."""
