@@ -36,6 +36,7 @@ REASON_LABELS = {
     rules.STALE: gettext_lazy("Not updated for 14 days"),
     rules.BACK_LOADED: gettext_lazy("Back-loaded: progress is being left to the end"),
     rules.NO_OWNER: gettext_lazy("No owner"),
+    rules.OWNER_DEACTIVATED: gettext_lazy("Owner deactivated"),
 }
 HEALTH_LABELS = {
     rules.ON_TRACK: gettext_lazy("on track"),
@@ -182,6 +183,7 @@ def _figures(
     today: date,
     expected: float,
     tz: tzinfo,
+    owner_active: bool = True,
 ) -> tuple[float, str, tuple[str, ...]]:
     """Progress, health and reasons of one key result (``expected`` and ``tz`` computed once per request)."""
     value = rules.key_result_progress(kind=kind, start=start, target=target, current=current)
@@ -195,6 +197,7 @@ def _figures(
         cycle_start=cycle.start_date,
         today=today,
         cycle_active=cycle.status == Cycle.Status.ACTIVE,
+        owner_active=owner_active,
     )
     return value, rules.health(progress=value, expected=expected, confidence=confidence), reasons
 
@@ -216,6 +219,7 @@ def key_result_line(
         current=key_result.current_value,
         confidence=key_result.confidence,
         has_owner=key_result.owner_id is not None,
+        owner_active=key_result.owner_id is None or key_result.owner.is_active,
         last_checkin_at=key_result.last_checkin_at,
         cycle=cycle,
         today=today,
@@ -245,6 +249,7 @@ _ROW_FIELDS = (
     "owner__username",
     "owner__first_name",
     "owner__last_name",
+    "owner__is_active",
     "objective_id",
     "objective__title",
     "objective__status",
@@ -430,6 +435,7 @@ def _key_result_from_row(row: tuple, *, team: Team) -> KeyResult:
             username=row[_ROW["owner__username"]],
             first_name=row[_ROW["owner__first_name"]],
             last_name=row[_ROW["owner__last_name"]],
+            is_active=row[_ROW["owner__is_active"]],
         )
     return key_result
 
@@ -531,6 +537,7 @@ def dashboard_get(*, user, cycle: Cycle, scope: Scope, today: date | None = None
             current=kr[i_current],
             confidence=kr[i_confidence],
             has_owner=kr[i_owner] is not None,
+            owner_active=kr[_ROW["owner__is_active"]] is not False,
             last_checkin_at=kr[i_last],
             cycle=cycle,
             today=today,

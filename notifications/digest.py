@@ -34,6 +34,7 @@ REASON_LABELS = {
     progress.STALE: format_lazy(_("not updated for {days} days"), days=progress.STALE_DAYS),
     progress.BACK_LOADED: _("back-loaded — progress comes only towards the end"),
     progress.NO_OWNER: _("no owner"),
+    progress.OWNER_DEACTIVATED: _("owner deactivated"),
 }
 HEALTH_LABELS = {
     progress.ON_TRACK: _("on track"),
@@ -239,6 +240,7 @@ def leader_digest_build(*, user, now: dt.datetime | None = None) -> Digest | Non
             expected=expected,
             confidence=key_result.confidence,
             has_owner=key_result.owner_id is not None,
+            owner_active=key_result.owner_id is None or key_result.owner.is_active,
             last_checkin=last.astimezone(tz).date() if last else None,
             cycle_start=cycle.start_date,
             today=today,
