@@ -11,10 +11,11 @@ from checkins.api import CheckInViewSet
 from objectives.api import CycleViewSet, InitiativeViewSet, KeyResultViewSet, ObjectiveViewSet
 from okrhub.api import AuthRateThrottle
 from teams.api import MembershipViewSet, TeamViewSet, UserViewSet
+from teams.people_api import InvitationViewSet
 
 
 class ObtainToken(ObtainAuthToken):
-    """username + password → {"token": "…"}; send it as `Authorization: Token …`."""
+    """username (or email address) + password → {"token": "…"}; send it as `Authorization: Token …`."""
 
     # No session authentication here: a script posting credentials needs no CSRF token.
     authentication_classes = ()
@@ -30,6 +31,7 @@ router.register("objectives", ObjectiveViewSet, basename="objective")
 router.register("key-results", KeyResultViewSet, basename="key-result")
 router.register("initiatives", InitiativeViewSet, basename="initiative")
 router.register("checkins", CheckInViewSet, basename="checkin")
+router.register("invitations", InvitationViewSet, basename="invitation")
 
 urlpatterns = [
     path("auth/token/", ObtainToken.as_view(), name="api-token"),

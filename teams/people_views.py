@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from teams import people_services as services
@@ -83,7 +84,11 @@ def invitation_create(request):
         else:
             messages.success(
                 request,
-                _("%(count)d invitation(s) sent. Each link works once, for the next %(days)d days.")
+                ngettext(
+                    "%(count)d invitation sent. Its link works once, for the next %(days)d days.",
+                    "%(count)d invitations sent. Each link works once, for the next %(days)d days.",
+                    len(invitations),
+                )
                 % {"count": len(invitations), "days": settings.INVITATION_DAYS},
             )
             return redirect("people:invitations")

@@ -22,6 +22,7 @@ from django_htmx.http import reswap, retarget, trigger_client_event
 
 from objectives import charts
 from objectives.history import key_result_timeline
+from objectives.labels import REASON_LABELS
 from objectives.models import KeyResult, Kpi, Objective
 from objectives.permissions import (
     access_for,
@@ -35,7 +36,7 @@ from objectives.permissions import (
     can_publish,
     can_run_workshop,
 )
-from objectives.progress import PACED_KINDS
+from objectives.progress import OWNER_DEACTIVATED, PACED_KINDS
 from objectives.selectors import initiative_get_for_user, key_result_get_for_user, objective_get_for_user
 from objectives.services import (
     initiative_create,
@@ -107,6 +108,8 @@ def _board_context(request: HttpRequest, team, cycle, **forms) -> dict:
         "poll_seconds": POLL_SECONDS,
         "can_publish": can_publish(access, team_id=team.pk),
         "can_lead": can_lead_team(access, team.pk),
+        # The needs-attention label, shown beside a key result whose owner left (progress.OWNER_DEACTIVATED).
+        "owner_deactivated_label": REASON_LABELS[OWNER_DEACTIVATED],
         "objective_form": forms.get("objective_form")
         or ObjectiveDraftForm(owners=owners, parents=parents, prefix="objective"),
         "kr_form": forms.get("kr_form") or KeyResultDraftForm(owners=owners, objectives=drafts, prefix="kr"),
