@@ -111,6 +111,17 @@ def _current_display(key_result: KeyResult) -> str:
     return value_display(key_result.current_value, key_result.unit)
 
 
+def target_display(key_result: KeyResult) -> str:
+    if key_result.kind == rules.ACHIEVE:
+        return _("done")
+    return value_display(key_result.target_value, key_result.unit)
+
+
+def key_result_displays(key_result: KeyResult) -> tuple[str, str]:
+    """The current and the target value as a reader sees them: "1 268,5 timer", "done"."""
+    return _current_display(key_result), target_display(key_result)
+
+
 def is_this_week(moment: datetime | None, *, now: datetime | None = None) -> bool:
     """Whether ``moment`` falls in the current ISO week in local (Oslo) time."""
     return moment is not None and iso_week_of(moment) == iso_week_of(now or timezone.now())
@@ -126,7 +137,7 @@ def key_result_row(key_result: KeyResult, *, access, today: date | None = None, 
         current=key_result.current_value,
     )
     expected = key_result.objective.cycle.expected_progress(on=today)
-    is_achieve = key_result.kind == rules.ACHIEVE
+    current, target = key_result_displays(key_result)
     return KeyResultRow(
         key_result=key_result,
         progress=value,
@@ -136,8 +147,8 @@ def key_result_row(key_result: KeyResult, *, access, today: date | None = None, 
         checked_in_this_week=is_this_week(key_result.last_checkin_at, now=now),
         # A retired key result keeps its check-ins but takes no new ones (checkin_validate_target).
         can_check_in=key_result.retired_at is None and can_check_in(access, key_result),
-        current_display=_current_display(key_result),
-        target_display=_("done") if is_achieve else value_display(key_result.target_value, key_result.unit),
+        current_display=current,
+        target_display=target,
     )
 
 

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from dashboards.objective_views import objective_detail
 from dashboards.urls import team_urlpatterns
 from okrhub import views
 from teams import views as team_views
@@ -18,6 +19,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("okrhub.api_urls")),
     path("teams/", include((team_urlpatterns, "teams"))),
+    path("objectives/<int:pk>/", objective_detail, name="objective_detail"),
     path("dashboards/", include("dashboards.urls")),
     path("workshops/", include("workshops.urls")),
     path("", include("objectives.urls")),
