@@ -43,7 +43,7 @@ class KeyResultRow:
 
     key_result: KeyResult
     progress: float
-    expected: float
+    expected: float | None  # None for the kinds without a pace (objectives.progress.PACED_KINDS)
     health: str
     confidence_band: str | None
     checked_in_this_week: bool
@@ -57,8 +57,8 @@ class KeyResultRow:
         return round(self.progress * 100)
 
     @property
-    def expected_percent(self) -> int:
-        return round(self.expected * 100)
+    def expected_percent(self) -> int | None:
+        return None if self.expected is None else round(self.expected * 100)
 
     @property
     def last_checkin_date(self) -> date | None:
@@ -130,19 +130,27 @@ def is_this_week(moment: datetime | None, *, now: datetime | None = None) -> boo
 def key_result_row(key_result: KeyResult, *, access, today: date | None = None, now=None) -> KeyResultRow:
     """Needs ``objective__cycle`` loaded (select_related) to stay free of queries."""
     today = today or timezone.localdate()
-    value = rules.key_result_progress(
+    cycle = key_result.objective.cycle
+    last = key_result.last_checkin_at
+    figures = rules.key_result_figures(
         kind=key_result.kind,
         start=key_result.start_value,
         target=key_result.target_value,
         current=key_result.current_value,
+        confidence=key_result.confidence,
+        has_owner=key_result.owner_id is not None,
+        last_checkin=timezone.localtime(last).date() if last else None,
+        cycle_start=cycle.start_date,
+        cycle_end=cycle.end_date,
+        cycle_active=cycle.status == Cycle.Status.ACTIVE,
+        today=today,
     )
-    expected = key_result.objective.cycle.expected_progress(on=today)
     current, target = key_result_displays(key_result)
     return KeyResultRow(
         key_result=key_result,
-        progress=value,
-        expected=expected,
-        health=rules.health(progress=value, expected=expected, confidence=key_result.confidence),
+        progress=figures.progress,
+        expected=figures.expected,
+        health=figures.health,
         confidence_band=rules.confidence_band(key_result.confidence),
         checked_in_this_week=is_this_week(key_result.last_checkin_at, now=now),
         # A retired key result keeps its check-ins but takes no new ones (checkin_validate_target).

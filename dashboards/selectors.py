@@ -33,6 +33,7 @@ from objectives.permissions import (
     can_view_objective,
     visible_objectives_q,
 )
+from objectives.validators import clamp_to_sensible
 from teams.models import Membership, Team
 
 REASON_LABELS = {
@@ -367,10 +368,15 @@ def _monday(day: date) -> date:
 
 
 def cycle_weeks(cycle: Cycle, *, reference: date) -> list[date]:
-    """Mondays of the ISO weeks from the cycle's start up to ``reference`` (none before the start)."""
+    """Mondays of the ISO weeks from the cycle's start up to ``reference`` (none before the start).
+
+    A start stored outside the accepted years (objectives/validators.py) counts from their first day, so a
+    cycle "from year 1" neither overflows nor lists two thousand years of weeks.
+    """
     if reference < cycle.start_date:
         return []
-    weeks, monday = [], _monday(cycle.start_date)
+    reference = clamp_to_sensible(reference)
+    weeks, monday = [], _monday(clamp_to_sensible(cycle.start_date))
     while monday <= reference:
         weeks.append(monday)
         monday += timedelta(days=7)

@@ -18,6 +18,7 @@ from html import escape
 
 from django.utils.safestring import SafeString, mark_safe
 
+from objectives import progress
 from okrhub.numbers import format_number
 
 Number = Decimal | int | float
@@ -27,6 +28,7 @@ Point = tuple[date, Number]
 STYLES: dict[str, tuple[str, float, str | None, bool]] = {
     "actual": ("#1f5fa8", 3, None, True),
     "target": ("#1b6e2e", 2, "8 5", False),
+    "threshold": ("#1b6e2e", 2, "12 4 2 4", False),  # the line a "stay" key result must hold
     "pace": ("#4f5b67", 2, "2 4", False),
 }
 
@@ -44,6 +46,7 @@ class BurnupLabels:
 
     actual: str
     target: str
+    threshold: str  # the line to hold, for ``stay_above`` / ``stay_below``
     pace: str
     today: str
     week: str
@@ -67,13 +70,19 @@ def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
     return ticks
 
 
-def _week_starts(start: date, end: date) -> list[date]:
-    monday = start + timedelta(days=(7 - start.weekday()) % 7)
-    weeks = []
-    while monday <= end:
-        weeks.append(monday)
-        monday += timedelta(days=7)
-    return weeks
+def _week_starts(start: date, end: date, *, max_count: int) -> list[date]:
+    """The Mondays from ``start`` to ``end``, at most ``max_count`` of them (every n-th on long spans).
+
+    Computed by offsets, never by stepping past ``end``: a stored cycle that ends near ``date.max`` or spans
+    centuries must not overflow or draw a tick per pixel.
+    """
+    offset = (7 - start.weekday()) % 7
+    if (end - start).days < offset:
+        return []
+    first = start + timedelta(days=offset)
+    count = (end - first).days // 7 + 1
+    stride = max(1, math.ceil(count / max(max_count, 1)))
+    return [first + timedelta(days=7 * stride * index) for index in range(math.ceil(count / stride))]
 
 
 def line_chart(
@@ -129,7 +138,7 @@ def line_chart(
             f'transform="rotate(-90 14 {top + plot_h / 2})">{escape(y_unit)}</text>'
         )
     # Week ticks along the x axis; thinned out so labels never overlap.
-    weeks = _week_starts(start, end)
+    weeks = _week_starts(start, end, max_count=plot_w // 4)
     every = max(1, math.ceil(len(weeks) * 44 / plot_w))
     base_y = top + plot_h
     out.append(f'<line x1="{left}" y1="{base_y}" x2="{left + plot_w}" y2="{base_y}" stroke="#1d2833"/>')
@@ -185,6 +194,7 @@ def line_chart(
 def burnup_chart(
     *,
     chart_id: str,
+    kind: str,
     start: date,
     end: date,
     start_value: Number,
@@ -198,13 +208,18 @@ def burnup_chart(
     width: int = 880,
     height: int = 320,
 ) -> SafeString:
-    """Value over the cycle's weeks, the target line, and the expected pace from start value to target."""
+    """Value over the cycle's weeks with the target line and, for the kinds with a pace, the expected pace
+    from start value to target. A "stay" key result shows the line it must hold (the threshold) instead of a
+    target, and neither it nor an ``achieve`` key result has a pace line (``progress.PACED_KINDS``)."""
     actual = [(start, start_value), *[(day, value) for day, value in points if start <= day <= end]]
-    series = [
-        Series(labels.target, ((start, target_value), (end, target_value)), "target"),
-        Series(labels.pace, ((start, start_value), (end, target_value)), "pace"),
-        Series(labels.actual, actual, "actual"),
-    ]
+    line = ((start, target_value), (end, target_value))
+    if kind in (progress.STAY_ABOVE, progress.STAY_BELOW):
+        series = [Series(labels.threshold, line, "threshold")]
+    else:
+        series = [Series(labels.target, line, "target")]
+    if kind in progress.PACED_KINDS:
+        series.append(Series(labels.pace, ((start, start_value), (end, target_value)), "pace"))
+    series.append(Series(labels.actual, actual, "actual"))
     return line_chart(
         chart_id=chart_id,
         series=series,

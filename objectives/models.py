@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from objectives import progress
+from objectives.validators import validate_sensible_date
 from teams.models import Team
 
 # Values hold up to 12 digits before the decimal point and 4 after (e.g. NOK amounts, percentages, counts).
@@ -32,8 +33,8 @@ class Cycle(models.Model):
         CLOSED = "closed", _("closed")
 
     name = models.CharField(_("name"), max_length=60, unique=True)
-    start_date = models.DateField(_("start date"))
-    end_date = models.DateField(_("end date"))
+    start_date = models.DateField(_("start date"), validators=[validate_sensible_date])
+    end_date = models.DateField(_("end date"), validators=[validate_sensible_date])
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PLANNING)
 
     class Meta:
@@ -280,7 +281,7 @@ class Initiative(models.Model):
         related_name="owned_initiatives",
     )
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PLANNED)
-    due_date = models.DateField(_("due date"), null=True, blank=True)
+    due_date = models.DateField(_("due date"), null=True, blank=True, validators=[validate_sensible_date])
     position = models.PositiveIntegerField(_("position"), default=0)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)

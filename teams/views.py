@@ -7,11 +7,14 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from rest_framework.authtoken.models import Token
 
 from teams.forms import ProfileForm
 from teams.models import Profile
+from teams.people_forms import AccountForm
+from teams.permissions import access_for, can_invite, can_manage_people
 from teams.services import api_token_rotate, profile_update
 
 
@@ -30,6 +33,7 @@ def set_language_cookie(response: HttpResponse, language: str) -> None:
 
 
 @login_required
+@never_cache  # shows the API token: no browser or proxy may keep a copy (Cache-Control: no-store)
 @require_http_methods(["GET", "POST"])
 def profile(request):
     """The signed-in user's own settings (there is no id in the URL: nobody reaches another's profile)."""
@@ -50,5 +54,27 @@ def profile(request):
             response = redirect("profile")
             set_language_cookie(response, language)
             return response
-    token = Token.objects.filter(user=request.user).first()
-    return render(request, "teams/profile.html", {"form": form, "token": token})
+    return render(request, "teams/profile.html", profile_context(request, form=form))
+
+
+def profile_context(
+    request, *, form: ProfileForm | None = None, account_form: AccountForm | None = None
+) -> dict:
+    """What the profile page shows; the account view re-renders it with its form's errors."""
+    if form is None:
+        profile = Profile.objects.filter(user=request.user).first() or Profile(user=request.user)
+        form = ProfileForm(instance=profile)
+    user = request.user
+    if account_form is None:
+        account_form = AccountForm(
+            initial={"first_name": user.first_name, "last_name": user.last_name, "email": user.email}
+        )
+    token = Token.objects.filter(user=user).first()
+    access = access_for(user)
+    return {
+        "form": form,
+        "account_form": account_form,
+        "token": token,
+        "can_invite": can_invite(access),
+        "may_manage_people": can_manage_people(access),
+    }
