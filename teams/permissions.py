@@ -29,6 +29,11 @@ class Access:
     def is_authenticated(self) -> bool:
         return self.user_id is not None
 
+    @property
+    def leads_a_team(self) -> bool:
+        """Holds a lead membership: whom the Monday leader digest is for (notifications.digest)."""
+        return bool(self.led_team_ids)
+
 
 ANONYMOUS = Access(user_id=None)
 
