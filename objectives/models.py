@@ -67,6 +67,11 @@ class Cycle(models.Model):
     def expected_progress(self, on) -> float:
         return progress.expected_progress(start=self.start_date, end=self.end_date, on=on)
 
+    @property
+    def is_closable(self) -> bool:
+        """Closing (final scores, archiving) is for a cycle under way: not one still being planned."""
+        return self.status == self.Status.ACTIVE
+
 
 class Objective(models.Model):
     class Status(models.TextChoices):

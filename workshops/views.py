@@ -485,6 +485,7 @@ def _close_context(request, team, cycle, *, retro_form=None, score_errors=None) 
             }
         retro_form = RetrospectiveForm(initial=initial)
     is_open = cycle.status != Cycle.Status.CLOSED
+    active_objectives = sum(1 for o in objectives if o.status == Objective.Status.ACTIVE)
     return {
         "team": team,
         "cycle": cycle,
@@ -494,10 +495,11 @@ def _close_context(request, team, cycle, *, retro_form=None, score_errors=None) 
         "score_errors": score_errors or [],
         "is_open": is_open,
         "can_write_retro": is_open and can_run_workshop(access, team_id=team.pk),
-        "can_close_team": is_open
-        and can_lead_team(access, team.pk)
-        and any(o.status == "active" for o in objectives),
-        "can_close_cycle": is_open and access.is_staff,
+        "can_close_team": cycle.is_closable and can_lead_team(access, team.pk) and active_objectives > 0,
+        "can_close_cycle": cycle.is_closable and access.is_staff,
+        # What closing will do, said before the lead confirms it.
+        "active_objectives": active_objectives,
+        "ungraded": sum(1 for row in rows if not row["graded"]),
         "can_grade_any": is_open and any(row["can_grade"] for row in rows),
     }
 
