@@ -14,17 +14,26 @@ from django.utils.translation import gettext_lazy as _
 from objectives.models import Cycle, KeyResult, Objective, value_field
 
 
-def checkin_validate_target(key_result: KeyResult) -> None:
-    """A check-in needs a key result still counted, of a published objective in a cycle that is not closed."""
+def checkin_closed_reason(key_result: KeyResult) -> str | None:
+    """Why ``key_result`` takes no check-ins (translated), or None when it does: it must still be counted,
+    of a published objective in a cycle that is not closed. Pages show the reason instead of a form."""
     objective = key_result.objective
     if key_result.retired_at is not None:
-        raise ValidationError(gettext("The key result is retired; check-ins are no longer possible."))
+        return gettext("The key result is retired; check-ins are no longer possible.")
     if objective.cycle.status == Cycle.Status.CLOSED:
-        raise ValidationError(gettext("The cycle is closed; check-ins are no longer possible."))
+        return gettext("The cycle is closed; check-ins are no longer possible.")
     if objective.status == Objective.Status.ARCHIVED:
-        raise ValidationError(gettext("The objective is archived; check-ins are no longer possible."))
+        return gettext("The objective is archived; check-ins are no longer possible.")
     if objective.status == Objective.Status.DRAFT:
-        raise ValidationError(gettext("The objective is still a draft; publish it before checking in."))
+        return gettext("The objective is still a draft; publish it before checking in.")
+    return None
+
+
+def checkin_validate_target(key_result: KeyResult) -> None:
+    """Refuse a check-in on a key result that takes none (the service checks it on the locked row)."""
+    reason = checkin_closed_reason(key_result)
+    if reason is not None:
+        raise ValidationError(reason)
 
 
 class CheckIn(models.Model):

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from checkins.models import CheckIn, Feedback
+from checkins.models import CheckIn, Feedback, checkin_closed_reason
 from objectives import progress as rules
 from objectives.models import Cycle, Initiative, KeyResult, Objective
 from objectives.permissions import (
@@ -48,6 +48,7 @@ class KeyResultRow:
     confidence_band: str | None
     checked_in_this_week: bool
     can_check_in: bool
+    checkin_closed_reason: str | None  # why it takes no check-ins (retired, archived, closed), if it does not
     current_display: str
     target_display: str
     form: object = None  # the check-in form, bound when it came back with errors
@@ -146,6 +147,7 @@ def key_result_row(key_result: KeyResult, *, access, today: date | None = None, 
         today=today,
     )
     current, target = key_result_displays(key_result)
+    closed_reason = checkin_closed_reason(key_result)
     return KeyResultRow(
         key_result=key_result,
         progress=figures.progress,
@@ -153,8 +155,9 @@ def key_result_row(key_result: KeyResult, *, access, today: date | None = None, 
         health=figures.health,
         confidence_band=rules.confidence_band(key_result.confidence),
         checked_in_this_week=is_this_week(key_result.last_checkin_at, now=now),
-        # A retired key result keeps its check-ins but takes no new ones (checkin_validate_target).
-        can_check_in=key_result.retired_at is None and can_check_in(access, key_result),
+        # Retired, archived or closed: it keeps its check-ins but takes no new ones (checkin_closed_reason).
+        can_check_in=closed_reason is None and can_check_in(access, key_result),
+        checkin_closed_reason=closed_reason,
         current_display=current,
         target_display=target,
     )

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods
 
 from checkins import selectors
 from checkins.forms import CheckInForm, FeedbackForm
+from checkins.models import checkin_closed_reason
 from checkins.services import checkin_delete, checkin_submit, checkin_update
 from checkins.services import feedback_create as services_feedback_create
 from checkins.services import feedback_mark_read as services_feedback_mark_read
@@ -91,8 +92,8 @@ def checkin_create(request: HttpRequest, pk: int) -> HttpResponse:
     if not can_check_in(access, key_result):
         raise PermissionDenied(_("Only members and leads of this key result's team may check in."))
     next_url = _next_url(request, reverse("checkins:my_week"))
-    if request.method == "GET" and key_result.retired_at is not None:
-        # Nothing left to check in on: the key result page says since when it is retired.
+    if request.method == "GET" and checkin_closed_reason(key_result) is not None:
+        # Nothing left to check in on: the key result page says why (retired, archived, closed).
         return redirect("checkins:key_result_detail", pk=key_result.pk)
     if request.method == "GET":
         form = CheckInForm(key_result=key_result)

@@ -15,7 +15,7 @@ from rest_framework.test import APIClient
 
 from checkins.models import CheckIn
 from checkins.services import checkin_delete, checkin_submit, checkin_update
-from objectives.models import KeyResult
+from objectives.models import Cycle, KeyResult, Objective
 from tests.factories import KeyResultFactory
 from workshops.services import key_result_retire
 
@@ -119,3 +119,27 @@ def test_the_model_refuses_one_too_so_the_admin_cannot_add_it(org):
     with override("en"), pytest.raises(ValidationError) as error:
         checkin.full_clean()
     assert "The key result is retired; check-ins are no longer possible." in error.value.messages
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ("archive", "The objective is archived; check-ins are no longer possible."),
+        ("close", "The cycle is closed; check-ins are no longer possible."),
+    ],
+)
+def test_an_archived_or_closed_key_result_page_shows_no_form_and_says_why(org, client, change, reason):
+    if change == "archive":
+        Objective.objects.filter(pk=org.objective.pk).update(status=Objective.Status.ARCHIVED)
+    else:
+        Cycle.objects.filter(pk=org.cycle.pk).update(status=Cycle.Status.CLOSED)
+    client.force_login(org.member)
+    url = f"/key-results/{org.key_result.pk}/"
+    body = client.get(url, **EN).content.decode()
+    assert 'id="kr-checkin-closed"' in body and reason in body
+    assert f'action="/key-results/{org.key_result.pk}/check-in/"' not in body
+    # The plain check-in page sends them back to the key result page, and a POST changes nothing.
+    assert client.get(f"{url}check-in/", **EN)["Location"] == url
+    response = client.post(f"{url}check-in/", {"value": "20", "confidence": "7"}, **EN)
+    assert reason in response.content.decode()
+    assert not CheckIn.objects.exists()
