@@ -26,6 +26,9 @@ def value_field(verbose_name, **kwargs) -> models.DecimalField:
     return models.DecimalField(verbose_name, max_digits=VALUE_DIGITS, decimal_places=VALUE_DECIMALS, **kwargs)
 
 
+PARENT_CYCLE_MUST_OVERLAP = _("Align to an objective of a cycle that overlaps this one.")
+
+
 class Cycle(models.Model):
     class Status(models.TextChoices):
         PLANNING = "planning", _("planning")
@@ -66,6 +69,16 @@ class Cycle(models.Model):
 
     def expected_progress(self, on) -> float:
         return progress.expected_progress(start=self.start_date, end=self.end_date, on=on)
+
+    def overlaps(self, other: Cycle) -> bool:
+        """Whether the two cycles share a day: a team may align to an objective of a team above whose cycle
+        overlaps its own (a section planning by tertial, a team by quarter)."""
+        return self.start_date <= other.end_date and other.start_date <= self.end_date
+
+    @classmethod
+    def overlapping_q(cls, cycle: Cycle, *, prefix: str = "") -> Q:
+        """Filter for cycles that overlap ``cycle`` (the rule of ``overlaps``); ``prefix`` reaches them."""
+        return Q(**{f"{prefix}start_date__lte": cycle.end_date, f"{prefix}end_date__gte": cycle.start_date})
 
     @property
     def is_closable(self) -> bool:
@@ -124,8 +137,8 @@ class Objective(models.Model):
         if self.parent_id:
             if self.parent_id == self.pk:
                 raise ValidationError({"parent": _("An objective cannot be aligned to itself.")})
-            if self.cycle_id and self.parent.cycle_id != self.cycle_id:
-                raise ValidationError({"parent": _("The parent objective must belong to the same cycle.")})
+            if self.cycle_id and not self.parent.cycle.overlaps(self.cycle):
+                raise ValidationError({"parent": PARENT_CYCLE_MUST_OVERLAP})
 
 
 class AdjustmentHistory(HistoricalRecords):

@@ -84,6 +84,9 @@ def _board_context(request: HttpRequest, team, cycle, **forms) -> dict:
     drafts = [o for o in objectives if o.status == Objective.Status.DRAFT]
     owners = selectors.team_owner_candidates(team=team)
     parents = selectors.parent_objectives(user=request.user, team=team, cycle=cycle)
+    # New key results and initiatives go under the newest draft by default: the objective just created.
+    newest = max(drafts, key=lambda objective: objective.pk, default=None)
+    under_newest = {"objective": newest.pk} if newest else {}
     return {
         "team": team,
         "cycle": cycle,
@@ -97,15 +100,20 @@ def _board_context(request: HttpRequest, team, cycle, **forms) -> dict:
         "can_lead": can_lead_team(access, team.pk),
         "objective_form": forms.get("objective_form")
         or ObjectiveDraftForm(owners=owners, parents=parents, prefix="objective"),
-        "kr_form": forms.get("kr_form") or KeyResultDraftForm(owners=owners, objectives=drafts, prefix="kr"),
+        "kr_form": forms.get("kr_form")
+        or KeyResultDraftForm(owners=owners, objectives=drafts, prefix="kr", initial=under_newest),
         "initiative_form": forms.get("initiative_form")
-        or InitiativeDraftForm(owners=owners, objectives=drafts, prefix="initiative"),
+        or InitiativeDraftForm(owners=owners, objectives=drafts, prefix="initiative", initial=under_newest),
     }
 
 
-def _board_list_response(request: HttpRequest, team, cycle, *, clear_editor: bool = False) -> HttpResponse:
+def _board_list_response(
+    request: HttpRequest, team, cycle, *, clear_editor: bool = False, created=None
+) -> HttpResponse:
     context = _board_context(request, team, cycle)
     context["clear_editor"] = clear_editor
+    # The one who just added an objective gets it chosen in the key result and initiative forms.
+    context["created_objective"] = created.pk if isinstance(created, Objective) else None
     response = render(request, "workshops/board.html#board-list", context)
     response = reswap(retarget(response, "#board-list"), "outerHTML")
     return trigger_client_event(response, "okr-saved", after="receive")
@@ -142,14 +150,15 @@ def board(request: HttpRequest, team_slug: str, cycle_id: int) -> HttpResponse:
 def _create(request, team_slug, cycle_id, *, form_key: str, form_id: str, build, save) -> HttpResponse:
     team, cycle = selectors.workshop_get_for_user(user=request.user, team_slug=team_slug, cycle_id=cycle_id)
     form = build(request, team, cycle)
+    created = None
     if form.is_valid():
         try:
-            save(request, team, cycle, form)
+            created = save(request, team, cycle, form)
         except ValidationError as error:
             _apply_errors(form, error)
     if form.is_valid() and not form.errors:
         if request.htmx:
-            return _board_list_response(request, team, cycle)
+            return _board_list_response(request, team, cycle, created=created)
         return redirect(_board_url(team, cycle))
     if request.htmx:
         return _form_errors_response(request, form, form_id)
@@ -168,7 +177,7 @@ def objective_new(request: HttpRequest, team_slug: str, cycle_id: int) -> HttpRe
 
     def save(request, team, cycle, form):
         data = form.cleaned_data
-        objective_create(
+        return objective_create(
             team=team, cycle=cycle, title=data["title"], owner=data["owner"], parent=data["parent"]
         )
 
