@@ -23,13 +23,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from checkins.models import CheckIn, Feedback
-from checkins.selectors import feedback_for_key_results, key_result_displays
+from checkins.selectors import FeedbackThread, feedback_for_key_results, feedback_threads, key_result_displays
 from objectives import progress as rules
 from objectives.models import Cycle, Initiative, KeyResult, Objective
 from objectives.permissions import (
     Access,
     access_for,
     can_give_feedback,
+    can_reply_to_feedback,
     can_view_objective,
     visible_objectives_q,
 )
@@ -631,6 +632,19 @@ class TeamKeyResult:
     latest_checkins: list[CheckIn]  # the latest check-ins (id, confidence, time), oldest first
     feedback: list[Feedback]
     can_give_feedback: bool
+    can_reply: bool = False
+    viewer_id: int | None = None
+
+    @property
+    def threads(self) -> list[FeedbackThread]:
+        return feedback_threads(self.feedback)
+
+    @property
+    def unread_for_viewer(self) -> int:
+        """Unread items for the one looking (the owner: comments; a lead: the owner's replies)."""
+        return sum(
+            1 for item in self.feedback if item.read_at is None and item.recipient_id == self.viewer_id
+        )
 
     @property
     def confidences(self) -> list[int]:
@@ -708,6 +722,8 @@ def team_okrs_for_user(*, user, team: Team, cycle: Cycle, today: date | None = N
                 latest_checkins=latest_checkins.get(key_result.pk, []),
                 feedback=feedback.get(key_result.pk, []),
                 can_give_feedback=can_give_feedback(access, key_result),
+                can_reply=can_reply_to_feedback(access, key_result),
+                viewer_id=access.user_id,
             )
         )
     result = []
