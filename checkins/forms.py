@@ -92,7 +92,12 @@ class FeedbackForm(forms.Form):
 class FeedbackReplyForm(forms.Form):
     """A reply in a feedback thread; field ids are unique per thread, as many threads share a page."""
 
-    body = forms.CharField(label=_("Reply"), max_length=4000, widget=forms.Textarea(attrs={"rows": 2}))
+    body = forms.CharField(
+        label=_("Reply"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("Write a reply first.")},
+    )
 
     def __init__(self, *args, parent, **kwargs):
         kwargs.setdefault("auto_id", f"id_reply{parent.pk}_%s")
