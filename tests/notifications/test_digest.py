@@ -231,7 +231,8 @@ def test_the_subject_is_plain_text_not_html_escaped(digest_org, mailoutbox):
 
 
 def test_the_digest_lists_the_owners_unread_replies_to_the_lead(digest_org, mailoutbox):
-    comment = feedback_create(key_result=digest_org.key_result, author=digest_org.lead, body="Hvordan går det?")
+    org = digest_org
+    comment = feedback_create(key_result=org.key_result, author=org.lead, body="Hvordan går det?")
     feedback_reply(parent=comment, author=digest_org.member, body="Bedre enn ventet <3")
     digest = digests.leader_digest_build(user=digest_org.lead, now=MONDAY)
     assert [entry.feedback.body for entry in digest.unread_feedback] == ["Bedre enn ventet <3"]
