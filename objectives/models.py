@@ -31,6 +31,7 @@ OBJECTIVE_STATUS_FOLLOWS_CYCLE = _(
     "Published objectives are “published” while their cycle is in planning and “active” once it is active."
 )
 NEW_OBJECTIVE_ARCHIVED_TEAM = _("This team is archived; reactivate it before planning new objectives for it.")
+PARENT_CYCLE_MUST_OVERLAP = _("Align to an objective of a cycle that overlaps this one.")
 
 
 class Cycle(Versioned):
@@ -82,6 +83,21 @@ class Cycle(Versioned):
 
     def expected_progress(self, on) -> float:
         return progress.expected_progress(start=self.start_date, end=self.end_date, on=on)
+
+    def overlaps(self, other: Cycle) -> bool:
+        """Whether the two cycles share a day: a team may align to an objective of a team above whose cycle
+        overlaps its own (a section planning by tertial, a team by quarter)."""
+        return self.start_date <= other.end_date and other.start_date <= self.end_date
+
+    @classmethod
+    def overlapping_q(cls, cycle: Cycle, *, prefix: str = "") -> Q:
+        """Filter for cycles that overlap ``cycle`` (the rule of ``overlaps``); ``prefix`` reaches them."""
+        return Q(**{f"{prefix}start_date__lte": cycle.end_date, f"{prefix}end_date__gte": cycle.start_date})
+
+    @property
+    def is_closable(self) -> bool:
+        """Closing (final scores, archiving) is for a cycle under way: not one still being planned."""
+        return self.status == self.Status.ACTIVE
 
 
 class Objective(Versioned):
@@ -147,8 +163,8 @@ class Objective(Versioned):
         if self.parent_id:
             if self.parent_id == self.pk:
                 raise ValidationError({"parent": _("An objective cannot be aligned to itself.")})
-            if self.cycle_id and self.parent.cycle_id != self.cycle_id:
-                raise ValidationError({"parent": _("The parent objective must belong to the same cycle.")})
+            if self.cycle_id and not self.parent.cycle.overlaps(self.cycle):
+                raise ValidationError({"parent": PARENT_CYCLE_MUST_OVERLAP})
 
 
 class AdjustmentHistory(HistoricalRecords):

@@ -86,6 +86,13 @@ def can_give_feedback(access: Access, key_result) -> bool:
     return can_lead_team(access, key_result.objective.team_id)
 
 
+def can_reply_to_feedback(access: Access, key_result) -> bool:
+    """Reply in a feedback thread on the key result: the leads who comment, and its owner."""
+    if access.is_authenticated and key_result.owner_id == access.user_id:
+        return True
+    return can_give_feedback(access, key_result)
+
+
 def can_run_workshop(access: Access, *, team_id: int) -> bool:
     return access.is_staff or access.is_ambassador or team_id in access.team_ids
 

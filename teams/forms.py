@@ -26,6 +26,12 @@ class ProfileForm(forms.ModelForm):
             ),
         }
 
+    def __init__(self, *args, leads_a_team: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not leads_a_team:
+            # The digest goes to leads only: nobody else is offered a switch that does nothing.
+            del self.fields["digests_enabled"]
+
 
 # --- The Organisation page ---------------------------------------------------------------------------------
 

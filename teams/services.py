@@ -168,14 +168,20 @@ def membership_delete(*, membership: Membership) -> None:
 
 
 @transaction.atomic
-def profile_update(*, user, language: str, reminders_enabled: bool, digests_enabled: bool) -> Profile:
-    """The user's own preferences; the profile row is made on first save (users start without one)."""
+def profile_update(
+    *, user, language: str, reminders_enabled: bool, digests_enabled: bool | None = None
+) -> Profile:
+    """The user's own preferences; the profile row is made on first save (users start without one).
+    ``digests_enabled=None`` leaves the digest setting as it is (only leads are offered it)."""
     profile, _created = Profile.objects.select_for_update().get_or_create(user=user)
     profile.language = language
     profile.reminders_enabled = reminders_enabled
-    profile.digests_enabled = digests_enabled
+    fields = ["language", "reminders_enabled"]
+    if digests_enabled is not None:
+        profile.digests_enabled = digests_enabled
+        fields.append("digests_enabled")
     profile.full_clean()
-    profile.save(update_fields=["language", "reminders_enabled", "digests_enabled"])
+    profile.save(update_fields=fields)
     return profile
 
 

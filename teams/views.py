@@ -62,13 +62,14 @@ def set_language_cookie(response: HttpResponse, language: str) -> None:
 def profile(request):
     """The signed-in user's own settings (there is no id in the URL: nobody reaches another's profile)."""
     profile = Profile.objects.filter(user=request.user).first() or Profile(user=request.user)
-    form = ProfileForm(instance=profile)
+    leads = access_for(request.user).leads_a_team
+    form = ProfileForm(instance=profile, leads_a_team=leads)
     if request.method == "POST" and request.POST.get("action") == "rotate_token":
         api_token_rotate(user=request.user)
         messages.success(request, _("Your API token was replaced. The old token no longer works."))
         return redirect("profile")
     if request.method == "POST":
-        form = ProfileForm(request.POST, instance=profile)
+        form = ProfileForm(request.POST, instance=profile, leads_a_team=leads)
         if form.is_valid():
             profile = profile_update(user=request.user, **form.cleaned_data)
             language = profile.language or settings.LANGUAGE_CODE
@@ -87,7 +88,7 @@ def profile_context(
     """What the profile page shows; the account view re-renders it with its form's errors."""
     if form is None:
         profile = Profile.objects.filter(user=request.user).first() or Profile(user=request.user)
-        form = ProfileForm(instance=profile)
+        form = ProfileForm(instance=profile, leads_a_team=access_for(request.user).leads_a_team)
     user = request.user
     if account_form is None:
         account_form = AccountForm(
