@@ -217,7 +217,13 @@ SPECTACULAR_SETTINGS = {
 _secure_default = not DEBUG and not TESTING
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=_secure_default)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
-if env.bool("SECURE_PROXY_SSL_HEADER", default=_secure_default):
+# Trusted reverse proxies (addresses or networks). gunicorn reads the same variable and believes their
+# X-Forwarded-Proto (so request.scheme is https behind a TLS proxy); okrhub/client_ip.py believes their
+# X-Forwarded-For. Nobody else's forwarded headers count.
+FORWARDED_ALLOW_IPS = env.list("FORWARDED_ALLOW_IPS", default=["127.0.0.1"])
+# Off by default: Django would read X-Forwarded-Proto from *anyone*; gunicorn already turns a trusted
+# proxy's header into the request's scheme. Turn on only behind a server that strips the header itself.
+if env.bool("SECURE_PROXY_SSL_HEADER", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000 if _secure_default else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=_secure_default)
