@@ -11,18 +11,13 @@ from django.utils.translation import gettext_lazy as _
 
 from checkins.models import CheckIn
 from objectives.models import VALUE_DECIMALS, VALUE_DIGITS, KeyResult
+from okrhub.numbers import DecimalField
 
 ACHIEVE_CHOICES = [("1", _("done")), ("0", _("not done"))]
 
 
 class CheckInForm(forms.Form):
-    value = forms.DecimalField(
-        label=_("Value"),
-        max_digits=VALUE_DIGITS,
-        decimal_places=VALUE_DECIMALS,
-        localize=True,
-        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
-    )
+    value = DecimalField(label=_("Value"), max_digits=VALUE_DIGITS, decimal_places=VALUE_DECIMALS)
     confidence = forms.IntegerField(
         label=_("Confidence"),
         min_value=1,

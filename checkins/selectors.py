@@ -16,7 +16,6 @@ from django.utils.translation import gettext_lazy
 
 from checkins.models import CheckIn, Feedback
 from objectives import progress as rules
-from objectives.charts import format_number
 from objectives.models import Cycle, Initiative, KeyResult, Objective
 from objectives.permissions import (
     access_for,
@@ -28,6 +27,7 @@ from objectives.permissions import (
     visible_objectives_q,
 )
 from objectives.selectors import key_result_get_for_user
+from okrhub.numbers import format_number
 
 HISTORY_PAGE_SIZE = 10
 HEALTH_LABELS = {
@@ -43,7 +43,7 @@ class KeyResultRow:
 
     key_result: KeyResult
     progress: float
-    expected: float
+    expected: float | None  # None for the kinds without a pace (objectives.progress.PACED_KINDS)
     health: str
     confidence_band: str | None
     checked_in_this_week: bool
@@ -57,8 +57,8 @@ class KeyResultRow:
         return round(self.progress * 100)
 
     @property
-    def expected_percent(self) -> int:
-        return round(self.expected * 100)
+    def expected_percent(self) -> int | None:
+        return None if self.expected is None else round(self.expected * 100)
 
     @property
     def last_checkin_date(self) -> date | None:
@@ -119,19 +119,27 @@ def is_this_week(moment: datetime | None, *, now: datetime | None = None) -> boo
 def key_result_row(key_result: KeyResult, *, access, today: date | None = None, now=None) -> KeyResultRow:
     """Needs ``objective__cycle`` loaded (select_related) to stay free of queries."""
     today = today or timezone.localdate()
-    value = rules.key_result_progress(
+    cycle = key_result.objective.cycle
+    last = key_result.last_checkin_at
+    figures = rules.key_result_figures(
         kind=key_result.kind,
         start=key_result.start_value,
         target=key_result.target_value,
         current=key_result.current_value,
+        confidence=key_result.confidence,
+        has_owner=key_result.owner_id is not None,
+        last_checkin=timezone.localtime(last).date() if last else None,
+        cycle_start=cycle.start_date,
+        cycle_end=cycle.end_date,
+        cycle_active=cycle.status == Cycle.Status.ACTIVE,
+        today=today,
     )
-    expected = key_result.objective.cycle.expected_progress(on=today)
     is_achieve = key_result.kind == rules.ACHIEVE
     return KeyResultRow(
         key_result=key_result,
-        progress=value,
-        expected=expected,
-        health=rules.health(progress=value, expected=expected, confidence=key_result.confidence),
+        progress=figures.progress,
+        expected=figures.expected,
+        health=figures.health,
         confidence_band=rules.confidence_band(key_result.confidence),
         checked_in_this_week=is_this_week(key_result.last_checkin_at, now=now),
         # A retired key result keeps its check-ins but takes no new ones (checkin_validate_target).

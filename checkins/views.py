@@ -19,6 +19,7 @@ from checkins.forms import CheckInForm, FeedbackForm
 from checkins.services import checkin_delete, checkin_submit, checkin_update
 from checkins.services import feedback_create as services_feedback_create
 from checkins.services import feedback_mark_read as services_feedback_mark_read
+from objectives import progress as rules
 from objectives.charts import BurnupLabels, burnup_chart
 from objectives.forms import InitiativeStatusForm
 from objectives.permissions import access_for, can_change_checkin, can_check_in, can_give_feedback
@@ -188,6 +189,33 @@ def checkin_remove(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "checkins/checkin_delete.html", context, status=400 if error else 200)
 
 
+def _burnup_description(key_result, *, row, kind_text: str) -> str:
+    if key_result.kind in rules.PACED_KINDS:
+        return _(
+            "%(kind)s. Value now %(current)s; expected pace by today %(expected)s %% of the way, progress "
+            "%(progress)s %%."
+        ) % {
+            "kind": kind_text,
+            "current": row.current_display,
+            "expected": row.expected_percent,
+            "progress": row.progress_percent,
+        }
+    # Done/not done and "stay" key results have no pace (objectives.progress.PACED_KINDS).
+    return _("%(kind)s. Value now %(current)s.") % {"kind": kind_text, "current": row.current_display}
+
+
+def _burnup_legend(kind: str) -> str:
+    """What the burn-up chart's lines are, in words, for the lines ``burnup_chart`` draws for ``kind``."""
+    if kind in (rules.STAY_ABOVE, rules.STAY_BELOW):
+        return _("Value over the cycle's weeks (solid) and the line to hold (dash-dot).")
+    if kind in rules.PACED_KINDS:
+        return _(
+            "Value over the cycle's weeks (solid), the target (dashed) and the expected pace from start to "
+            "target (dotted)."
+        )
+    return _("Value over the cycle's weeks (solid: 1 is done, 0 not yet) and the target (dashed).")
+
+
 @login_required
 @require_http_methods(["GET"])
 def key_result_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -208,6 +236,7 @@ def key_result_detail(request: HttpRequest, pk: int) -> HttpResponse:
     kind_text = selectors.key_result_kind_text(key_result)
     chart = burnup_chart(
         chart_id=f"burnup-{key_result.pk}",
+        kind=key_result.kind,
         start=cycle.start_date,
         end=cycle.end_date,
         start_value=key_result.start_value,
@@ -216,21 +245,13 @@ def key_result_detail(request: HttpRequest, pk: int) -> HttpResponse:
         labels=BurnupLabels(
             actual=_("Value"),
             target=_("Target"),
+            threshold=_("Line to hold"),
             pace=_("Expected pace"),
             today=_("Today"),
             week=_("W%(week)d"),
         ),
         title=_("Burn-up: %(title)s") % {"title": key_result.title},
-        description=_(
-            "%(kind)s. Value now %(current)s; expected pace by today %(expected)s %% of the way, progress "
-            "%(progress)s %%."
-        )
-        % {
-            "kind": kind_text,
-            "current": row.current_display,
-            "expected": row.expected_percent,
-            "progress": row.progress_percent,
-        },
+        description=_burnup_description(key_result, row=row, kind_text=kind_text),
         y_unit=unit,
         today=timezone.localdate(),
     )
@@ -239,6 +260,7 @@ def key_result_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "row": row,
         "kind_text": kind_text,
         "chart": chart,
+        "chart_legend": _burnup_legend(key_result.kind),
         "page": page,
         "entries": entries,
         "next_url": request.get_full_path(),

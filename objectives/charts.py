@@ -16,8 +16,10 @@ from datetime import date, timedelta
 from decimal import Decimal
 from html import escape
 
-from django.utils.formats import number_format
 from django.utils.safestring import SafeString, mark_safe
+
+from objectives import progress
+from okrhub.numbers import format_number
 
 Number = Decimal | int | float
 Point = tuple[date, Number]
@@ -26,6 +28,7 @@ Point = tuple[date, Number]
 STYLES: dict[str, tuple[str, float, str | None, bool]] = {
     "actual": ("#1f5fa8", 3, None, True),
     "target": ("#1b6e2e", 2, "8 5", False),
+    "threshold": ("#1b6e2e", 2, "12 4 2 4", False),  # the line a "stay" key result must hold
     "pace": ("#4f5b67", 2, "2 4", False),
 }
 
@@ -43,18 +46,10 @@ class BurnupLabels:
 
     actual: str
     target: str
+    threshold: str  # the line to hold, for ``stay_above`` / ``stay_below``
     pace: str
     today: str
     week: str
-
-
-def format_number(value: Number) -> str:
-    """A value without trailing zeros, in the active language's number format (10.5000 → "10,5" in nb)."""
-    dec = value if isinstance(value, Decimal) else Decimal(str(value))
-    if dec == dec.to_integral_value():
-        return number_format(dec.quantize(Decimal(1)), decimal_pos=0, use_l10n=True)
-    text = format(dec.normalize(), "f")
-    return number_format(dec, decimal_pos=len(text.split(".")[1]), use_l10n=True)
 
 
 def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
@@ -199,6 +194,7 @@ def line_chart(
 def burnup_chart(
     *,
     chart_id: str,
+    kind: str,
     start: date,
     end: date,
     start_value: Number,
@@ -212,13 +208,18 @@ def burnup_chart(
     width: int = 880,
     height: int = 320,
 ) -> SafeString:
-    """Value over the cycle's weeks, the target line, and the expected pace from start value to target."""
+    """Value over the cycle's weeks with the target line and, for the kinds with a pace, the expected pace
+    from start value to target. A "stay" key result shows the line it must hold (the threshold) instead of a
+    target, and neither it nor an ``achieve`` key result has a pace line (``progress.PACED_KINDS``)."""
     actual = [(start, start_value), *[(day, value) for day, value in points if start <= day <= end]]
-    series = [
-        Series(labels.target, ((start, target_value), (end, target_value)), "target"),
-        Series(labels.pace, ((start, start_value), (end, target_value)), "pace"),
-        Series(labels.actual, actual, "actual"),
-    ]
+    line = ((start, target_value), (end, target_value))
+    if kind in (progress.STAY_ABOVE, progress.STAY_BELOW):
+        series = [Series(labels.threshold, line, "threshold")]
+    else:
+        series = [Series(labels.target, line, "target")]
+    if kind in progress.PACED_KINDS:
+        series.append(Series(labels.pace, ((start, start_value), (end, target_value)), "pace"))
+    series.append(Series(labels.actual, actual, "actual"))
     return line_chart(
         chart_id=chart_id,
         series=series,

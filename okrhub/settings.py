@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "checkins",
     "dashboards",
     "workshops",
+    "notifications",  # every message sent: reminders, digests
     "okrhub",  # project-wide management commands (seed_demo)
 ]
 
@@ -108,6 +109,10 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Sign in with the username or the email address (case-insensitive; an address two accounts share is refused).
+AUTHENTICATION_BACKENDS = ["teams.backends.EmailOrUsernameBackend"]
+# Days an invitation link stays valid (teams.people_services.invitation_create).
+INVITATION_DAYS = env.int("INVITATION_DAYS", default=7)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"

@@ -1,16 +1,28 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from checkins import personal_data
 from dashboards.urls import team_urlpatterns
 from okrhub import views
+from teams import people_views
 from teams import views as team_views
+from teams.people_forms import PasswordResetForm
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("accounts/profile/", team_views.profile, name="profile"),
+    path("accounts/profile/account/", people_views.account_update, name="account_update"),
+    path("accounts/profile/data.json", personal_data.personal_data_download, name="personal_data"),
+    # Django's reset view with our form: the email goes through the app's mail path (a Celery task).
+    path(
+        "accounts/password_reset/",
+        auth_views.PasswordResetView.as_view(form_class=PasswordResetForm),
+        name="password_reset",
+    ),
     # Before the auth include: our login also applies the language from the user's profile.
     path("accounts/login/", views.LoginView.as_view(), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
@@ -18,6 +30,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("okrhub.api_urls")),
     path("teams/", include((team_urlpatterns, "teams"))),
+    path("organisation/", include("teams.people_urls")),
+    path("invitations/<str:token>/", people_views.invitation_accept, name="invitation_accept"),
     path("dashboards/", include("dashboards.urls")),
     path("workshops/", include("workshops.urls")),
     path("", include("objectives.urls")),

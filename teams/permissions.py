@@ -69,3 +69,31 @@ def can_lead_team(access: Access, team_id: int) -> bool:
 
 def can_manage_members(access: Access, team) -> bool:
     return can_lead_team(access, team.pk)
+
+
+# --- People: invitations, deactivating and anonymising --------------------------------------------------
+
+
+def _is_people_admin(access: Access) -> bool:
+    # The one place that says who manages everyone; becomes the organisation-admin flag when it lands.
+    return access.is_staff
+
+
+def can_manage_people(access: Access, team=None) -> bool:
+    """With a team: invite to it and resend or revoke its invitations (its leads and the leads above it,
+    organisation admins). Without: the People page, deactivating, reactivating and anonymising anyone
+    (organisation admins only)."""
+    if team is not None:
+        return can_manage_members(access, team)
+    return _is_people_admin(access)
+
+
+def people_team_ids(access: Access) -> frozenset[int] | None:
+    """The teams ``can_manage_people`` allows with a team, as ids for a query; None means every team."""
+    return None if _is_people_admin(access) else access.led_team_ids
+
+
+def can_invite(access: Access) -> bool:
+    """May open the invitation pages: manages the people of at least one team."""
+    ids = people_team_ids(access)
+    return ids is None or bool(ids)

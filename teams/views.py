@@ -13,6 +13,8 @@ from rest_framework.authtoken.models import Token
 
 from teams.forms import ProfileForm
 from teams.models import Profile
+from teams.people_forms import AccountForm
+from teams.permissions import access_for, can_invite, can_manage_people
 from teams.services import api_token_rotate, profile_update
 
 
@@ -52,5 +54,27 @@ def profile(request):
             response = redirect("profile")
             set_language_cookie(response, language)
             return response
-    token = Token.objects.filter(user=request.user).first()
-    return render(request, "teams/profile.html", {"form": form, "token": token})
+    return render(request, "teams/profile.html", profile_context(request, form=form))
+
+
+def profile_context(
+    request, *, form: ProfileForm | None = None, account_form: AccountForm | None = None
+) -> dict:
+    """What the profile page shows; the account view re-renders it with its form's errors."""
+    if form is None:
+        profile = Profile.objects.filter(user=request.user).first() or Profile(user=request.user)
+        form = ProfileForm(instance=profile)
+    user = request.user
+    if account_form is None:
+        account_form = AccountForm(
+            initial={"first_name": user.first_name, "last_name": user.last_name, "email": user.email}
+        )
+    token = Token.objects.filter(user=user).first()
+    access = access_for(user)
+    return {
+        "form": form,
+        "account_form": account_form,
+        "token": token,
+        "can_invite": can_invite(access),
+        "may_manage_people": can_manage_people(access),
+    }

@@ -8,18 +8,14 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from objectives.models import VALUE_DECIMALS, VALUE_DIGITS, KeyResult, Kpi, Objective
+from okrhub.numbers import DecimalField
 from teams.selectors import user_display_name
 from workshops.services import REASON_MAX_LENGTH
 
 
-def value_form_field(label, *, required: bool = False) -> forms.DecimalField:
-    return forms.DecimalField(
-        label=label,
-        required=required,
-        max_digits=VALUE_DIGITS,
-        decimal_places=VALUE_DECIMALS,
-        localize=True,
-        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+def value_form_field(label, *, required: bool = False) -> DecimalField:
+    return DecimalField(
+        label=label, required=required, max_digits=VALUE_DIGITS, decimal_places=VALUE_DECIMALS
     )
 
 

@@ -45,6 +45,7 @@ from objectives.services import (
     objective_delete,
     objective_update,
 )
+from okrhub.numbers import parse_number
 from workshops import coach as coach_rules
 from workshops import selectors, services
 from workshops.forms import (
@@ -523,10 +524,10 @@ def close(request: HttpRequest, team_slug: str, cycle_id: int) -> HttpResponse:
             if not row["can_grade"]:
                 raise PermissionDenied(_("Only the key result's owner or a team lead gives its final score."))
             try:
-                value = Decimal(raw.strip().replace(",", "."))
-            except ArithmeticError:
+                value = parse_number(raw)
+            except ValueError:
                 value = None
-            if value is None or not value.is_finite() or not (0 <= value <= 1):
+            if value is None or not (0 <= value <= 1):
                 errors.append(
                     _("“%(title)s”: enter a score between 0.0 and 1.0.") % {"title": key_result.title}
                 )

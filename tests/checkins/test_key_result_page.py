@@ -161,3 +161,29 @@ def test_it_runs_the_same_number_of_queries_for_any_history(org, client, django_
     # + 2: the change timeline and the KPI it became (workshops: objectives/_kr_history.html)
     with django_assert_num_queries(11):
         assert client.get(f"/key-results/{org.key_result.pk}/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("kind", "start", "target", "lines", "words"),
+    [
+        (KeyResult.Kind.STAY_ABOVE, 80, 75, {"chart-actual", "chart-threshold"}, "the line to hold"),
+        (KeyResult.Kind.STAY_BELOW, 3, 5, {"chart-actual", "chart-threshold"}, "the line to hold"),
+        (KeyResult.Kind.ACHIEVE, 0, 1, {"chart-actual", "chart-target"}, "1 is done"),
+        (KeyResult.Kind.DECREASE_TO, 30, 12, {"chart-actual", "chart-target", "chart-pace"}, "expected pace"),
+    ],
+)
+def test_only_kinds_with_a_pace_show_one(org, login, kind, start, target, lines, words):
+    key_result = KeyResultFactory(
+        objective=org.objective, owner=org.member, kind=kind, start_value=start, target_value=target
+    )
+    html = _page(login(org.member), key_result)
+    drawn = {
+        name
+        for name in ("chart-actual", "chart-target", "chart-threshold", "chart-pace")
+        if f'"{name}"' in html
+    }
+    assert drawn == lines
+    assert words in html
+    # The progress bar's pace marker goes with the pace line.
+    assert ('class="progress-pace"' in html) is ("chart-pace" in lines)
+    assert ("% expected by now" in html) is ("chart-pace" in lines)

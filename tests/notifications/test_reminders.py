@@ -15,8 +15,9 @@ from django.conf import settings
 from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
 from django.test import override_settings
 
-from checkins import reminders
-from checkins.models import EmailDelivery
+from notifications import delivery as sending
+from notifications import due, reminders
+from notifications.models import EmailDelivery
 from objectives.models import Cycle, Objective
 from teams.models import Profile
 from tests.factories import (
@@ -60,31 +61,29 @@ def run(now: dt.datetime, *, ignore_slot: bool = False) -> list[str]:
 
 
 def test_the_slot_follows_local_time_across_the_spring_change():
-    oslo = reminders._zone("Europe/Oslo")
-    winter = reminders.week_of(dt.datetime(2027, 3, 17, 12, tzinfo=UTC), oslo)
-    summer = reminders.week_of(dt.datetime(2027, 3, 31, 12, tzinfo=UTC), oslo)
+    oslo = due.zone("Europe/Oslo")
+    winter = due.week_of(dt.datetime(2027, 3, 17, 12, tzinfo=UTC), oslo)
+    summer = due.week_of(dt.datetime(2027, 3, 31, 12, tzinfo=UTC), oslo)
     assert (winter.iso_year, winter.iso_week) == (2027, 11)
     assert winter.start == dt.datetime(2027, 3, 14, 23, 0, tzinfo=UTC)  # Monday 00:00 CET
     assert summer.start == dt.datetime(2027, 3, 28, 22, 0, tzinfo=UTC)  # Monday 00:00 CEST
-    assert reminders.reminder_slot(week=winter, weekday=4, hour=14, tz=oslo) == dt.datetime(
+    assert due.reminder_slot(week=winter, weekday=4, hour=14, tz=oslo) == dt.datetime(
         2027, 3, 18, 13, tzinfo=UTC
     )
-    assert reminders.reminder_slot(week=summer, weekday=4, hour=14, tz=oslo) == dt.datetime(
+    assert due.reminder_slot(week=summer, weekday=4, hour=14, tz=oslo) == dt.datetime(
         2027, 4, 1, 12, tzinfo=UTC
     )
 
 
 def test_a_sunday_slot_in_the_week_the_clocks_change_is_on_that_sunday():
-    oslo = reminders._zone("Europe/Oslo")
-    week = reminders.week_of(dt.datetime(2027, 3, 24, tzinfo=UTC), oslo)  # week 12 ends with the change
+    oslo = due.zone("Europe/Oslo")
+    week = due.week_of(dt.datetime(2027, 3, 24, tzinfo=UTC), oslo)  # week 12 ends with the change
     # 20:00 on Sunday 28 March is already summer time.
-    assert reminders.reminder_slot(week=week, weekday=7, hour=20, tz=oslo) == dt.datetime(
+    assert due.reminder_slot(week=week, weekday=7, hour=20, tz=oslo) == dt.datetime(
         2027, 3, 28, 18, tzinfo=UTC
     )
     # 02:00 does not exist that night; the slot falls on the first moment after the gap.
-    assert reminders.reminder_slot(week=week, weekday=7, hour=2, tz=oslo) == dt.datetime(
-        2027, 3, 28, 1, tzinfo=UTC
-    )
+    assert due.reminder_slot(week=week, weekday=7, hour=2, tz=oslo) == dt.datetime(2027, 3, 28, 1, tzinfo=UTC)
 
 
 # --- Who is due -------------------------------------------------------------------------------------------
@@ -99,7 +98,7 @@ def test_nobody_is_reminded_before_the_slot(week_org, time_machine, mailoutbox):
 
 def test_pending_owners_are_reminded_once_the_slot_has_passed(week_org, time_machine, mailoutbox):
     time_machine.move_to(THU_AFTER_SLOT, tick=False)
-    assert run(THU_AFTER_SLOT) == [reminders.SENT, reminders.SENT]
+    assert run(THU_AFTER_SLOT) == [sending.SENT, sending.SENT]
     # Kurs and Karriere both remind on Thursday 14:00; their owners are the member and the outsider.
     assert reminded(mailoutbox) == {week_org.member.email: 1, week_org.outsider.email: 1}
     delivery = EmailDelivery.objects.get(user=week_org.member)
@@ -225,7 +224,7 @@ def test_turning_reminders_off_after_planning_still_stops_the_email(week_org, ti
     outcomes = {
         d.user_id: reminders.checkin_reminder_send(delivery_id=d.pk, now=THU_AFTER_SLOT) for d in deliveries
     }
-    assert outcomes[week_org.member.pk] == reminders.OPTED_OUT
+    assert outcomes[week_org.member.pk] == sending.OPTED_OUT
     assert week_org.member.email not in reminded(mailoutbox)
 
 
@@ -278,8 +277,8 @@ def test_a_second_run_sends_nothing(week_org, time_machine, mailoutbox):
 def test_sending_an_already_sent_delivery_again_does_nothing(week_org, time_machine, mailoutbox):
     time_machine.move_to(THU_AFTER_SLOT, tick=False)
     [first, _second] = reminders.checkin_reminders_plan(now=THU_AFTER_SLOT)
-    assert reminders.checkin_reminder_send(delivery_id=first.pk, now=THU_AFTER_SLOT) == reminders.SENT
-    assert reminders.checkin_reminder_send(delivery_id=first.pk, now=THU_AFTER_SLOT) == reminders.ALREADY_SENT
+    assert reminders.checkin_reminder_send(delivery_id=first.pk, now=THU_AFTER_SLOT) == sending.SENT
+    assert reminders.checkin_reminder_send(delivery_id=first.pk, now=THU_AFTER_SLOT) == sending.ALREADY_SENT
     assert len(mailoutbox) == 1
 
 
@@ -294,13 +293,13 @@ def test_planning_twice_at_once_makes_one_row_per_user(week_org, time_machine):
 def test_a_claimed_delivery_is_not_sent_by_a_second_worker(week_org, time_machine, mailoutbox):
     time_machine.move_to(THU_AFTER_SLOT, tick=False)
     delivery = reminders.checkin_reminders_plan(now=THU_AFTER_SLOT)[0]
-    assert reminders._claim(delivery.pk, THU_AFTER_SLOT)  # the first worker is mid-send
-    assert reminders.checkin_reminder_send(delivery_id=delivery.pk, now=THU_AFTER_SLOT) == reminders.BUSY
+    assert sending.claim(delivery.pk, THU_AFTER_SLOT)  # the first worker is mid-send
+    assert reminders.checkin_reminder_send(delivery_id=delivery.pk, now=THU_AFTER_SLOT) == sending.BUSY
     assert mailoutbox == []
     # A worker that died keeps its claim only until the lease lapses; then the row can be sent again.
-    later = THU_AFTER_SLOT + reminders.LEASE
+    later = THU_AFTER_SLOT + sending.LEASE
     time_machine.move_to(later, tick=False)
-    assert reminders.checkin_reminder_send(delivery_id=delivery.pk, now=later) == reminders.SENT
+    assert reminders.checkin_reminder_send(delivery_id=delivery.pk, now=later) == sending.SENT
     assert len(mailoutbox) == 1
     assert EmailDelivery.objects.get(pk=delivery.pk).attempts == 2
 
@@ -311,7 +310,7 @@ def test_a_delivery_left_from_last_week_is_not_sent_this_week(week_org, time_mac
     next_week = THU_AFTER_SLOT + dt.timedelta(days=7)
     time_machine.move_to(next_week, tick=False)
     outcomes = {reminders.checkin_reminder_send(delivery_id=d.pk, now=next_week) for d in deliveries}
-    assert outcomes == {reminders.NOTHING_TO_SEND}
+    assert outcomes == {sending.NOTHING_TO_SEND}
     assert mailoutbox == []
     assert not EmailDelivery.objects.filter(sent_at__isnull=False).exists()
     assert not EmailDelivery.objects.filter(claimed_until__isnull=False).exists()
@@ -329,7 +328,7 @@ class FlakySMTPBackend(LocmemBackend):
         return super().send_messages(messages)
 
 
-@override_settings(EMAIL_BACKEND="tests.checkins.test_reminders.FlakySMTPBackend")
+@override_settings(EMAIL_BACKEND="tests.notifications.test_reminders.FlakySMTPBackend")
 def test_a_failing_send_for_one_user_does_not_stop_the_others(
     week_org, time_machine, mailoutbox, monkeypatch
 ):
@@ -343,7 +342,7 @@ def test_a_failing_send_for_one_user_does_not_stop_the_others(
             )
         except smtplib.SMTPException:
             outcomes[delivery.user_id] = "failed"
-    assert outcomes == {week_org.member.pk: "failed", week_org.outsider.pk: reminders.SENT}
+    assert outcomes == {week_org.member.pk: "failed", week_org.outsider.pk: sending.SENT}
     assert reminded(mailoutbox) == {week_org.outsider.email: 1}
     failed = EmailDelivery.objects.get(user=week_org.member)
     assert failed.sent_at is None and failed.claimed_until is None and failed.attempts == 1
@@ -353,7 +352,7 @@ def test_a_failing_send_for_one_user_does_not_stop_the_others(
     monkeypatch.setattr(FlakySMTPBackend, "refused", set())
     later = THU_AFTER_SLOT + dt.timedelta(hours=1)
     time_machine.move_to(later, tick=False)
-    assert run(later) == [reminders.SENT]
+    assert run(later) == [sending.SENT]
     assert reminded(mailoutbox) == {week_org.member.email: 1, week_org.outsider.email: 1}
     failed.refresh_from_db()
     assert (failed.sent_at, failed.attempts, failed.last_error) == (later, 2, "")

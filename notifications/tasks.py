@@ -1,28 +1,19 @@
 """Celery tasks for reminders and digests: thin, ids in, one service call each, retried with backoff.
 
+The task names keep their ``checkins.`` prefix from before the move to this app: the beat schedule
+(``CELERY_BEAT_SCHEDULE``) and workers deployed with queued messages know them by name.
+
 The periodic tasks only plan (idempotently) and fan out one task per email, so a failing SMTP send for one
 user is retried on its own and never holds up the others.
 """
 
 from __future__ import annotations
 
-import smtplib
-
 from celery import shared_task
 from django.db import transaction
 
-from checkins import reminders
-
-# Transient delivery failures: the SMTP server refused or the connection broke. Retried with exponential
-# backoff (1 min, 2, 4 … capped at 1 h, with jitter), then given up; the row stays unsent for the next run.
-SEND_RETRY = {
-    "autoretry_for": (smtplib.SMTPException, OSError),
-    "retry_backoff": 60,
-    "retry_backoff_max": 3600,
-    "retry_jitter": True,
-    "max_retries": 6,
-}
-TIME_LIMITS = {"soft_time_limit": 120, "time_limit": 180}
+from notifications import digest, reminders
+from okrhub.mail import SEND_RETRY, TIME_LIMITS
 
 
 def _enqueue(task, delivery_ids: list[int]) -> None:
@@ -47,11 +38,11 @@ def send_checkin_reminder(delivery_id: int) -> str:
 @shared_task(name="checkins.send_due_leader_digests", **TIME_LIMITS)
 def send_due_leader_digests() -> int:
     """Hourly: from Monday morning, plan this week's digest for every team lead; one task each."""
-    deliveries = reminders.leader_digests_plan()
+    deliveries = digest.leader_digests_plan()
     _enqueue(send_leader_digest, [d.pk for d in deliveries])
     return len(deliveries)
 
 
 @shared_task(name="checkins.send_leader_digest", **SEND_RETRY, **TIME_LIMITS)
 def send_leader_digest(delivery_id: int) -> str:
-    return reminders.leader_digest_send(delivery_id=delivery_id)
+    return digest.leader_digest_send(delivery_id=delivery_id)

@@ -23,7 +23,7 @@ from celery import Celery
 from django.conf import settings
 from django.db import connection
 
-from checkins.models import EmailDelivery
+from notifications.models import EmailDelivery
 from teams.models import Profile
 from tests.factories import (
     CheckInFactory,
@@ -219,7 +219,7 @@ def _sent_rows(database_url: str) -> set[int]:
     if database_url.startswith("sqlite:///"):
         with sqlite3.connect(database_url.removeprefix("sqlite:///")) as db:
             rows = db.execute(
-                "SELECT user_id FROM checkins_emaildelivery WHERE sent_at IS NOT NULL"
+                "SELECT user_id FROM notifications_emaildelivery WHERE sent_at IS NOT NULL"
             ).fetchall()
         return {user_id for (user_id,) in rows}
     return set(EmailDelivery.objects.filter(sent_at__isnull=False).values_list("user_id", flat=True))

@@ -12,8 +12,9 @@ from decimal import Decimal
 import pytest
 from django.test import override_settings
 
-from checkins import reminders
-from checkins.models import EmailDelivery
+from notifications import delivery as sending
+from notifications import digest as digests
+from notifications.models import EmailDelivery
 from objectives.models import Cycle, Objective
 from teams.models import Profile
 from tests.factories import (
@@ -60,8 +61,7 @@ def sent_to(mailoutbox) -> list[str]:
 
 def run(now: dt.datetime) -> list[str]:
     return [
-        reminders.leader_digest_send(delivery_id=d.pk, now=now)
-        for d in reminders.leader_digests_plan(now=now)
+        digests.leader_digest_send(delivery_id=d.pk, now=now) for d in digests.leader_digests_plan(now=now)
     ]
 
 
@@ -72,7 +72,7 @@ def test_no_digest_before_monday_morning(digest_org, time_machine, mailoutbox):
 
 
 def test_every_lead_gets_one_digest_on_monday_morning(digest_org, mailoutbox):
-    assert run(MONDAY) == [reminders.SENT, reminders.SENT]
+    assert run(MONDAY) == [sending.SENT, sending.SENT]
     assert sent_to(mailoutbox) == sorted([digest_org.lead.email, digest_org.section_leader.email])
     assert set(EmailDelivery.objects.values_list("kind", "iso_year", "iso_week")) == {
         (EmailDelivery.Kind.LEADER_DIGEST, 2027, 12)
@@ -90,14 +90,14 @@ def test_a_second_run_the_same_week_sends_nothing(digest_org, time_machine, mail
 def test_a_missed_monday_is_caught_up_later_in_the_week(digest_org, time_machine, mailoutbox):
     wednesday = MONDAY + dt.timedelta(days=2)
     time_machine.move_to(wednesday, tick=False)
-    assert run(wednesday) == [reminders.SENT, reminders.SENT]
+    assert run(wednesday) == [sending.SENT, sending.SENT]
 
 
 def test_next_week_brings_a_new_digest(digest_org, time_machine, mailoutbox):
     run(MONDAY)
     next_monday = MONDAY + dt.timedelta(days=7)
     time_machine.move_to(next_monday, tick=False)
-    assert run(next_monday) == [reminders.SENT, reminders.SENT]
+    assert run(next_monday) == [sending.SENT, sending.SENT]
     assert len(mailoutbox) == 4
 
 
@@ -114,19 +114,19 @@ def test_no_active_cycle_no_digest(digest_org, mailoutbox):
 
 
 def test_the_digest_covers_the_teams_below_the_lead(digest_org):
-    section = reminders.leader_digest_build(user=digest_org.section_leader, now=MONDAY)
+    section = digests.leader_digest_build(user=digest_org.section_leader, now=MONDAY)
     assert [(row.team.name, row.depth) for row in section.teams] == [
         ("Kompetansesenteret", 0),
         ("Karriere", 1),
         ("Kurs", 1),
     ]
-    lead = reminders.leader_digest_build(user=digest_org.lead, now=MONDAY)
+    lead = digests.leader_digest_build(user=digest_org.lead, now=MONDAY)
     assert [row.team.name for row in lead.teams] == ["Kurs"]
-    assert reminders.leader_digest_build(user=digest_org.member, now=MONDAY) is None
+    assert digests.leader_digest_build(user=digest_org.member, now=MONDAY) is None
 
 
 def test_the_digest_shows_progress_against_pace_and_last_weeks_checkin_rate(digest_org):
-    digest = reminders.leader_digest_build(user=digest_org.section_leader, now=MONDAY)
+    digest = digests.leader_digest_build(user=digest_org.section_leader, now=MONDAY)
     assert digest.expected_percent == 58  # 52 of 90 days
     assert (digest.last_week.iso_year, digest.last_week.iso_week) == (2027, 11)
     rows = {row.team.name: row for row in digest.teams}
@@ -147,7 +147,7 @@ def test_the_digest_shows_progress_against_pace_and_last_weeks_checkin_rate(dige
 
 @pytest.mark.usefixtures("english")
 def test_the_digest_lists_what_needs_attention_with_reasons(digest_org):
-    digest = reminders.leader_digest_build(user=digest_org.lead, now=MONDAY)
+    digest = digests.leader_digest_build(user=digest_org.lead, now=MONDAY)
     reasons = {item.key_result.title: item.reasons for item in digest.attention}
     assert reasons == {
         "Aldri sjekket inn": ("off track", "not updated for 14 days"),
@@ -168,7 +168,7 @@ def test_low_confidence_and_back_loaded_key_results_need_attention(digest_org, t
     time_machine.move_to(MONDAY, tick=False)
     reasons = {
         item.key_result.title: item.reasons
-        for item in reminders.leader_digest_build(user=digest_org.lead, now=MONDAY).attention
+        for item in digests.leader_digest_build(user=digest_org.lead, now=MONDAY).attention
     }
     assert "back-loaded — progress comes only towards the end" in reasons["Sjekker for sent"]
     assert "low confidence" in reasons["Lav tillit"]
@@ -204,10 +204,10 @@ def test_building_the_digest_runs_a_bounded_number_of_queries(digest_org, django
     grow(2)
     # lead memberships; the team tree; the active cycle; objectives; key results with their check-in facts
     with django_assert_num_queries(5):
-        small = reminders.leader_digest_build(user=digest_org.section_leader, now=MONDAY)
+        small = digests.leader_digest_build(user=digest_org.section_leader, now=MONDAY)
     grow(10)
     with django_assert_num_queries(5):
-        large = reminders.leader_digest_build(user=digest_org.section_leader, now=MONDAY)
+        large = digests.leader_digest_build(user=digest_org.section_leader, now=MONDAY)
     assert (len(small.teams), len(large.teams)) == (5, 15)
 
 

@@ -6,10 +6,13 @@ time. A failed send does not stop the others; it stays unsent and the next run t
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from checkins import reminders
+from notifications import digest, reminders
+from notifications.delivery import SENT
+from notifications.due import reminders_due
 
 
 class Command(BaseCommand):
@@ -39,8 +42,8 @@ class Command(BaseCommand):
         self.stdout.write(f"Reminded {sent} user(s).")
         if with_digests:
             sent, errors = self._send(
-                reminders.leader_digests_plan(now=now, ignore_slot=True),
-                lambda pk: reminders.leader_digest_send(delivery_id=pk, now=now),
+                digest.leader_digests_plan(now=now, ignore_slot=True),
+                lambda pk: digest.leader_digest_send(delivery_id=pk, now=now),
             )
             failed += errors
             self.stdout.write(f"Sent {sent} leader digest(s).")
@@ -56,15 +59,15 @@ class Command(BaseCommand):
                 failed += 1
                 self.stderr.write(f"{delivery.user.get_username()}: {type(exc).__name__}: {exc}")
                 continue
-            if outcome == reminders.SENT:
+            if outcome == SENT:
                 sent += 1
         return sent, failed
 
     def _dry_run(self, now) -> None:
-        due = reminders.reminders_due(now=now, ignore_slot=True)
+        due = reminders_due(now=now, ignore_slot=True)
         sent_keys = reminders.sent_reminder_keys(keys=due)
         pending = {key: items for key, items in due.items() if key not in sent_keys}
-        users = reminders.User.objects.in_bulk({key.user_id for key in pending})
+        users = get_user_model().objects.in_bulk({key.user_id for key in pending})
         for key in sorted(pending, key=lambda k: users[k.user_id].get_username()):
             user = users[key.user_id]
             titles = ", ".join(kr.title for kr in pending[key])

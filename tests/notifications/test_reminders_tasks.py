@@ -11,10 +11,16 @@ from celery.exceptions import Retry
 from django.core.management import CommandError, call_command
 from django.test import override_settings
 
-from checkins import reminders, tasks
-from checkins.models import EmailDelivery
+from notifications import reminders, tasks
+from notifications.models import EmailDelivery
 from okrhub.celery import app as celery_app
-from tests.checkins.test_reminders import THU_AFTER_SLOT, THU_BEFORE_SLOT, UTC, FlakySMTPBackend, reminded
+from tests.notifications.test_reminders import (
+    THU_AFTER_SLOT,
+    THU_BEFORE_SLOT,
+    UTC,
+    FlakySMTPBackend,
+    reminded,
+)
 
 
 @pytest.fixture
@@ -81,7 +87,7 @@ def test_the_same_delivery_task_twice_sends_once(week_org, time_machine, mailout
     assert len(mailoutbox) == 1
 
 
-@override_settings(EMAIL_BACKEND="tests.checkins.test_reminders.FlakySMTPBackend")
+@override_settings(EMAIL_BACKEND="tests.notifications.test_reminders.FlakySMTPBackend")
 def test_a_failing_send_is_retried_with_backoff_and_never_marked_sent(
     week_org, time_machine, mailoutbox, monkeypatch, celery_eager
 ):
@@ -107,7 +113,7 @@ def test_a_failing_send_is_retried_with_backoff_and_never_marked_sent(
     assert mailoutbox == []
 
 
-@override_settings(EMAIL_BACKEND="tests.checkins.test_reminders.FlakySMTPBackend")
+@override_settings(EMAIL_BACKEND="tests.notifications.test_reminders.FlakySMTPBackend")
 def test_the_hourly_task_keeps_going_when_one_user_fails(
     week_org, time_machine, mailoutbox, monkeypatch, celery_eager, django_capture_on_commit_callbacks
 ):
@@ -155,7 +161,7 @@ def test_the_dry_run_lists_who_would_be_reminded_and_sends_nothing(week_org, tim
     assert "would remind 0 user(s)" in out.getvalue()
 
 
-@override_settings(EMAIL_BACKEND="tests.checkins.test_reminders.FlakySMTPBackend")
+@override_settings(EMAIL_BACKEND="tests.notifications.test_reminders.FlakySMTPBackend")
 def test_the_command_reports_a_failure_after_sending_the_others(
     week_org, time_machine, mailoutbox, monkeypatch
 ):
