@@ -5,12 +5,14 @@ from __future__ import annotations
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.exceptions import ValidationError
 from rest_framework.routers import DefaultRouter
 
 from checkins.api import CheckInViewSet
 from objectives.api import CycleViewSet, InitiativeViewSet, KeyResultViewSet, ObjectiveViewSet
 from okrhub.api import AuthRateThrottle
 from teams.api import MembershipViewSet, TeamViewSet, UserViewSet
+from teams.lockouts import lockout_response
 
 
 class ObtainToken(ObtainAuthToken):
@@ -19,6 +21,16 @@ class ObtainToken(ObtainAuthToken):
     # No session authentication here: a script posting credentials needs no CSRF token.
     authentication_classes = ()
     throttle_classes = (AuthRateThrottle,)
+
+    def post(self, request, *args, **kwargs):
+        try:
+            return super().post(request, *args, **kwargs)
+        except ValidationError:
+            # django-axes marks the request it was handed, which here is DRF's, not Django's: its middleware
+            # cannot see the mark, so the lockout answer is given here (teams/lockouts.py).
+            if getattr(request, "axes_locked_out", False):
+                return lockout_response(request)
+            raise
 
 
 router = DefaultRouter()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -43,6 +44,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
+    "axes",
     "teams",
     "objectives",
     "checkins",
@@ -65,6 +67,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last: turns a sign-in refused for too many failures into the lockout answer (teams/lockouts.py).
+    "axes.middleware.AxesMiddleware",
 ]
 if env.bool("QUERY_COUNT_HEADER", default=False):
     # Opt-in for `make bench`: X-Query-Count on every response; outermost so sessions and auth count too.
@@ -110,7 +114,20 @@ AUTH_PASSWORD_VALIDATORS = [
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Sign in with the username or the email address (case-insensitive; an address two accounts share is refused).
-AUTHENTICATION_BACKENDS = ["teams.backends.EmailOrUsernameBackend"]
+# django-axes first: it refuses a locked-out account or address before any password is checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "teams.backends.EmailOrUsernameBackend"]
+# Sign-in lockout (teams/lockouts.py): LOGIN_FAILURE_LIMIT failures for one account, and separately from one
+# client address, within LOGIN_LOCKOUT_MINUTES lock it out for that long; a successful sign-in resets it.
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # locked for the period from the last counted failure
+AXES_USERNAME_CALLABLE = "teams.lockouts.lockout_username"
+AXES_CLIENT_IP_CALLABLE = "okrhub.client_ip.client_ip"
+AXES_LOCKOUT_CALLABLE = "teams.lockouts.lockout_response"
+AXES_ENABLE_ADMIN = False  # unlocking is on the People page
+AXES_DISABLE_ACCESS_LOG = True  # failures are counted; successful sign-ins need no extra row each
 # Days an invitation link stays valid (teams.people_services.invitation_create).
 INVITATION_DAYS = env.int("INVITATION_DAYS", default=7)
 LOGIN_URL = "login"

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from teams import people_services as services
+from teams.lockouts import account_unlock, locked_usernames
 from teams.models import Invitation
 from teams.people_forms import AccountForm, InvitationAcceptForm, InviteForm
 from teams.people_selectors import PEOPLE_PAGE_SIZE, invitable_teams, invitations_open_for, people_search
@@ -223,6 +224,7 @@ def people_list(request):
         {
             "page": page,
             "rows": rows,
+            "locked": locked_usernames(person.get_username() for person in page.object_list),
             "query": query,
             "page_query": urlencode({"q": query}) + "&" if query else "",
         },
@@ -249,6 +251,16 @@ def person_reactivate(request, pk: int):
     else:
         services.person_reactivate(user=person)
         messages.success(request, _("%(name)s can sign in again.") % _names(person))
+    return redirect(_back_to_people(request))
+
+
+@login_required
+@require_POST
+def person_unlock(request, pk: int):
+    """Lift a sign-in lockout (too many failed attempts) before it runs out by itself."""
+    person = _get_person_for_admin(request, pk)
+    account_unlock(user=person)
+    messages.success(request, _("%(name)s can try to sign in again right away.") % _names(person))
     return redirect(_back_to_people(request))
 
 
