@@ -24,7 +24,14 @@ def api(user) -> APIClient:
     return client
 
 
-LABELS = BurnupLabels(actual="Value", target="Target", pace="Expected pace", today="Today", week="W%(week)d")
+LABELS = BurnupLabels(
+    actual="Value",
+    target="Target",
+    threshold="Line to hold",
+    pace="Expected pace",
+    today="Today",
+    week="W%(week)d",
+)
 
 
 @pytest.mark.django_db
@@ -96,6 +103,7 @@ def test_the_initiative_model_refuses_a_due_date_in_2101(org):
 def test_the_burnup_chart_draws_any_date_range(start, end, today):
     svg = burnup_chart(
         chart_id="c",
+        kind="increase_to",
         start=start,
         end=end,
         start_value=0,
