@@ -115,7 +115,30 @@ if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Sign in with the username or the email address (case-insensitive; an address two accounts share is refused).
 # django-axes first: it refuses a locked-out account or address before any password is checked.
-AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "teams.backends.EmailOrUsernameBackend"]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "teams.backends.EmailOrUsernameBackend",
+    "teams.oidc.OIDCBackend",  # inert until OIDC_ISSUER and OIDC_CLIENT_ID are set
+]
+# Sign in with the organisation's OpenID Connect provider (teams/oidc.py; README "Signing in safely").
+# Endpoints come from <OIDC_ISSUER>/.well-known/openid-configuration, read on first use.
+OIDC_ISSUER = env("OIDC_ISSUER", default="").rstrip("/")
+OIDC_CLIENT_ID = env("OIDC_CLIENT_ID", default="")
+OIDC_CLIENT_SECRET = env("OIDC_CLIENT_SECRET", default="")
+OIDC_LOGIN_LABEL = env("OIDC_LOGIN_LABEL", default="SSO")
+OIDC_ALLOWED_DOMAINS = [domain.lower() for domain in env.list("OIDC_ALLOWED_DOMAINS", default=[])]
+OIDC_CREATE_USERS = env.bool("OIDC_CREATE_USERS", default=False)
+OIDC_ONLY = env.bool("OIDC_ONLY", default=False)
+OIDC_TIMEOUT = 10  # seconds for each call to the provider
+# mozilla-django-oidc: authorization code flow with PKCE (S256), state and nonce; the ID token is kept in
+# the session for the provider's sign-out.
+OIDC_RP_CLIENT_ID = OIDC_CLIENT_ID
+OIDC_RP_CLIENT_SECRET = OIDC_CLIENT_SECRET
+OIDC_RP_SCOPES = "openid email profile"
+OIDC_USE_PKCE = True
+OIDC_USE_NONCE = True
+OIDC_STORE_ID_TOKEN = True
+OIDC_AUTHENTICATION_CALLBACK_URL = "oidc_callback"
 # Sign-in lockout (teams/lockouts.py): LOGIN_FAILURE_LIMIT failures for one account, and separately from one
 # client address, within LOGIN_LOCKOUT_MINUTES lock it out for that long; a successful sign-in resets it.
 AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=10)

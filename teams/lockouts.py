@@ -22,6 +22,8 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from teams.oidc import login_context
+
 User = get_user_model()
 
 
@@ -66,6 +68,7 @@ def lockout_response(request: HttpRequest, original_response=None, credentials=N
             "form": AuthenticationForm(request),
             "locked_out": message,
             "next": request.POST.get("next", ""),
+            **login_context(request),
         }
         response = render(request, "registration/login.html", context, status=429)
     response["Retry-After"] = str(lockout_minutes() * 60)

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from teams import people_services as services
 from teams.lockouts import account_unlock, locked_usernames
 from teams.models import Invitation
+from teams.oidc import invitation_login_context
 from teams.people_forms import AccountForm, InvitationAcceptForm, InviteForm
 from teams.people_selectors import PEOPLE_PAGE_SIZE, invitable_teams, invitations_open_for, people_search
 from teams.permissions import access_for, can_invite, can_manage_people, forget_access
@@ -177,7 +178,7 @@ def invitation_accept(request, token: str):
     return render(
         request,
         "teams/invitation_accept.html",
-        {"invitation": invitation, "form": form},
+        {"invitation": invitation, "form": form, **invitation_login_context(token)},
         status=400 if form.errors else 200,
     )
 
