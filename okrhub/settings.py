@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "simple_history",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "teams",
     "objectives",
     "checkins",
@@ -62,7 +64,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "okrhub.middleware.LoginRequiredMiddleware",
+    # Holds a password sign-in at the authenticator code when the person has one (teams/two_factor.py).
+    "teams.two_factor.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -139,6 +144,9 @@ OIDC_USE_PKCE = True
 OIDC_USE_NONCE = True
 OIDC_STORE_ID_TOKEN = True
 OIDC_AUTHENTICATION_CALLBACK_URL = "oidc_callback"
+# Optional two-factor sign-in (TOTP) for password sign-ins; true makes it compulsory for staff.
+REQUIRE_2FA_FOR_STAFF = env.bool("REQUIRE_2FA_FOR_STAFF", default=False)
+OTP_TOTP_ISSUER = "OKR Hub"
 # Sign-in lockout (teams/lockouts.py): LOGIN_FAILURE_LIMIT failures for one account, and separately from one
 # client address, within LOGIN_LOCKOUT_MINUTES lock it out for that long; a successful sign-in resets it.
 AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=10)

@@ -8,7 +8,7 @@ from django.views.i18n import set_language
 from checkins import personal_data
 from dashboards.urls import team_urlpatterns
 from okrhub import views
-from teams import oidc_views, people_views
+from teams import oidc_views, people_views, two_factor_views
 from teams import views as team_views
 from teams.people_forms import PasswordResetForm
 
@@ -29,6 +29,9 @@ urlpatterns = [
     path("accounts/oidc/login/", oidc_views.OIDCLoginView.as_view(), name="oidc_login"),
     path("accounts/oidc/callback/", oidc_views.OIDCCallbackView.as_view(), name="oidc_callback"),
     path("accounts/oidc/refused/", oidc_views.oidc_refused, name="oidc_refused"),
+    path("accounts/2fa/", two_factor_views.verify, name="two_factor_verify"),
+    path("accounts/2fa/setup/", two_factor_views.setup, name="two_factor_setup"),
+    path("accounts/2fa/disable/", two_factor_views.disable, name="two_factor_disable"),
     # Before the auth include: also ends the provider's session after a provider sign-in.
     path("accounts/logout/", oidc_views.logout, name="logout"),
     path("accounts/", include("django.contrib.auth.urls")),

@@ -16,6 +16,7 @@ from teams.models import Profile
 from teams.people_forms import AccountForm
 from teams.permissions import access_for, can_invite, can_manage_people
 from teams.services import api_token_rotate, profile_update
+from teams.two_factor import has_two_factor
 
 
 def set_language_cookie(response: HttpResponse, language: str) -> None:
@@ -77,4 +78,6 @@ def profile_context(
         "token": token,
         "can_invite": can_invite(access),
         "may_manage_people": can_manage_people(access),
+        "has_two_factor": has_two_factor(user),
+        "two_factor_required": settings.REQUIRE_2FA_FOR_STAFF and user.is_staff,
     }
