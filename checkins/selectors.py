@@ -8,7 +8,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, prefetch_related_objects
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -115,6 +115,7 @@ def _my_week_key_results(*, user, access, include_team: bool) -> QuerySet[KeyRes
         KeyResult.objects.in_progress()
         .filter(mine, objective__cycle__status=Cycle.Status.ACTIVE, objective__status=Objective.Status.ACTIVE)
         .select_related("objective__team", "objective__cycle", "owner")
+        .prefetch_related("milestones")  # the plans that expected progress follows
         .order_by("objective__team__name", "objective__position", "objective_id", "position", "id")
     )
 
@@ -194,8 +195,10 @@ def my_week_counter(*, user, now: datetime | None = None) -> WeekCounter:
 
 
 def key_result_for_checkin(*, user, pk: int) -> KeyResult:
-    """The key result, with what a row needs; 404 when the user may not see it."""
-    return key_result_get_for_user(user=user, pk=pk)
+    """The key result, with what a row needs (its plan too); 404 when the user may not see it."""
+    key_result = key_result_get_for_user(user=user, pk=pk)
+    prefetch_related_objects([key_result], "milestones")
+    return key_result
 
 
 def checkin_get_for_user(*, user, pk: int) -> CheckIn:

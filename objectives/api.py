@@ -11,15 +11,18 @@ from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, viewsets
+from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
+from rest_framework.parsers import JSONParser
 from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
 
 from objectives import progress as rules
 from objectives import services
 from objectives.figures import KeyResultFigures, figures_of, moment_now
-from objectives.models import Cycle, Initiative, KeyResult, Objective
+from objectives.models import Cycle, Initiative, KeyResult, Milestone, Objective
 from objectives.permissions import (
     ANONYMOUS,
     Access,
@@ -304,7 +307,18 @@ class KeyResultSerializer(serializers.ModelSerializer):
     def get_progress(self, key_result: KeyResult) -> float:
         return self._figures(key_result).progress
 
-    @extend_schema_field(serializers.FloatField(min_value=0, max_value=1, read_only=True, allow_null=True))
+    @extend_schema_field(
+        serializers.FloatField(
+            min_value=0,
+            max_value=1,
+            read_only=True,
+            allow_null=True,
+            help_text=(
+                "Progress expected by today: along the planned path (milestones) if any, else the elapsed "
+                "fraction of the cycle; null for kinds without a pace (achieve, stay_above, stay_below)."
+            ),
+        )
+    )
     def get_expected_progress(self, key_result: KeyResult) -> float | None:
         return self._figures(key_result).expected
 
@@ -329,6 +343,14 @@ class KeyResultSerializer(serializers.ModelSerializer):
         )
 
 
+class MilestoneSerializer(serializers.ModelSerializer):
+    """One point of a key result's planned path: the value planned by a date within its cycle."""
+
+    class Meta:
+        model = Milestone
+        fields = ["date", "planned_value"]
+
+
 class KeyResultViewSet(viewsets.ModelViewSet):
     """Key results with their progress, expected progress and health (objectives/progress.py)."""
 
@@ -345,6 +367,7 @@ class KeyResultViewSet(viewsets.ModelViewSet):
         return (
             KeyResult.objects.filter(visible_objectives_q(access, prefix="objective__"))
             .select_related("objective__cycle", "objective__team")
+            .prefetch_related("milestones")  # the plan that expected progress follows
             .order_by("objective_id", "position", "id")
         )
 
@@ -366,6 +389,36 @@ class KeyResultViewSet(viewsets.ModelViewSet):
 
     def perform_destroy(self, instance: KeyResult) -> None:
         services.key_result_delete(key_result=instance)
+
+    @extend_schema(
+        summary="The key result's planned path",
+        description=(
+            "The milestones (date → planned value) of an `increase_to` or `decrease_to` key result, by date. "
+            "With a plan, `expected_progress` follows it instead of the straight line from the start value "
+            "at the cycle's start to the target at its end. `PUT` replaces the whole plan (an empty list "
+            "removes it) and needs the same rights as changing the key result; each date must fall strictly "
+            "inside the cycle, once, and each planned value between the start value and the target."
+        ),
+        request=MilestoneSerializer(many=True),
+        responses=MilestoneSerializer(many=True),
+    )
+    # A JSON list: form encodings cannot carry one.
+    @action(
+        detail=True,
+        methods=["get", "put"],
+        pagination_class=None,
+        filterset_class=None,
+        parser_classes=[JSONParser],
+    )
+    def milestones(self, request, pk=None) -> Response:
+        key_result = self.get_object()
+        if request.method == "PUT":
+            serializer = MilestoneSerializer(data=request.data, many=True)
+            serializer.is_valid(raise_exception=True)
+            rows = [(row["date"], row["planned_value"]) for row in serializer.validated_data]
+            services.key_result_plan_set(key_result=key_result, actor=request.user, milestones=rows)
+        milestones = Milestone.objects.filter(key_result=key_result).order_by("date")
+        return Response(MilestoneSerializer(milestones, many=True).data)
 
 
 # --- Initiatives -----------------------------------------------------------------------------------------
