@@ -802,20 +802,22 @@ def objective_page_for_user(*, user, objective: Objective, today: date | None = 
     access = access_for(user)
     today = today or timezone.localdate()
     cycle = objective.cycle
-    expected, tz = cycle.expected_progress(on=today), timezone.get_current_timezone()
+    expected, moment = cycle.expected_progress(on=today), moment_now(today=today)
     key_results = list(
         KeyResult.objects.in_progress()
         .filter(objective=objective)
         .select_related("owner")
+        .annotate(has_plan=plan_exists())
         .order_by("position", "id")
     )
+    plans_prefetch(key_results)  # one query, and only when some key result has a plan
     rows = []
     for key_result in key_results:
         key_result.objective = objective
         current, target = key_result_displays(key_result)
         rows.append(
             ObjectiveKeyResult(
-                line=key_result_line(key_result, cycle=cycle, today=today, expected=expected, tz=tz),
+                line=key_result_line(key_result, cycle=cycle, moment=moment),
                 current_display=current,
                 target_display=target,
             )

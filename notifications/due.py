@@ -84,7 +84,7 @@ def reminder_key_results() -> QuerySet[KeyResult]:
             objective__status=Objective.Status.ACTIVE,
             objective__cycle__status=Cycle.Status.ACTIVE,
         )
-        .select_related("objective__team", "objective__cycle")
+        .select_related("objective__team", "objective__cycle", "owner")
         .annotate(has_plan=plan_exists())  # the reminder's figures read plans only where there are some
         .order_by("objective__team__name", "objective__position", "objective_id", "position", "id")
     )
