@@ -51,7 +51,7 @@ def test_one_key_result_from_the_instance_and_from_its_columns_agree(django_asse
     key_result = KeyResultFactory(owner=owner, start_value=Decimal(10), target_value=Decimal(40))
     CheckInFactory(key_result=key_result, author=owner, value=Decimal(16), confidence=3)
     key_result = (
-        KeyResult.objects.select_related("objective__cycle")
+        KeyResult.objects.select_related("objective__cycle", "owner")
         .prefetch_related("milestones")
         .get(pk=key_result.pk)
     )
