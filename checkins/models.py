@@ -11,32 +11,12 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from objectives.models import Cycle, KeyResult, Objective, value_field
+from objectives.models import KeyResult, value_field
+from objectives.writability import require_checkin_possible
+from okrhub.versioning import Versioned
 
 
-def checkin_closed_reason(key_result: KeyResult) -> str | None:
-    """Why ``key_result`` takes no check-ins (translated), or None when it does: it must still be counted,
-    of a published objective in a cycle that is not closed. Pages show the reason instead of a form."""
-    objective = key_result.objective
-    if key_result.retired_at is not None:
-        return gettext("The key result is retired; check-ins are no longer possible.")
-    if objective.cycle.status == Cycle.Status.CLOSED:
-        return gettext("The cycle is closed; check-ins are no longer possible.")
-    if objective.status == Objective.Status.ARCHIVED:
-        return gettext("The objective is archived; check-ins are no longer possible.")
-    if objective.status == Objective.Status.DRAFT:
-        return gettext("The objective is still a draft; publish it before checking in.")
-    return None
-
-
-def checkin_validate_target(key_result: KeyResult) -> None:
-    """Refuse a check-in on a key result that takes none (the service checks it on the locked row)."""
-    reason = checkin_closed_reason(key_result)
-    if reason is not None:
-        raise ValidationError(reason)
-
-
-class CheckIn(models.Model):
+class CheckIn(Versioned):
     key_result = models.ForeignKey(
         KeyResult, verbose_name=_("key result"), on_delete=models.CASCADE, related_name="checkins"
     )
@@ -77,7 +57,7 @@ class CheckIn(models.Model):
     def clean(self) -> None:
         # The service checks this on the locked row first; here it also guards the admin's forms.
         if self.key_result_id:
-            checkin_validate_target(self.key_result)
+            require_checkin_possible(self.key_result)
 
 
 class Feedback(models.Model):

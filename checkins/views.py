@@ -16,7 +16,6 @@ from django.views.decorators.http import require_http_methods
 
 from checkins import selectors
 from checkins.forms import CheckInForm, FeedbackForm, FeedbackReplyForm
-from checkins.models import checkin_closed_reason
 from checkins.services import checkin_delete, checkin_submit, checkin_update
 from checkins.services import feedback_create as services_feedback_create
 from checkins.services import feedback_mark_read as services_feedback_mark_read
@@ -31,6 +30,8 @@ from objectives.permissions import (
     can_give_feedback,
     can_reply_to_feedback,
 )
+from objectives.selectors import key_result_history_panel
+from objectives.writability import checkin_refusal
 
 
 def _next_url(request: HttpRequest, default: str) -> str:
@@ -100,8 +101,8 @@ def checkin_create(request: HttpRequest, pk: int) -> HttpResponse:
     if not can_check_in(access, key_result):
         raise PermissionDenied(_("Only members and leads of this key result's team may check in."))
     next_url = _next_url(request, reverse("checkins:my_week"))
-    if request.method == "GET" and checkin_closed_reason(key_result) is not None:
-        # Nothing left to check in on: the key result page says why (retired, archived, closed).
+    if request.method == "GET" and checkin_refusal(key_result) is not None:
+        # Nothing to check in on (retired, archived, closed, a draft): the key result page says why.
         return redirect("checkins:key_result_detail", pk=key_result.pk)
     if request.method == "GET":
         form = CheckInForm(key_result=key_result)
@@ -213,10 +214,16 @@ def _burnup_description(key_result, *, row, kind_text: str) -> str:
     return _("%(kind)s. Value now %(current)s.") % {"kind": kind_text, "current": row.current_display}
 
 
-def _burnup_legend(kind: str) -> str:
-    """What the burn-up chart's lines are, in words, for the lines ``burnup_chart`` draws for ``kind``."""
+def _burnup_legend(key_result) -> str:
+    """What the burn-up chart's lines are, in words, for the lines ``burnup_chart`` draws for the kind."""
+    kind = key_result.kind
     if kind in (rules.STAY_ABOVE, rules.STAY_BELOW):
         return _("Value over the cycle's weeks (solid) and the line to hold (dash-dot).")
+    if kind in rules.PACED_KINDS and key_result.plan:
+        return _(
+            "Value over the cycle's weeks (solid), the target (dashed) and the planned path from start "
+            "through the milestones to target (dotted, a point per milestone)."
+        )
     if kind in rules.PACED_KINDS:
         return _(
             "Value over the cycle's weeks (solid), the target (dashed) and the expected pace from start to "
@@ -256,6 +263,7 @@ def key_result_detail(request: HttpRequest, pk: int) -> HttpResponse:
             target=_("Target"),
             threshold=_("Line to hold"),
             pace=_("Expected pace"),
+            plan=_("Planned path"),
             today=_("Today"),
             week=_("W%(week)d"),
         ),
@@ -263,16 +271,25 @@ def key_result_detail(request: HttpRequest, pk: int) -> HttpResponse:
         description=_burnup_description(key_result, row=row, kind_text=kind_text),
         y_unit=unit,
         today=timezone.localdate(),
+        milestones=key_result.plan,
     )
     context = {
         "key_result": key_result,
         "row": row,
         "kind_text": kind_text,
         "chart": chart,
-        "chart_legend": _burnup_legend(key_result.kind),
+        "chart_legend": _burnup_legend(key_result),
+        # The planned path in words, beside the chart (kinds without a pace have none to follow).
+        "plan": [
+            (day, selectors.value_display(value, unit))
+            for day, value in (key_result.plan if key_result.kind in rules.PACED_KINDS else ())
+        ],
         "page": page,
         "entries": entries,
         "next_url": request.get_full_path(),
+        **key_result_history_panel(user=request.user, key_result=key_result),
+        # Why no check-in form is shown, when the key result takes none (objectives/writability.py).
+        "checkin_refusal": checkin_refusal(key_result),
     }
     # Feedback from the team's leads (checkins/_feedback.html): the owner reads it here, leads write it.
     panel = selectors.feedback_panel(user=request.user, key_result=key_result)

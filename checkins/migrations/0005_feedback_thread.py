@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('checkins', '0003_move_emaildelivery_to_notifications'),
+        ('checkins', '0004_row_versions'),
     ]
 
     operations = [
