@@ -42,6 +42,7 @@ class KeyResultRow(FiguresMixin):
     figures: KeyResultFigures
     checked_in_this_week: bool
     can_check_in: bool
+    checkin_closed_reason: str | None  # why it takes no check-ins (retired, archived, closed), if it does not
     current_display: str
     target_display: str
     form: object = None  # the check-in form, bound when it came back with errors
@@ -109,12 +110,14 @@ def key_result_row(
 ) -> KeyResultRow:
     """Needs ``objective__cycle`` loaded (select_related) to stay free of queries."""
     current, target = key_result_displays(key_result)
+    refusal = checkin_refusal(key_result)
     return KeyResultRow(
         key_result=key_result,
         figures=figures_of(key_result, moment=moment),
         checked_in_this_week=is_this_week(key_result.last_checkin_at, now=now),
-        # Retired, archived or closed: keeps its check-ins, takes no new ones (objectives/writability.py).
-        can_check_in=checkin_refusal(key_result) is None and can_check_in(access, key_result),
+        # Retired, archived or closed: it keeps its check-ins, takes no new ones (objectives/writability.py).
+        can_check_in=refusal is None and can_check_in(access, key_result),
+        checkin_closed_reason=refusal,
         current_display=current,
         target_display=target,
     )

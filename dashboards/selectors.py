@@ -138,6 +138,7 @@ _ROW_FIELDS = (
     "owner__username",
     "owner__first_name",
     "owner__last_name",
+    "owner__is_active",
     "objective_id",
     "objective__title",
     "objective__status",
@@ -323,6 +324,7 @@ def _key_result_from_row(row: tuple, *, team: Team) -> KeyResult:
             username=row[_ROW["owner__username"]],
             first_name=row[_ROW["owner__first_name"]],
             last_name=row[_ROW["owner__last_name"]],
+            is_active=row[_ROW["owner__is_active"]],
         )
     return key_result
 
@@ -424,6 +426,7 @@ def dashboard_get(*, user, cycle: Cycle, scope: Scope, today: date | None = None
             current=kr[i_current],
             confidence=kr[i_confidence],
             has_owner=kr[i_owner] is not None,
+            owner_active=kr[_ROW["owner__is_active"]] is not False,
             last_checkin_at=kr[i_last],
             cycle=cycle,
             moment=moment,
@@ -794,6 +797,7 @@ def objective_page_for_user(*, user, objective: Objective, today: date | None = 
         KeyResult.objects.in_progress()
         .filter(objective=objective)
         .select_related("owner")
+        .prefetch_related("milestones")  # the plans that expected progress follows
         .order_by("position", "id")
     )
     rows = []

@@ -27,11 +27,18 @@ def value_field(verbose_name, **kwargs) -> models.DecimalField:
     return models.DecimalField(verbose_name, max_digits=VALUE_DIGITS, decimal_places=VALUE_DECIMALS, **kwargs)
 
 
+OBJECTIVE_STATUS_FOLLOWS_CYCLE = _(
+    "Published objectives are “published” while their cycle is in planning and “active” once it is active."
+)
+NEW_OBJECTIVE_ARCHIVED_TEAM = _("This team is archived; reactivate it before planning new objectives for it.")
 PARENT_CYCLE_MUST_OVERLAP = _("Align to an objective of a cycle that overlaps this one.")
 
 
 class Cycle(Versioned):
+    """An OKR period. Its life: upcoming → planning (workshops open) → active (check-ins) → closed."""
+
     class Status(models.TextChoices):
+        UPCOMING = "upcoming", _("upcoming")
         PLANNING = "planning", _("planning")
         ACTIVE = "active", _("active")
         CLOSED = "closed", _("closed")
@@ -68,6 +75,12 @@ class Cycle(Versioned):
     def is_closed(self) -> bool:
         return self.status == self.Status.CLOSED
 
+    @property
+    def published_objective_status(self) -> str:
+        """What a published objective is in this cycle: *active* once the cycle is active, *published* before
+        (objectives.services.cycle_activate turns them active with the cycle)."""
+        return Objective.Status.ACTIVE if self.status == self.Status.ACTIVE else Objective.Status.PUBLISHED
+
     def expected_progress(self, on) -> float:
         return progress.expected_progress(start=self.start_date, end=self.end_date, on=on)
 
@@ -90,6 +103,8 @@ class Cycle(Versioned):
 class Objective(Versioned):
     class Status(models.TextChoices):
         DRAFT = "draft", _("draft")
+        # Published into a cycle still in planning; becomes active when the cycle is activated.
+        PUBLISHED = "published", _("published")
         ACTIVE = "active", _("active")
         ARCHIVED = "archived", _("archived")
 
@@ -135,6 +150,16 @@ class Objective(Versioned):
         return self.title
 
     def clean(self) -> None:
+        if self.pk is None and Team.objects.filter(pk=self.team_id, archived_at__isnull=False).exists():
+            raise ValidationError({"team": NEW_OBJECTIVE_ARCHIVED_TEAM})
+        published = (self.Status.PUBLISHED, self.Status.ACTIVE)
+        if (
+            self.cycle_id
+            and self.status in published
+            and not self.cycle.is_closed
+            and self.status != self.cycle.published_objective_status
+        ):
+            raise ValidationError({"status": OBJECTIVE_STATUS_FOLLOWS_CYCLE})
         if self.parent_id:
             if self.parent_id == self.pk:
                 raise ValidationError({"parent": _("An objective cannot be aligned to itself.")})

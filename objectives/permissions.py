@@ -26,8 +26,13 @@ from teams.permissions import (  # noqa: F401 — re-exported: this module is th
     ANONYMOUS,
     Access,
     access_for,
+    can_create_team,
     can_lead_team,
+    can_manage_cycles,
     can_manage_members,
+    can_manage_organisation,
+    can_rename_team,
+    can_restructure_team,
     forget_access,
 )
 

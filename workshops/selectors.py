@@ -19,7 +19,7 @@ from teams.selectors import team_ancestor_ids, user_display_name
 User = get_user_model()
 
 WORKSHOP_CYCLE_STATUSES = (Cycle.Status.PLANNING, Cycle.Status.ACTIVE)
-BOARD_OBJECTIVE_STATUSES = (Objective.Status.DRAFT, Objective.Status.ACTIVE)
+BOARD_OBJECTIVE_STATUSES = (Objective.Status.DRAFT, Objective.Status.PUBLISHED, Objective.Status.ACTIVE)
 
 
 @dataclass(frozen=True)
@@ -29,10 +29,11 @@ class WorkshopRow:
 
 
 def workshop_index_for_user(*, user) -> list[WorkshopRow]:
-    """Teams the user may run workshops for, each with the cycles in planning or active (two queries)."""
+    """Teams the user may run workshops for, each with the cycles in planning or active (two queries).
+    Archived teams plan no new work, so they are left out."""
     access = access_for(user)
     cycles = list(Cycle.objects.filter(status__in=WORKSHOP_CYCLE_STATUSES).order_by("start_date"))
-    teams = Team.objects.order_by("name")
+    teams = Team.objects.filter(archived_at__isnull=True).order_by("name")
     if not (access.is_staff or access.is_ambassador):
         teams = teams.filter(pk__in=access.team_ids)
     return [WorkshopRow(team=team, cycles=cycles) for team in teams]
@@ -137,9 +138,7 @@ def retrospective_get(*, team: Team, cycle: Cycle) -> Retrospective | None:
 
 def next_cycles(*, cycle: Cycle) -> QuerySet[Cycle]:
     """Cycles objectives may be carried over into: later, and not closed."""
-    return (
-        Cycle.objects.filter(writable_cycles_q(), start_date__gt=cycle.start_date).order_by("start_date")
-    )
+    return Cycle.objects.filter(writable_cycles_q(), start_date__gt=cycle.start_date).order_by("start_date")
 
 
 def team_kpis(*, team_ids) -> QuerySet[Kpi]:

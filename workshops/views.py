@@ -22,6 +22,7 @@ from django_htmx.http import reswap, retarget, trigger_client_event
 
 from objectives import charts
 from objectives.history import key_result_timeline
+from objectives.labels import REASON_LABELS
 from objectives.models import KeyResult, Kpi, Objective
 from objectives.permissions import (
     access_for,
@@ -31,10 +32,11 @@ from objectives.permissions import (
     can_edit_objective,
     can_grade_key_result,
     can_lead_team,
+    can_manage_cycles,
     can_publish,
     can_run_workshop,
 )
-from objectives.progress import PACED_KINDS
+from objectives.progress import OWNER_DEACTIVATED, PACED_KINDS
 from objectives.selectors import initiative_get_for_user, key_result_get_for_user, objective_get_for_user
 from objectives.services import (
     initiative_create,
@@ -109,6 +111,8 @@ def _board_context(request: HttpRequest, team, cycle, **forms) -> dict:
         "poll_seconds": POLL_SECONDS,
         "can_publish": can_publish(access, team_id=team.pk),
         "can_lead": can_lead_team(access, team.pk),
+        # The needs-attention label, shown beside a key result whose owner left (progress.OWNER_DEACTIVATED).
+        "owner_deactivated_label": REASON_LABELS[OWNER_DEACTIVATED],
         "objective_form": forms.get("objective_form")
         or ObjectiveDraftForm(owners=owners, parents=parents, prefix="objective"),
         "kr_form": forms.get("kr_form")
@@ -604,7 +608,7 @@ def _close_context(request, team, cycle, *, retro_form=None, score_errors=None) 
         "is_open": is_open,
         "can_write_retro": is_open and can_run_workshop(access, team_id=team.pk),
         "can_close_team": cycle.is_closable and can_lead_team(access, team.pk) and active_objectives > 0,
-        "can_close_cycle": cycle.is_closable and access.is_staff,
+        "can_close_cycle": cycle.is_closable and can_manage_cycles(access),
         # What closing will do, said before the lead confirms it.
         "active_objectives": active_objectives,
         "ungraded": sum(1 for row in rows if not row["graded"]),
@@ -670,7 +674,7 @@ def close(request: HttpRequest, team_slug: str, cycle_id: int) -> HttpResponse:
         )
         return redirect(here)
     if action == "close_cycle":
-        if not access.is_staff:
+        if not can_manage_cycles(access):
             raise PermissionDenied(_("Only administrators close a cycle for the whole organisation."))
         services.cycle_close(cycle=cycle, actor=request.user)
         messages.success(request, _("The cycle is closed for everyone and is now read-only."))

@@ -173,7 +173,8 @@ def test_it_ignores_read_only_fields(org, api):
         ({"team": 999999}, "team"),
         ({"team": "kurs"}, "team"),
         ({"cycle": None}, "cycle"),
-        ({"status": "published"}, "status"),
+        ({"status": "live"}, "status"),
+        ({"status": "published"}, "status"),  # the cycle is active: published objectives are active in it
         ({"title": ""}, "title"),
         ({"parent": 999999}, "parent"),
     ],

@@ -279,7 +279,8 @@ def test_publish_is_for_leads_and_ambassadors(org, login, planning, persona, sta
     response = login(getattr(org, persona)).post(reverse("workshops:publish", args=[org.team.slug, cycle.pk]))
     assert response.status_code == status
     draft.refresh_from_db()
-    assert (draft.status == Objective.Status.ACTIVE) is (status == 302)
+    # A planning cycle: published now, active when the cycle is activated.
+    assert (draft.status == Objective.Status.PUBLISHED) is (status == 302)
 
 
 @pytest.mark.usefixtures("english")
@@ -292,7 +293,7 @@ def test_publish_confirmation_lists_the_open_warnings(org, login, planning):
     login(org.lead).post(reverse("workshops:publish", args=[org.team.slug, cycle.pk]))
     draft.refresh_from_db()
     other_draft.refresh_from_db()
-    assert draft.status == "active" and other_draft.status == "draft"
+    assert draft.status == "published" and other_draft.status == "draft"
 
 
 def test_saving_in_the_editor_swaps_the_list_and_clears_the_editor(org, login, planning):
