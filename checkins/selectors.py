@@ -394,7 +394,8 @@ class FeedbackPanel:
 def feedback_panel(*, user, key_result: KeyResult) -> FeedbackPanel:
     """What the feedback partial shows for one key result (at most two queries)."""
     access = access_for(user)
-    may_give = can_give_feedback(access, key_result) and is_writable(key_result)
+    writable = is_writable(key_result)
+    may_give = can_give_feedback(access, key_result) and writable
     checkins = []
     if may_give:
         latest = CheckIn.objects.filter(key_result=key_result).order_by("-created_at", "-id")
@@ -404,5 +405,5 @@ def feedback_panel(*, user, key_result: KeyResult) -> FeedbackPanel:
         feedback=feedback_for_key_results(key_result_ids=[key_result.pk]),
         can_give_feedback=may_give,
         checkins=checkins,
-        can_reply=can_reply_to_feedback(access, key_result),
+        can_reply=can_reply_to_feedback(access, key_result) and writable,
     )

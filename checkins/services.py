@@ -161,6 +161,7 @@ def feedback_reply(*, parent: Feedback, author, body: str) -> Feedback:
     """A reply in ``parent``'s thread (the owner answering a lead, or a lead following up). Replying also
     marks what in the thread was for ``author`` as read: they have clearly read it."""
     root = parent if parent.parent_id is None else parent.parent
+    require_writable(root.key_result)
     reply = Feedback(
         key_result=root.key_result, checkin=root.checkin, parent=root, author=author, body=body.strip()
     )

@@ -1,5 +1,6 @@
-"""Demo feedback: the leads comment on the demo member's key results, so My week, the key result page and
-the team page show feedback from the first login. Called from ``okrhub.demo.seed_demo``; safe to run twice."""
+"""Demo feedback: the leads comment on the demo member's key results and the member replies in one thread, so
+My week, the key result page and the team page show feedback (and kari a reply) from the first login.
+Called from ``okrhub.demo.seed_demo``; safe to run twice."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import datetime as dt
 from django.contrib.auth import get_user_model
 
 from checkins.models import CheckIn, Feedback
-from checkins.services import feedback_create, feedback_mark_read
+from checkins.services import feedback_create, feedback_mark_read, feedback_reply
 from objectives.models import Cycle, KeyResult, Objective
 
 # (author, which of the member's key results by id order, about its latest check-in, already read, body)
@@ -23,6 +24,14 @@ DEMO_FEEDBACK = [
     ),
     ("kari", 1, True, False, "Fint at tilliten gikk opp denne uken — godt jobbet med påmeldingene!"),
     ("kari", 0, False, True, "Husk å sjekke inn før fredag, så ser vi tallene i ukesmøtet."),
+]
+# (the comment replied to, by its body; who replies; the reply): a thread, unread for the lead who asked.
+DEMO_REPLIES = [
+    (
+        "Husk å sjekke inn før fredag, så ser vi tallene i ukesmøtet.",
+        "member",
+        "Skal bli! Jeg legger inn tallene torsdag ettermiddag.",
+    ),
 ]
 
 
@@ -56,5 +65,11 @@ def seed_feedback(*, cycle: Cycle, now: dt.datetime) -> int:
         Feedback.objects.filter(pk=feedback.pk).update(created_at=now - dt.timedelta(hours=2 + 24 * index))
         if read:
             feedback_mark_read(feedback=feedback)
+        created += 1
+    for comment_body, author, body in DEMO_REPLIES:
+        comment = Feedback.objects.filter(body=comment_body, parent=None).select_related("key_result").first()
+        if comment is None or Feedback.objects.filter(parent=comment, body=body).exists():
+            continue
+        feedback_reply(parent=comment, author=users[author], body=body)
         created += 1
     return created

@@ -139,6 +139,8 @@ def test_an_archived_or_closed_key_result_page_shows_no_form_and_says_why(org, c
     else:
         Cycle.objects.filter(pk=org.cycle.pk).update(status=Cycle.Status.CLOSED)
     client.force_login(org.member)
+    with override("en"):
+        reason = str(reason)  # the page is read in English (EN)
     url = f"/key-results/{org.key_result.pk}/"
     body = client.get(url, **EN).content.decode()
     assert 'id="kr-checkin-closed"' in body and reason in body

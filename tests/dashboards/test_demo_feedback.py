@@ -11,9 +11,13 @@ from checkins.selectors import feedback_unread_for_user
 def test_seed_demo_adds_feedback_once(db, django_user_model):
     call_command("seed_demo", verbosity=0)
     member = django_user_model.objects.get(username="member")
-    assert Feedback.objects.count() == 3
+    assert Feedback.objects.count() == 4
     unread = feedback_unread_for_user(user=member)
     assert {item.author.username for item in unread} == {"leader", "kari"}
     assert any(item.checkin is not None for item in unread)
+    # The member's reply in kari's thread waits for kari.
+    kari = django_user_model.objects.get(username="kari")
+    [reply] = feedback_unread_for_user(user=kari)
+    assert reply.author == member and reply.parent.author == kari
     call_command("seed_demo", verbosity=0)
-    assert Feedback.objects.count() == 3
+    assert Feedback.objects.count() == 4

@@ -109,8 +109,9 @@ def test_it_runs_the_same_queries_for_few_and_many(org, client, size, django_ass
         KeyResultFactory(objective=org.objective, owner=org.member)
         ObjectiveFactory(team=org.team, cycle=org.cycle, title=f"Søsken {index}")
     client.force_login(org.member)
-    # session, user, access (memberships, profile), the objective, its key results, siblings, two levels
-    # of aligned objectives and the (empty) third, the progress of all of them
+    # session, user, access (memberships, profile), the objective, its key results (their plans only when
+    # one has a plan: none here), siblings, two levels of aligned objectives and the (empty) third, the
+    # progress of all of them
     with django_assert_num_queries(11):
         response = client.get(url(org.objective))
     assert response.context["page"].aligned_count == 2 * size

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.template import Context, Template
 from django.utils import translation
 
@@ -92,3 +94,13 @@ def test_the_template_filter_uses_the_active_language():
         assert template.render(context) == f"1{NBSP}268,5|0,95|"
     with translation.override("en"):
         assert template.render(context) == "1,268.5|0.95|"
+
+
+def test_no_template_shows_a_raw_decimal():
+    """``Decimal.normalize`` prints 1000 as "1E+3" and ignores the language: templates use ``|number``."""
+    offenders = [
+        str(path.relative_to(settings.BASE_DIR))
+        for path in (Path(settings.BASE_DIR) / "templates").rglob("*.html")
+        if any(raw in path.read_text(encoding="utf-8") for raw in (".normalize", "floatformat"))
+    ]
+    assert offenders == []
