@@ -728,6 +728,8 @@ class ExportRow:
     health: str
     confidence: int | None
     last_checkin: date | None
+    # Last, so the columns people already use keep their places; it makes an export a valid import file.
+    owner_username: str = ""
 
 
 def export_rows(*, user, cycle: Cycle, scope: Scope, today: date | None = None) -> list[ExportRow]:
@@ -796,6 +798,7 @@ def export_rows(*, user, cycle: Cycle, scope: Scope, today: date | None = None) 
                     health=line.health_label,
                     confidence=key_result.confidence,
                     last_checkin=timezone.localtime(last).date() if last else None,
+                    owner_username=key_result.owner.username if key_result.owner else "",
                 )
             )
     return rows

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "checkins",
     "dashboards",
     "workshops",
+    "imports",
     "okrhub",  # project-wide management commands (seed_demo)
 ]
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -39,12 +40,18 @@ def _require_editable(objective: Objective) -> None:
 
 
 @transaction.atomic
-def team_cycle_publish(*, team: Team, cycle: Cycle) -> int:
-    """Publish every draft of the team in the cycle (draft → active) in one go; returns how many."""
+def objectives_publish(*, objectives: QuerySet[Objective], cycle: Cycle) -> int:
+    """Publish the drafts among these objectives of the cycle in one go; returns how many."""
     _require_open(cycle)
-    return Objective.objects.filter(team=team, cycle=cycle, status=Objective.Status.DRAFT).update(
+    return objectives.filter(cycle=cycle, status=Objective.Status.DRAFT).update(
         status=Objective.Status.ACTIVE, updated_at=timezone.now()
     )
+
+
+@transaction.atomic
+def team_cycle_publish(*, team: Team, cycle: Cycle) -> int:
+    """Publish every draft of the team in the cycle in one go; returns how many."""
+    return objectives_publish(objectives=Objective.objects.filter(team=team), cycle=cycle)
 
 
 # --- Adjusting mid-cycle ------------------------------------------------------------------------------------

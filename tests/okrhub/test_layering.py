@@ -22,6 +22,7 @@ LAYERS: dict[str, int] = {
     # Capabilities that read all of the above; side by side, so they may use each other.
     "dashboards": 3,
     "workshops": 3,
+    "imports": 3,
 }
 
 # Known exceptions: (file relative to the project root, the upper app's module or template library) → why.
