@@ -20,6 +20,7 @@ urlpatterns = [
     path("teams/", include((team_urlpatterns, "teams"))),
     path("dashboards/", include("dashboards.urls")),
     path("workshops/", include("workshops.urls")),
+    path("imports/", include("imports.urls")),
     path("", include("objectives.urls")),
     path("", include("checkins.urls")),
 ]
