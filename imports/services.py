@@ -31,6 +31,7 @@ from teams.models import Team
 from workshops import services as workshop_services
 
 DEFAULT_CONFIDENCE = 5
+_KEY_RESULT_COLUMNS = tuple(field for field in c.FIELDS if field not in (c.TEAM, c.OBJECTIVE))
 PROGRESS_EVERY = 200  # rows between two progress reports
 _LOOKUP_CHUNK = 500  # names per IN (…) clause: SQLite allows a few thousand parameters
 
@@ -50,6 +51,8 @@ class Row:
     confidence: int | None
     initiative: str
     initiative_owner_ref: str
+    # An objective without key results (as the dashboard export writes it): the row creates the objective.
+    objective_only: bool = False
 
 
 @dataclass
@@ -117,6 +120,12 @@ def _parse_row(number: int, cells: dict[str, object], problems: list[c.Problem],
         problem(c.TEAM, _("Name the team (its slug or exact name)."))
     objective = c.text(cells.get(c.OBJECTIVE))
     key_result = c.text(cells.get(c.KEY_RESULT))
+    if objective and all(c.is_blank(cells.get(column)) for column in _KEY_RESULT_COLUMNS):
+        if len(objective) > 200:
+            problem(c.OBJECTIVE, _("At most %(limit)d characters.") % {"limit": 200})
+        empty = Decimal(0)
+        return Row(number, team_ref, objective, "", progress.INCREASE_TO, empty, empty, "", "", None, None,
+                   "", "", objective_only=True)  # fmt: skip
     for column, value, limit in ((c.OBJECTIVE, objective, 200), (c.KEY_RESULT, key_result, 200)):
         if not value:
             problem(column, _("This column is required."))
@@ -196,6 +205,8 @@ def _parse_row(number: int, cells: dict[str, object], problems: list[c.Problem],
 
 def _check_values(row: Row, problems: list[c.Problem]) -> None:
     """The key result's own field rules (digits, constraints), stated once on the model."""
+    if row.objective_only:
+        return
     probe = KeyResult(
         title=row.key_result,
         kind=row.kind,
@@ -368,6 +379,8 @@ def _write(
                 objectives[(team.pk, _key(row.objective))] = objective
                 new_objectives.append(objective)
                 report.objectives_created += 1
+            if row.objective_only:
+                continue
             key_result = key_results.get((objective.pk, _key(row.key_result)))
             owner = owners.get(row.number)
             if key_result is None:
@@ -429,8 +442,8 @@ def _write(
                 )
             )
             continue
-        if key_result.last_checkin_at is not None and key_result.current_value == row.current:
-            continue
+        if key_result.current_value == row.current and (key_result.last_checkin_at or row.confidence is None):
+            continue  # no news: the value it has (a new key result starts at its start value)
         try:
             checkin_services.checkin_submit(
                 key_result=key_result,
