@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from imports import columns as c
 from objectives.models import Cycle
+from objectives.writability import writable_cycles_q
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -15,7 +16,7 @@ class UploadForm(forms.Form):
         widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv,text/csv," + XLSX_TYPE}),
     )
     cycle = forms.ModelChoiceField(
-        label=_("Cycle"), queryset=Cycle.objects.exclude(status=Cycle.Status.CLOSED).order_by("-start_date")
+        label=_("Cycle"), queryset=Cycle.objects.filter(writable_cycles_q()).order_by("-start_date")
     )
     draft = forms.BooleanField(
         label=_("Put the objectives on the workshop board as drafts"),

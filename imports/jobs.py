@@ -18,6 +18,7 @@ from imports.models import ImportJob, ImportMapping
 from imports.reading import UnreadableFile, open_table
 from imports.services import ImportReport, okr_import
 from objectives.models import Cycle
+from objectives.writability import require_writable
 
 PREVIEW_FIRST_ROWS = 20
 PREVIEW_MAX_PROBLEM_ROWS = 200
@@ -42,8 +43,7 @@ def import_job_create(*, user, cycle: Cycle, upload, draft: bool) -> ImportJob:
         raise ValidationError(
             _("The file is larger than %(size)d MB.") % {"size": settings.IMPORT_MAX_BYTES // 1_000_000}
         )
-    if cycle.status == Cycle.Status.CLOSED:
-        raise ValidationError(_("The cycle “%(cycle)s” is closed and read-only.") % {"cycle": cycle})
+    require_writable(cycle)
     content = upload.read()
     try:
         table = open_table(io.BytesIO(content))

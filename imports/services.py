@@ -27,6 +27,7 @@ from imports.reading import UnreadableFile, open_table
 from objectives import progress, quality
 from objectives import services as objective_services
 from objectives.models import Cycle, Initiative, KeyResult, Objective
+from objectives.writability import checkin_refusal, cycle_refusal
 from teams.models import Team
 from workshops import services as workshop_services
 
@@ -281,7 +282,7 @@ def _resolve(
                 problems.append(
                     c.Problem(row.number, c.TEAM, _("Unknown team “%(value)s”.") % {"value": row.team_ref})
                 )
-            elif getattr(team, "is_archived", False):
+            elif team.is_archived:
                 problems.append(
                     c.Problem(
                         row.number, c.TEAM, _("The team “%(value)s” is archived.") % {"value": team.name}
@@ -435,12 +436,11 @@ def _write(
         for objective in new_objectives:
             objective.status = statuses[objective.pk]
     for row, key_result in checkins:
-        if key_result.objective.status == Objective.Status.DRAFT:
-            report.notes.append(
-                c.Problem(
-                    row.number, c.CURRENT, _("A draft takes no check-in; the current value is not imported.")
-                )
-            )
+        refusal = checkin_refusal(key_result)
+        if refusal is not None:
+            # A draft, or a cycle still in planning: the value waits for the first real check-in.
+            message = _("The current value is not imported: %(reason)s") % {"reason": refusal}
+            report.notes.append(c.Problem(row.number, c.CURRENT, message))
             continue
         if key_result.current_value == row.current and (key_result.last_checkin_at or row.confidence is None):
             continue  # no news: the value it has (a new key result starts at its start value)
@@ -480,10 +480,9 @@ def okr_import(
     """
     report = ImportReport(file_name=file_name, dry_run=dry_run)
     problems = report.problems
-    if cycle.status == Cycle.Status.CLOSED:
-        problems.append(
-            c.Problem(0, "", _("The cycle “%(cycle)s” is closed and read-only.") % {"cycle": cycle})
-        )
+    refusal = cycle_refusal(cycle)
+    if refusal is not None:
+        problems.append(c.Problem(0, "", str(refusal)))
         return report
     try:
         table = open_table(source)

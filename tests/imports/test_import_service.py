@@ -6,10 +6,12 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from checkins.models import CheckIn
 from imports.services import okr_import
 from objectives.models import Cycle, Initiative, KeyResult, Objective
+from teams.models import Team
 from tests.factories import CycleFactory, ObjectiveFactory
 from tests.imports.conftest import ENGLISH, NORWEGIAN, csv_bytes, xlsx_bytes
 from workshops import services as workshop_services
@@ -126,6 +128,7 @@ def test_draft_puts_the_objectives_on_the_board_and_skips_check_ins_with_a_note(
     assert Objective.objects.get(cycle=cycle).status == Objective.Status.DRAFT
     assert not CheckIn.objects.filter(key_result__objective__cycle=cycle).exists()
     assert [(note.row, note.column) for note in report.notes] == [(2, "current")]
+    assert "still a draft" in report.notes[0].message
 
 
 @pytest.mark.parametrize(
@@ -174,6 +177,7 @@ def test_a_closed_cycle_an_archived_objective_state_and_files_that_are_not_sprea
     closed = CycleFactory(name="Lukket", status=Cycle.Status.CLOSED)
     report = run(csv_bytes(english_rows), cycle=closed, actor=org.ambassador)
     assert [p.row for p in report.problems] == [0] and "closed" in report.problems[0].message
+    assert not Objective.objects.filter(cycle=closed).exists()
     cycle = CycleFactory(name="Åpen")
     for content, message in (
         (b"", "The file is empty."),
@@ -189,10 +193,7 @@ def test_a_closed_cycle_an_archived_objective_state_and_files_that_are_not_sprea
 
 
 def test_an_archived_team_is_refused(org, english_rows):
-    if not hasattr(org.team, "is_archived"):
-        pytest.skip("teams cannot be archived in this version")
-    org.team.is_archived = True
-    org.team.save()
+    Team.objects.filter(pk=org.team.pk).update(archived_at=timezone.now())
     report = run(csv_bytes(english_rows), cycle=CycleFactory(name="X"), actor=org.ambassador)
     assert [(p.row, p.column) for p in report.problems] == [(2, "team"), (3, "team")]
 
