@@ -28,6 +28,7 @@ from objectives import progress, quality
 from objectives import services as objective_services
 from objectives.models import Cycle, Initiative, KeyResult, Objective
 from objectives.writability import checkin_refusal, cycle_refusal
+from okrhub.conditions import violated_check_constraints
 from teams.models import Team
 from workshops import services as workshop_services
 
@@ -204,24 +205,46 @@ def _parse_row(number: int, cells: dict[str, object], problems: list[c.Problem],
     )
 
 
-def _check_values(row: Row, problems: list[c.Problem]) -> None:
-    """The key result's own field rules (digits, constraints), stated once on the model."""
-    if row.objective_only:
-        return
-    probe = KeyResult(
+def _build_key_result(row: Row, **fields) -> KeyResult:
+    return KeyResult(
         title=row.key_result,
         kind=row.kind,
         unit=row.unit,
         start_value=row.start,
         target_value=row.target,
-        current_value=row.current if row.current is not None else row.start,
+        current_value=row.start,
+        **fields,
     )
+
+
+_VALUE_COLUMNS = {"start_value": c.START, "target_value": c.TARGET, "current_value": c.CURRENT}
+
+
+def _check_values(row: Row, problems: list[c.Problem]) -> None:
+    """The key result's own rules — its fields and its check constraints, stated once on the model — read
+    without a query per constraint (``okrhub.conditions``), so 10,000 rows are checked in seconds."""
+    if row.objective_only:
+        return
+    probe = _build_key_result(row)
+    errors: dict[str, list[str]] = {}
     try:
         probe.full_clean(exclude=["objective", "owner"], validate_unique=False, validate_constraints=False)
     except ValidationError as error:
-        columns = {"start_value": c.START, "target_value": c.TARGET, "current_value": c.CURRENT}
-        for name, messages in error.message_dict.items():
-            problems.append(c.Problem(row.number, columns.get(name, c.KEY_RESULT), " ".join(messages)))
+        errors = error.message_dict
+    if not errors:
+        violated = violated_check_constraints(probe)
+        if violated is None:  # a constraint this reader cannot evaluate: ask the database, as Django does
+            try:
+                probe.validate_constraints(exclude=["objective", "owner"])
+            except ValidationError as error:
+                errors = error.message_dict
+        else:
+            fields = getattr(KeyResult, "constraint_fields", {})
+            for constraint in violated:
+                message = str(constraint.get_violation_error_message())
+                errors.setdefault(fields.get(constraint.name, "target_value"), []).append(message)
+    for name, messages in errors.items():
+        problems.append(c.Problem(row.number, _VALUE_COLUMNS.get(name, c.KEY_RESULT), " ".join(messages)))
 
 
 def _teams_by_ref(refs: set[str]) -> dict[str, Team]:
