@@ -19,10 +19,10 @@ import datetime as dt
 import io
 import json
 import os
+import resource
 import sys
 import tempfile
 import time
-import resource
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -127,12 +127,12 @@ def main(argv: list[str] | None = None) -> int:
         }
         figures[phase].pop("team_ids")
     print(f"Import of {args.rows} rows ({len(content) / 1e6:.1f} MB CSV) on {connection.vendor}")
-    print(f"{'phase':<8} {'seconds':>8} {'rows/s':>8} {'peak RSS MiB':>13} {'key results':>12} {'check-ins':>10}")
+    print(f"{'phase':<8} {'seconds':>8} {'rows/s':>8} {'peak RSS MiB':>13} {'KRs':>6} {'check-ins':>10}")
     for phase in ("check", "import", "again"):
         f = figures[phase]
         print(
             f"{phase:<8} {f['seconds']:>8} {f['rows_per_second']:>8} {f['peak_rss_mib']:>13} "
-            f"{f['key_results_created']:>12} {f['checkins_created']:>10}"
+            f"{f['key_results_created']:>6} {f['checkins_created']:>10}"
         )
     Path(args.output).parent.mkdir(parents=True, exist_ok=True)
     Path(args.output).write_text(json.dumps(figures, indent=2))
