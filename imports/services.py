@@ -2,9 +2,9 @@
 
 Two passes over the file. The first parses and checks every row and resolves teams and people in a few
 queries; any problem stops the import before anything is written. The second writes everything in one
-transaction through the ordinary services (objectives, key results and their adjustment rule, initiatives,
-check-ins), so an import means exactly what the same edits on the workshop board mean. A problem the
-services find in the second pass rolls the whole import back. ``dry_run`` runs both passes and rolls back.
+transaction with the rules of the ordinary services (what they validate, the adjustment rule, the check-in
+service, publishing), so an import means what the same edits on the workshop board mean; see ``_write``.
+A problem found in the second pass rolls the whole import back. ``dry_run`` runs both and rolls back.
 """
 
 from __future__ import annotations
@@ -374,22 +374,23 @@ def _write(
     report: ImportReport,
     on_progress: Callable[[int, int], None] | None,
 ) -> None:
-    """Objectives and changes to existing key results go through their services one by one. New key
-    results, their first check-ins and their initiatives — the bulk of a first import — are validated as
-    the services validate them (pass 1 and ``checkin_build``) and inserted in bulk with their history rows,
-    as the synthetic organisation is (``okrhub/demo.py``), so 10,000 rows take seconds, not minutes."""
+    """Changes to existing key results go through their services one by one (the adjustment rule, the
+    check-in service). New objectives, key results, first check-ins and initiatives — the bulk of a first
+    import — are validated as their services validate them (fields, ``clean()``, check constraints,
+    ``checkin_build``) and inserted in bulk, key results with their history rows, as the synthetic
+    organisation is (``okrhub/demo.py``): a query per row, not a dozen."""
     team_ids = {team.pk for team in row_teams.values()}
     objectives = {
         (objective.team_id, _key(objective.title)): objective
         for objective in Objective.objects.filter(cycle=cycle, team_id__in=team_ids).select_related("cycle")
     }
     key_results = {
-        (key_result.objective_id, _key(key_result.title)): key_result
+        (("saved", key_result.objective_id), _key(key_result.title)): key_result
         for key_result in KeyResult.objects.filter(objective__in=list(objectives.values())).select_related(
             "objective__cycle"
         )
     }
-    positions = Counter(objective_id for objective_id, _title in key_results)
+    positions = Counter(objective for objective, _title in key_results)
     initiatives = {
         (("saved", key_result_id), _key(title))
         for key_result_id, title in Initiative.objects.filter(
@@ -408,22 +409,21 @@ def _write(
         try:
             objective = objectives.get((team.pk, _key(row.objective)))
             if objective is None:
-                objective = objective_services.objective_create(
-                    team=team, cycle=cycle, title=row.objective, position=len(objectives)
-                )
+                objective = Objective(team=team, cycle=cycle, title=row.objective, position=len(objectives))
+                _check_new(objective, exclude=["team", "cycle", "owner", "parent"])
                 objectives[(team.pk, _key(row.objective))] = objective
                 new_objectives.append(objective)
                 report.objectives_created += 1
             if row.objective_only:
                 continue
-            key_result = key_results.get((objective.pk, _key(row.key_result)))
+            key_result = key_results.get((_identity(objective), _key(row.key_result)))
             owner = owners.get(row.number)
             if key_result is None:
                 key_result = _build_key_result(
-                    row, objective=objective, owner=owner, position=positions[objective.pk]
+                    row, objective=objective, owner=owner, position=positions[_identity(objective)]
                 )
-                positions[objective.pk] += 1
-                key_results[(objective.pk, _key(row.key_result))] = key_result
+                positions[_identity(objective)] += 1
+                key_results[(_identity(objective), _key(row.key_result))] = key_result
                 new_key_results.append(key_result)
                 report.key_results_created += 1
             else:
@@ -460,6 +460,11 @@ def _write(
 
     if report.problems:
         raise _Rollback
+    if report.problems:
+        raise _Rollback
+    Objective.objects.bulk_create(new_objectives, batch_size=BULK_BATCH)
+    for key_result in new_key_results:
+        key_result.objective = key_result.objective  # now saved: the foreign key takes its id
     if new_objectives and not draft:
         ids = [objective.pk for objective in new_objectives]
         workshop_services.objectives_publish(objectives=Objective.objects.filter(pk__in=ids), cycle=cycle)
@@ -503,37 +508,34 @@ def _write(
         checkin.key_result = checkin.key_result  # now saved: the foreign key takes its id
     CheckIn.objects.bulk_create(first_checkins, batch_size=BULK_BATCH)
     for _row, initiative in new_initiatives:
-        initiative.key_result = initiative.key_result
+        initiative.objective, initiative.key_result = initiative.objective, initiative.key_result
     Initiative.objects.bulk_create(
         [initiative for _row, initiative in new_initiatives], batch_size=BULK_BATCH
     )
 
 
-def _identity(key_result: KeyResult) -> tuple:
-    """Tells key results apart before they are saved (new ones have no id yet)."""
-    return ("saved", key_result.pk) if key_result.pk is not None else ("new", id(key_result))
+def _identity(instance) -> tuple:
+    """Tells objectives and key results apart before they are saved (new ones have no id yet)."""
+    return ("saved", instance.pk) if instance.pk is not None else ("new", id(instance))
+
+
+def _check_new(instance, exclude: list[str]) -> None:
+    """What the create service checks of a new row, without a query per constraint: its fields, ``clean()``
+    and its check constraints (``okrhub.conditions``; the database's answer where that cannot read one).
+    The foreign keys in ``exclude`` point at rows this import just found or made. Raises ValidationError."""
+    instance.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
+    violated = violated_check_constraints(instance)
+    if violated is None:
+        instance.validate_constraints(exclude=exclude)
+    elif violated:
+        raise ValidationError([constraint.get_violation_error_message() for constraint in violated])
 
 
 def _check_initiative(row: Row, initiative: Initiative, problems: list[c.Problem]) -> None:
-    """What ``initiative_create`` checks, without a query per row: its fields and its constraints."""
     try:
-        initiative.full_clean(
-            exclude=["objective", "key_result", "owner"], validate_unique=False, validate_constraints=False
-        )
+        _check_new(initiative, exclude=["objective", "key_result", "owner"])
     except ValidationError as error:
         problems.append(c.Problem(row.number, c.INITIATIVE, _message(error)))
-        return
-    violated = violated_check_constraints(initiative)
-    if violated is None:
-        try:
-            initiative.validate_constraints(exclude=["objective", "key_result", "owner"])
-        except ValidationError as error:
-            problems.append(c.Problem(row.number, c.INITIATIVE, _message(error)))
-    else:
-        for constraint in violated:
-            problems.append(
-                c.Problem(row.number, c.INITIATIVE, str(constraint.get_violation_error_message()))
-            )
 
 
 def okr_import(
