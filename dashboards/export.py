@@ -39,6 +39,7 @@ def headers() -> list[str]:
         _("Health"),
         _("Confidence"),
         _("Last check-in"),
+        _("Owner's username"),
     ]
 
 
@@ -63,6 +64,7 @@ def _values(row: ExportRow) -> list:
         row.health,
         row.confidence,
         row.last_checkin,
+        row.owner_username,
     ]
 
 
@@ -115,7 +117,7 @@ def to_xlsx(rows: Sequence[ExportRow], *, title: str) -> bytes:
             if isinstance(cell.value, str):
                 cell.data_type = "s"
     sheet.freeze_panes = "A2"
-    for index, width in enumerate((20, 40, 14, 40, 20, 16, 10, 12, 12, 12, 12, 12, 12, 11, 14), start=1):
+    for index, width in enumerate((20, 40, 14, 40, 20, 16, 10, 12, 12, 12, 12, 12, 12, 11, 14, 16), start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.auto_filter.ref = sheet.dimensions
     buffer = io.BytesIO()

@@ -652,6 +652,8 @@ class ExportRow:
     health: str
     confidence: int | None
     last_checkin: date | None
+    # Last, so the columns people already use keep their places; it makes an export a valid import file.
+    owner_username: str = ""
 
 
 def export_rows(*, user, cycle: Cycle, scope: Scope, today: date | None = None) -> list[ExportRow]:
@@ -719,6 +721,7 @@ def export_rows(*, user, cycle: Cycle, scope: Scope, today: date | None = None) 
                     health=line.health_label,
                     confidence=key_result.confidence,
                     last_checkin=line.last_checkin_date,
+                    owner_username=key_result.owner.username if key_result.owner else "",
                 )
             )
     return rows

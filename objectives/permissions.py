@@ -155,3 +155,8 @@ def can_change_checkin(access: Access, checkin, *, now: datetime | None = None) 
     if not access.is_authenticated or checkin.author_id != access.user_id:
         return False
     return iso_week_of(checkin.created_at) == iso_week_of(now or timezone.now())
+
+
+def can_import(access: Access) -> bool:
+    """Importing OKRs from a spreadsheet may touch any team: OKR ambassadors and organisation admins."""
+    return access.manages_organisation or access.is_ambassador

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "dashboards",
     "workshops",
     "notifications",  # every message sent: reminders, digests
+    "imports",  # OKRs from spreadsheets
     "okrhub",  # project-wide management commands (seed_demo)
 ]
 
@@ -267,6 +268,12 @@ SPECTACULAR_SETTINGS = {
         "InitiativeStatusEnum": "objectives.models.Initiative.Status",
     },
 }
+
+# Import of OKRs from spreadsheets (imports/): files up to this size and row count; files with at most
+# IMPORT_SYNC_ROWS rows are checked and imported within the request, larger ones on a Celery worker.
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=20_000_000)
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=50_000)
+IMPORT_SYNC_ROWS = env.int("IMPORT_SYNC_ROWS", default=500)
 
 # Security: safe by default when DEBUG is off; each relaxable from the environment (e.g. behind plain HTTP).
 _secure_default = not DEBUG and not TESTING

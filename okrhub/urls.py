@@ -47,6 +47,7 @@ urlpatterns = [
     path("invitations/<str:token>/", people_views.invitation_accept, name="invitation_accept"),
     path("dashboards/", include("dashboards.urls")),
     path("workshops/", include("workshops.urls")),
+    path("imports/", include("imports.urls")),
     path("", include("objectives.urls")),
     path("", include("checkins.urls")),
 ]

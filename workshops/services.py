@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -27,13 +28,19 @@ REASON_MAX_LENGTH = objective_services.REASON_MAX_LENGTH
 
 
 @transaction.atomic
-def team_cycle_publish(*, team: Team, cycle: Cycle) -> int:
-    """Publish every draft of the team in the cycle in one go: *published* in a cycle in planning (active
-    with the cycle), *active* in an active cycle. Returns how many."""
+def objectives_publish(*, objectives: QuerySet[Objective], cycle: Cycle) -> int:
+    """Publish the drafts among these objectives in one go: *published* in a cycle in planning (active with
+    the cycle), *active* in an active cycle. Returns how many."""
     require_writable(cycle)
-    return Objective.objects.filter(team=team, cycle=cycle, status=Objective.Status.DRAFT).update(
+    return objectives.filter(cycle=cycle, status=Objective.Status.DRAFT).update(
         status=cycle.published_objective_status, updated_at=timezone.now(), **bump()
     )
+
+
+@transaction.atomic
+def team_cycle_publish(*, team: Team, cycle: Cycle) -> int:
+    """Publish every draft of the team in the cycle in one go; returns how many."""
+    return objectives_publish(objectives=Objective.objects.filter(team=team), cycle=cycle)
 
 
 # --- Retiring mid-cycle -------------------------------------------------------------------------------------

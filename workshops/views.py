@@ -31,6 +31,7 @@ from objectives.permissions import (
     can_draft,
     can_edit_objective,
     can_grade_key_result,
+    can_import,
     can_lead_team,
     can_manage_cycles,
     can_publish,
@@ -159,7 +160,9 @@ def _form_errors_response(request: HttpRequest, form, form_id: str) -> HttpRespo
 @require_http_methods(["GET"])
 def index(request: HttpRequest) -> HttpResponse:
     rows = selectors.workshop_index_for_user(user=request.user)
-    return render(request, "workshops/index.html", {"rows": rows})
+    return render(
+        request, "workshops/index.html", {"rows": rows, "can_import": can_import(access_for(request.user))}
+    )
 
 
 @login_required

@@ -24,6 +24,7 @@ LAYERS: dict[str, int] = {
     "dashboards": 3,
     "workshops": 3,
     "notifications": 3,  # every message sent or received: reminders, digests
+    "imports": 3,  # OKRs from spreadsheets
 }
 
 # Known exceptions: (file relative to the project root, the upper app's module or template library) → why.
