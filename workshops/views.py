@@ -34,6 +34,7 @@ from objectives.permissions import (
     can_publish,
     can_run_workshop,
 )
+from objectives.progress import PACED_KINDS
 from objectives.selectors import initiative_get_for_user, key_result_get_for_user, objective_get_for_user
 from objectives.services import (
     initiative_create,
@@ -46,6 +47,7 @@ from objectives.services import (
     objective_delete,
     objective_update,
 )
+from objectives.services import key_result_plan_set as services_key_result_plan_set
 from objectives.writability import is_published, is_writable, require_writable
 from okrhub.numbers import parse_number
 from okrhub.versioning import StaleVersion, changes_between, stale_message
@@ -64,6 +66,7 @@ from workshops.forms import (
     ObjectiveEditForm,
     ReasonForm,
     RetrospectiveForm,
+    milestone_formset,
 )
 
 POLL_SECONDS = 3  # the board refreshes for the others within this (plus the request time), well under 5 s
@@ -348,9 +351,8 @@ def objective_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return _edit_response(request, context, status=status)
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def key_result_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def _changeable_key_result(request: HttpRequest, pk: int) -> KeyResult:
+    """The key result, if the user may change it in the workshop (its plan too); 404 or 403 otherwise."""
     key_result = key_result_get_for_user(user=request.user, pk=pk)
     objective = key_result.objective
     access = access_for(request.user)
@@ -359,6 +361,16 @@ def key_result_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if not allowed:
         raise PermissionDenied(_("You may not change this key result."))
     require_writable(key_result)
+    return key_result
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def key_result_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    key_result = _changeable_key_result(request, pk)
+    objective = key_result.objective
+    access = access_for(request.user)
+    is_draft = objective.status == Objective.Status.DRAFT
     owners = selectors.team_owner_candidates(team=objective.team)
     initial = {
         name: getattr(key_result, name) for name in ("title", "kind", "unit", "start_value", "target_value")
@@ -389,8 +401,41 @@ def key_result_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "timeline": key_result_timeline(key_result=key_result),
         "can_retire": not is_draft and can_edit_objective(access, objective),
         "retire_form": ReasonForm(prefix="retire"),
+        "plan_formset": milestone_formset(key_result) if key_result.kind in PACED_KINDS else None,
     }
     return _edit_response(request, context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def key_result_plan(request: HttpRequest, pk: int) -> HttpResponse:
+    """The planned path of a key result: its milestones, which expected progress then follows."""
+    key_result = _changeable_key_result(request, pk)
+    if key_result.kind not in PACED_KINDS:
+        raise PermissionDenied(_("Only “increase to” and “decrease to” key results have a planned path."))
+    formset = milestone_formset(key_result, request.POST if request.method == "POST" else None)
+    saved, plan_errors = False, []
+    if request.method == "POST" and formset.is_valid():
+        try:
+            services_key_result_plan_set(key_result=key_result, actor=request.user, milestones=formset.plan())
+        except ValidationError as error:
+            plan_errors = error.messages
+        else:
+            if not request.htmx:
+                messages.success(request, _("The planned path was saved."))
+                return redirect(reverse("workshops:key_result_edit", args=[key_result.pk]))
+            formset, saved = milestone_formset(key_result), True
+    context = {
+        "key_result": key_result,
+        "objective": key_result.objective,
+        "plan_formset": formset,
+        "plan_errors": plan_errors,
+        "saved": saved,
+    }
+    if request.htmx:
+        # Errors come back as 200 too: htmx does not swap 4xx responses, and the errors belong in place.
+        return render(request, "workshops/_plan.html", context)
+    return render(request, "workshops/plan.html", context, status=400 if request.method == "POST" else 200)
 
 
 @login_required
@@ -550,7 +595,7 @@ def _close_context(request, team, cycle, *, retro_form=None, score_errors=None) 
         "can_write_retro": is_open and can_run_workshop(access, team_id=team.pk),
         "can_close_team": is_open
         and can_lead_team(access, team.pk)
-        and any(o.status == "active" for o in objectives),
+        and any(is_published(o) for o in objectives),
         "can_close_cycle": is_open and access.is_staff,
         "can_grade_any": is_open and any(row["can_grade"] for row in rows),
     }
