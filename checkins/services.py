@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -118,6 +119,24 @@ def feedback_create(*, key_result: KeyResult, author, body: str, checkin: CheckI
     feedback.full_clean()
     feedback.save()
     return feedback
+
+
+@transaction.atomic
+def feedback_reply(*, parent: Feedback, author, body: str) -> Feedback:
+    """A reply in ``parent``'s thread (the owner answering a lead, or a lead following up). Replying also
+    marks what in the thread was for ``author`` as read: they have clearly read it."""
+    root = parent if parent.parent_id is None else parent.parent
+    reply = Feedback(
+        key_result=root.key_result, checkin=root.checkin, parent=root, author=author, body=body.strip()
+    )
+    reply.full_clean()
+    reply.save()
+    for item in Feedback.objects.filter(Q(pk=root.pk) | Q(parent=root), read_at__isnull=True).select_related(
+        "key_result", "parent"
+    ):
+        if item.pk != reply.pk and item.recipient_id == getattr(author, "pk", None):
+            feedback_mark_read(feedback=item)
+    return reply
 
 
 def feedback_mark_read(*, feedback: Feedback) -> bool:

@@ -108,6 +108,7 @@ def figures_from_values(
     cycle: Cycle,
     moment: Moment,
     milestones=(),
+    owner_active: bool = True,
 ) -> KeyResultFigures:
     """The figures from a key result's columns (the fast path: no model instance needed)."""
     last = last_checkin_at.astimezone(moment.tz).date() if last_checkin_at else None
@@ -124,6 +125,7 @@ def figures_from_values(
         cycle_active=cycle.status == Cycle.Status.ACTIVE,
         today=moment.today,
         milestones=milestones,
+        owner_active=owner_active,
     )
     return KeyResultFigures(
         progress=applied.progress,
@@ -140,7 +142,7 @@ def figures_of(
     key_result: KeyResult, *, moment: Moment | None = None, cycle: Cycle | None = None
 ) -> KeyResultFigures:
     """One key result's figures; ``cycle`` defaults to ``key_result.objective.cycle`` (load it with
-    ``select_related`` to stay free of queries)."""
+    ``select_related``, its ``owner`` too, and prefetch ``milestones`` to stay free of queries)."""
     return figures_from_values(
         kind=key_result.kind,
         start=key_result.start_value,
@@ -148,9 +150,11 @@ def figures_of(
         current=key_result.current_value,
         confidence=key_result.confidence,
         has_owner=key_result.owner_id is not None,
+        owner_active=key_result.owner_id is None or key_result.owner.is_active,
         last_checkin_at=key_result.last_checkin_at,
         cycle=cycle or key_result.objective.cycle,
         moment=moment or moment_now(),
+        milestones=key_result.plan,
     )
 
 

@@ -46,3 +46,12 @@ class ConstraintFieldsMixin:
                         errors = error.update_error_dict(errors)
         if errors:
             raise ValidationError(errors)
+
+
+def apply_errors(form, error) -> None:
+    """Show a service's ValidationError on the form: on its fields where the form has them, else on top."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)

@@ -168,9 +168,6 @@ class KpiCheckInForm(forms.Form):
     )
 
 
-class KeyResultAdjustForm(VersionedForm, KeyResultEditForm):
-    def service_data(self) -> dict:
-        return KeyResultEditForm.service_data(self)
 class MilestoneForm(forms.Form):
     """One row of a key result's planned path; a row left empty is no milestone."""
 
@@ -208,3 +205,8 @@ def milestone_formset(key_result: KeyResult, data=None) -> BaseMilestoneFormSet:
     """The plan editor of a key result, prefilled with its milestones (prefetch ``milestones`` for lists)."""
     initial = [{"date": day, "planned_value": value} for day, value in key_result.plan]
     return MilestoneFormSet(data, initial=initial, prefix="plan")
+
+
+class KeyResultAdjustForm(VersionedForm, KeyResultEditForm):
+    def service_data(self) -> dict:
+        return KeyResultEditForm.service_data(self)

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("objectives", "0006_key_result_milestones"),
+        ('objectives', '0006_key_result_milestones'),
     ]
 
     operations = [
