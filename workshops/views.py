@@ -299,6 +299,12 @@ def _edit_response(request, template_context: dict, *, status: int = 200) -> Htt
     template_context["edit_url"] = reverse(
         EDIT_URLS[template_context["kind"]], args=[template_context["object"].pk]
     )
+    objective = template_context["objective"]
+    # Decided here, shown by the template: drafts are edited and deleted, published key results adjusted.
+    template_context["is_draft"] = objective.status == Objective.Status.DRAFT
+    template_context["can_delete_draft"] = template_context["is_draft"] and is_writable(
+        template_context["object"]
+    )
     if request.htmx:
         return render(request, "workshops/edit.html#editor", template_context)
     return render(request, "workshops/edit.html", template_context, status=status)
