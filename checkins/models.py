@@ -13,10 +13,13 @@ from django.utils.translation import gettext_lazy as _
 
 from objectives.models import KeyResult, value_field
 from objectives.writability import require_checkin_possible
+from okrhub.lib import ConstraintFieldsMixin
 from okrhub.versioning import Versioned
 
 
-class CheckIn(Versioned):
+class CheckIn(ConstraintFieldsMixin, Versioned):
+    constraint_fields = {"checkin_confidence_range": "confidence"}
+
     key_result = models.ForeignKey(
         KeyResult, verbose_name=_("key result"), on_delete=models.CASCADE, related_name="checkins"
     )

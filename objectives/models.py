@@ -15,6 +15,7 @@ from simple_history.models import HistoricalRecords
 
 from objectives import progress
 from objectives.validators import validate_sensible_date
+from okrhub.lib import ConstraintFieldsMixin
 from okrhub.versioning import Versioned
 from teams.models import Team
 
@@ -27,6 +28,64 @@ def value_field(verbose_name, **kwargs) -> models.DecimalField:
     return models.DecimalField(verbose_name, max_digits=VALUE_DIGITS, decimal_places=VALUE_DECIMALS, **kwargs)
 
 
+# --- What key results and KPIs share: kinds, values, their constraints and the progress rule ---------------
+
+KIND_LABELS = {
+    progress.INCREASE_TO: _("increase to"),
+    progress.DECREASE_TO: _("decrease to"),
+    progress.STAY_ABOVE: _("stay above"),
+    progress.STAY_BELOW: _("stay below"),
+    progress.ACHIEVE: _("achieve (done / not done)"),
+}
+DIRECTION_FIELDS = {
+    "increase_target_not_below_start": "target_value",
+    "decrease_target_not_above_start": "target_value",
+}
+
+
+def direction_constraints(prefix: str) -> list[models.CheckConstraint]:
+    """The one statement of "a target lies in the kind's direction from the start", for ``prefix``'s table."""
+    return [
+        models.CheckConstraint(
+            condition=~Q(kind=progress.INCREASE_TO) | Q(target_value__gte=F("start_value")),
+            name=f"{prefix}_increase_target_not_below_start",
+            violation_error_message=_("For “increase to”, the target cannot be below the start value."),
+        ),
+        models.CheckConstraint(
+            condition=~Q(kind=progress.DECREASE_TO) | Q(target_value__lte=F("start_value")),
+            name=f"{prefix}_decrease_target_not_above_start",
+            violation_error_message=_("For “decrease to”, the target cannot be above the start value."),
+        ),
+    ]
+
+
+class MeasuredValue(ConstraintFieldsMixin, models.Model):
+    """A kind, a unit and start, target and current values, judged by ``objectives.progress``: key results
+    and KPIs alike. Each subclass declares its ``kind`` (its choices) and ``target_value`` (its label), and
+    lists ``direction_constraints`` in its Meta; violations are reported on ``target_value``."""
+
+    unit = models.CharField(_("unit"), max_length=30, blank=True)
+    start_value = value_field(_("start value"), default=Decimal(0))
+    current_value = value_field(_("current value"), default=Decimal(0))
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def constraint_field_map(cls) -> dict[str, str]:
+        prefix = cls.constraint_prefix
+        return {
+            **{f"{prefix}_{name}": field for name, field in DIRECTION_FIELDS.items()},
+            **cls.constraint_fields,
+        }
+
+    @property
+    def progress(self) -> float:
+        return progress.key_result_progress(
+            kind=self.kind, start=self.start_value, target=self.target_value, current=self.current_value
+        )
+
+
 OBJECTIVE_STATUS_FOLLOWS_CYCLE = _(
     "Published objectives are “published” while their cycle is in planning and “active” once it is active."
 )
@@ -34,8 +93,10 @@ NEW_OBJECTIVE_ARCHIVED_TEAM = _("This team is archived; reactivate it before pla
 PARENT_CYCLE_MUST_OVERLAP = _("Align to an objective of a cycle that overlaps this one.")
 
 
-class Cycle(Versioned):
+class Cycle(ConstraintFieldsMixin, Versioned):
     """An OKR period. Its life: upcoming → planning (workshops open) → active (check-ins) → closed."""
+
+    constraint_fields = {"cycle_end_after_start": "end_date"}
 
     class Status(models.TextChoices):
         UPCOMING = "upcoming", _("upcoming")
@@ -66,10 +127,6 @@ class Cycle(Versioned):
 
     def __str__(self) -> str:
         return self.name
-
-    def clean(self) -> None:
-        if self.start_date and self.end_date and self.end_date <= self.start_date:
-            raise ValidationError({"end_date": _("The end date must be after the start date.")})
 
     @property
     def is_closed(self) -> bool:
@@ -184,13 +241,20 @@ class KeyResultQuerySet(models.QuerySet):
         return self.filter(retired_at__isnull=True)
 
 
-class KeyResult(Versioned):
+class KeyResult(MeasuredValue, Versioned):
     class Kind(models.TextChoices):
-        INCREASE_TO = progress.INCREASE_TO, _("increase to")
-        DECREASE_TO = progress.DECREASE_TO, _("decrease to")
-        STAY_ABOVE = progress.STAY_ABOVE, _("stay above")
-        STAY_BELOW = progress.STAY_BELOW, _("stay below")
-        ACHIEVE = progress.ACHIEVE, _("achieve (done / not done)")
+        INCREASE_TO = progress.INCREASE_TO, KIND_LABELS[progress.INCREASE_TO]
+        DECREASE_TO = progress.DECREASE_TO, KIND_LABELS[progress.DECREASE_TO]
+        STAY_ABOVE = progress.STAY_ABOVE, KIND_LABELS[progress.STAY_ABOVE]
+        STAY_BELOW = progress.STAY_BELOW, KIND_LABELS[progress.STAY_BELOW]
+        ACHIEVE = progress.ACHIEVE, KIND_LABELS[progress.ACHIEVE]
+
+    constraint_prefix = "key_result"
+    constraint_fields = {
+        "key_result_confidence_range": "confidence",
+        "key_result_weight_positive": "weight",
+        "key_result_final_score_range": "final_score",
+    }
 
     objective = models.ForeignKey(
         Objective, verbose_name=_("objective"), on_delete=models.CASCADE, related_name="key_results"
@@ -205,10 +269,7 @@ class KeyResult(Versioned):
         related_name="owned_key_results",
     )
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.INCREASE_TO)
-    unit = models.CharField(_("unit"), max_length=30, blank=True)
-    start_value = value_field(_("start value"), default=Decimal(0))
     target_value = value_field(_("target value"), default=Decimal(1))
-    current_value = value_field(_("current value"), default=Decimal(0))
     confidence = models.PositiveSmallIntegerField(
         _("confidence"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(10)]
     )
@@ -253,16 +314,7 @@ class KeyResult(Versioned):
                 name="key_result_confidence_range",
                 violation_error_message=_("Confidence must be between 1 and 10."),
             ),
-            models.CheckConstraint(
-                condition=~Q(kind=progress.INCREASE_TO) | Q(target_value__gte=F("start_value")),
-                name="key_result_increase_target_not_below_start",
-                violation_error_message=_("For “increase to”, the target cannot be below the start value."),
-            ),
-            models.CheckConstraint(
-                condition=~Q(kind=progress.DECREASE_TO) | Q(target_value__lte=F("start_value")),
-                name="key_result_decrease_target_not_above_start",
-                violation_error_message=_("For “decrease to”, the target cannot be above the start value."),
-            ),
+            *direction_constraints("key_result"),
             models.CheckConstraint(condition=Q(weight__gt=0), name="key_result_weight_positive"),
             models.CheckConstraint(
                 condition=Q(final_score__isnull=True) | Q(final_score__gte=0, final_score__lte=1),
@@ -277,24 +329,6 @@ class KeyResult(Versioned):
 
     def __str__(self) -> str:
         return self.title
-
-    def clean(self) -> None:
-        errors = {}
-        # A value that failed its field validation (e.g. text) stays raw; clean_fields() reports it.
-        start, target = self.start_value, self.target_value
-        if isinstance(start, Decimal | int) and isinstance(target, Decimal | int):
-            if self.kind == progress.INCREASE_TO and target < start:
-                errors["target_value"] = _("For “increase to”, the target cannot be below the start value.")
-            if self.kind == progress.DECREASE_TO and target > start:
-                errors["target_value"] = _("For “decrease to”, the target cannot be above the start value.")
-        if errors:
-            raise ValidationError(errors)
-
-    @property
-    def progress(self) -> float:
-        return progress.key_result_progress(
-            kind=self.kind, start=self.start_value, target=self.target_value, current=self.current_value
-        )
 
     @property
     def plan(self) -> tuple[progress.Milestone, ...]:
@@ -437,22 +471,22 @@ class Retrospective(models.Model):
         return f"{self.team} · {self.cycle}"
 
 
-class Kpi(models.Model):
+class Kpi(MeasuredValue):
     """A lasting team metric outside cycles, often a key result that proved its worth."""
 
     class Kind(models.TextChoices):
-        INCREASE_TO = progress.INCREASE_TO, _("increase to")
-        DECREASE_TO = progress.DECREASE_TO, _("decrease to")
-        STAY_ABOVE = progress.STAY_ABOVE, _("stay above")
-        STAY_BELOW = progress.STAY_BELOW, _("stay below")
+        # A key result's kinds but "achieve": a lasting metric is never simply done.
+        INCREASE_TO = progress.INCREASE_TO, KIND_LABELS[progress.INCREASE_TO]
+        DECREASE_TO = progress.DECREASE_TO, KIND_LABELS[progress.DECREASE_TO]
+        STAY_ABOVE = progress.STAY_ABOVE, KIND_LABELS[progress.STAY_ABOVE]
+        STAY_BELOW = progress.STAY_BELOW, KIND_LABELS[progress.STAY_BELOW]
+
+    constraint_prefix = "kpi"
 
     team = models.ForeignKey(Team, verbose_name=_("team"), on_delete=models.CASCADE, related_name="kpis")
     name = models.CharField(_("name"), max_length=200)
-    unit = models.CharField(_("unit"), max_length=30, blank=True)
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.STAY_ABOVE)
-    start_value = value_field(_("start value"), default=Decimal(0))
     target_value = value_field(_("target or threshold"))
-    current_value = value_field(_("current value"), default=Decimal(0))
     last_measured_at = models.DateTimeField(_("last check-in"), null=True, blank=True, editable=False)
     # The key result it was promoted from; that key result reaches its KPI as ``key_result.kpi``.
     source_key_result = models.OneToOneField(
@@ -477,18 +511,7 @@ class Kpi(models.Model):
         verbose_name = _("KPI")
         verbose_name_plural = _("KPIs")
         ordering = ["name", "id"]
-        constraints = [
-            models.CheckConstraint(
-                condition=~Q(kind=progress.INCREASE_TO) | Q(target_value__gte=F("start_value")),
-                name="kpi_increase_target_not_below_start",
-                violation_error_message=_("For “increase to”, the target cannot be below the start value."),
-            ),
-            models.CheckConstraint(
-                condition=~Q(kind=progress.DECREASE_TO) | Q(target_value__lte=F("start_value")),
-                name="kpi_decrease_target_not_above_start",
-                violation_error_message=_("For “decrease to”, the target cannot be above the start value."),
-            ),
-        ]
+        constraints = direction_constraints("kpi")
         indexes = [
             # Team page and dashboard: Kpi.objects.filter(team_id__in=…).order_by("name")
             models.Index(fields=["team", "name"], name="kpi_team_name_idx"),
@@ -496,24 +519,6 @@ class Kpi(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    def clean(self) -> None:
-        if self.target_value is None or self.start_value is None:
-            return
-        if self.kind == progress.INCREASE_TO and self.target_value < self.start_value:
-            raise ValidationError(
-                {"target_value": _("For “increase to”, the target cannot be below the start value.")}
-            )
-        if self.kind == progress.DECREASE_TO and self.target_value > self.start_value:
-            raise ValidationError(
-                {"target_value": _("For “decrease to”, the target cannot be above the start value.")}
-            )
-
-    @property
-    def progress(self) -> float:
-        return progress.key_result_progress(
-            kind=self.kind, start=self.start_value, target=self.target_value, current=self.current_value
-        )
 
 
 class KpiMeasurement(models.Model):

@@ -10,6 +10,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from okrhub.lib import ConstraintFieldsMixin
 from okrhub.versioning import Versioned
 
 
@@ -32,7 +33,12 @@ class Weekday(models.IntegerChoices):
 TEAM_MOVE_LOOP = _("A team cannot be placed below itself or below one of its own sub-teams.")
 
 
-class Team(Versioned):
+class Team(ConstraintFieldsMixin, Versioned):
+    constraint_fields = {
+        "team_reminder_hour_range": "reminder_hour",
+        "team_reminder_weekday_range": "reminder_weekday",
+    }
+
     name = models.CharField(_("name"), max_length=120)
     slug = models.SlugField(_("slug"), max_length=120, unique=True)
     parent = models.ForeignKey(

@@ -30,5 +30,13 @@ urlpatterns = [
     path("<slug:team_slug>/<int:cycle_id>/coach/", views.coach_preview, name="coach_preview"),
     path("<slug:team_slug>/<int:cycle_id>/publish/", views.publish, name="publish"),
     path("<slug:team_slug>/<int:cycle_id>/close/", views.close, name="close"),
+    path("<slug:team_slug>/<int:cycle_id>/close/scores/", views.close_scores, name="close_scores"),
+    path(
+        "<slug:team_slug>/<int:cycle_id>/close/retrospective/",
+        views.close_retrospective,
+        name="close_retrospective",
+    ),
+    path("<slug:team_slug>/<int:cycle_id>/close/team/", views.close_team, name="close_team"),
+    path("<slug:team_slug>/<int:cycle_id>/close/cycle/", views.close_cycle, name="close_cycle"),
     path("<slug:team_slug>/<int:cycle_id>/carry-over/", views.carry_over, name="carry_over"),
 ]

@@ -51,7 +51,7 @@ from objectives.services import (
     objective_update,
 )
 from objectives.services import key_result_plan_set as services_key_result_plan_set
-from objectives.writability import is_published, is_writable, require_writable
+from objectives.writability import is_published, is_writable, require_writable, write_refusal
 from okrhub.numbers import parse_number
 from okrhub.versioning import StaleVersion, changes_between, stale_message
 from workshops import coach as coach_rules
@@ -301,6 +301,12 @@ EDIT_URLS = {
 def _edit_response(request, template_context: dict, *, status: int = 200) -> HttpResponse:
     template_context["edit_url"] = reverse(
         EDIT_URLS[template_context["kind"]], args=[template_context["object"].pk]
+    )
+    objective = template_context["objective"]
+    # Decided here, shown by the template: drafts are edited and deleted, published key results adjusted.
+    template_context["is_draft"] = objective.status == Objective.Status.DRAFT
+    template_context["can_delete_draft"] = template_context["is_draft"] and is_writable(
+        template_context["object"]
     )
     if request.htmx:
         return render(request, "workshops/edit.html#editor", template_context)
@@ -599,7 +605,8 @@ def _close_context(request, team, cycle, *, retro_form=None, score_errors=None) 
                 "what_to_change": retrospective.what_to_change,
             }
         retro_form = RetrospectiveForm(initial=initial)
-    is_open = is_writable(cycle)
+    read_only_reason = write_refusal(cycle)
+    is_open = read_only_reason is None
     active_objectives = sum(1 for o in objectives if o.status == Objective.Status.ACTIVE)
     return {
         "team": team,
@@ -609,6 +616,7 @@ def _close_context(request, team, cycle, *, retro_form=None, score_errors=None) 
         "retro_form": retro_form,
         "score_errors": score_errors or [],
         "is_open": is_open,
+        "read_only_reason": read_only_reason,
         "can_write_retro": is_open and can_run_workshop(access, team_id=team.pk),
         "can_close_team": cycle.is_closable and can_lead_team(access, team.pk) and active_objectives > 0,
         "can_close_cycle": cycle.is_closable and can_manage_cycles(access),
@@ -619,71 +627,93 @@ def _close_context(request, team, cycle, *, retro_form=None, score_errors=None) 
     }
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def close(request: HttpRequest, team_slug: str, cycle_id: int) -> HttpResponse:
+def _closing(request: HttpRequest, team_slug: str, cycle_id: int):
+    """The team and cycle of a closing action, while the cycle may still change (409 otherwise)."""
     team, cycle = selectors.team_cycle_get_for_user(user=request.user, team_slug=team_slug, cycle_id=cycle_id)
-    access = access_for(request.user)
-    here = reverse("workshops:close", args=[team.slug, cycle.pk])
-    if request.method == "GET":
-        return render(request, "workshops/close.html", _close_context(request, team, cycle))
     require_writable(cycle)
-    action = request.POST.get("action")
-    if action == "scores":
-        context = _close_context(request, team, cycle)
-        to_grade, errors = [], []
-        for row in context["rows"]:
-            key_result = row["key_result"]
-            raw = request.POST.get(f"score-{key_result.pk}")
-            if raw is None or raw.strip() == "":
-                continue
-            if not row["can_grade"]:
-                raise PermissionDenied(_("Only the key result's owner or a team lead gives its final score."))
-            try:
-                value = parse_number(raw)
-            except ValueError:
-                value = None
-            if value is None or not (0 <= value <= 1):
-                errors.append(
-                    _("“%(title)s”: enter a score between 0.0 and 1.0.") % {"title": key_result.title}
-                )
-                continue
-            to_grade.append((key_result, value))
-        if errors:
-            context["score_errors"] = errors
-            return render(request, "workshops/close.html", context, status=400)
-        for key_result, value in to_grade:
-            if key_result.final_score != value.quantize(Decimal("0.01")):
-                services.key_result_grade(key_result=key_result, actor=request.user, score=value)
-        messages.success(request, _("Final scores saved."))
-        return redirect(here)
-    if action == "retrospective":
-        if not can_run_workshop(access, team_id=team.pk):
-            raise PermissionDenied(_("Only the team writes its retrospective."))
-        form = RetrospectiveForm(request.POST)
-        if form.is_valid():
-            services.retrospective_save(team=team, cycle=cycle, actor=request.user, **form.cleaned_data)
-            messages.success(request, _("Retrospective saved."))
-            return redirect(here)
-        return render(
-            request, "workshops/close.html", _close_context(request, team, cycle, retro_form=form), status=400
-        )
-    if action == "close_team":
-        if not can_lead_team(access, team.pk):
-            raise PermissionDenied(_("Only the team's leads close the team's cycle."))
-        count = services.team_cycle_close(team=team, cycle=cycle, actor=request.user)
-        messages.success(
-            request, _("Closed: %(count)d objectives are now archived and read-only.") % {"count": count}
-        )
-        return redirect(here)
-    if action == "close_cycle":
-        if not can_manage_cycles(access):
-            raise PermissionDenied(_("Only administrators close a cycle for the whole organisation."))
-        services.cycle_close(cycle=cycle, actor=request.user)
-        messages.success(request, _("The cycle is closed for everyone and is now read-only."))
-        return redirect(here)
-    messages.error(request, _("Unknown action."))
-    return redirect(here)
+    return team, cycle
+
+
+def _close_page(team, cycle) -> HttpResponse:
+    return redirect(reverse("workshops:close", args=[team.slug, cycle.pk]))
+
+
+@login_required
+@require_http_methods(["GET"])
+def close(request: HttpRequest, team_slug: str, cycle_id: int) -> HttpResponse:
+    """The closing page: final scores, the retrospective and the close buttons, each posting to its URL."""
+    team, cycle = selectors.team_cycle_get_for_user(user=request.user, team_slug=team_slug, cycle_id=cycle_id)
+    return render(request, "workshops/close.html", _close_context(request, team, cycle))
+
+
+@login_required
+@require_http_methods(["POST"])
+def close_scores(request: HttpRequest, team_slug: str, cycle_id: int) -> HttpResponse:
+    team, cycle = _closing(request, team_slug, cycle_id)
+    context = _close_context(request, team, cycle)
+    to_grade, errors = [], []
+    for row in context["rows"]:
+        key_result = row["key_result"]
+        raw = request.POST.get(f"score-{key_result.pk}")
+        if raw is None or raw.strip() == "":
+            continue
+        if not row["can_grade"]:
+            raise PermissionDenied(_("Only the key result's owner or a team lead gives its final score."))
+        try:
+            value = parse_number(raw)
+        except ValueError:
+            value = None
+        if value is None or not (0 <= value <= 1):
+            errors.append(_("“%(title)s”: enter a score between 0.0 and 1.0.") % {"title": key_result.title})
+            continue
+        to_grade.append((key_result, value))
+    if errors:
+        context["score_errors"] = errors
+        return render(request, "workshops/close.html", context, status=400)
+    for key_result, value in to_grade:
+        if key_result.final_score != value.quantize(Decimal("0.01")):
+            services.key_result_grade(key_result=key_result, actor=request.user, score=value)
+    messages.success(request, _("Final scores saved."))
+    return _close_page(team, cycle)
+
+
+@login_required
+@require_http_methods(["POST"])
+def close_retrospective(request: HttpRequest, team_slug: str, cycle_id: int) -> HttpResponse:
+    team, cycle = _closing(request, team_slug, cycle_id)
+    if not can_run_workshop(access_for(request.user), team_id=team.pk):
+        raise PermissionDenied(_("Only the team writes its retrospective."))
+    form = RetrospectiveForm(request.POST)
+    if not form.is_valid():
+        context = _close_context(request, team, cycle, retro_form=form)
+        return render(request, "workshops/close.html", context, status=400)
+    services.retrospective_save(team=team, cycle=cycle, actor=request.user, **form.cleaned_data)
+    messages.success(request, _("Retrospective saved."))
+    return _close_page(team, cycle)
+
+
+@login_required
+@require_http_methods(["POST"])
+def close_team(request: HttpRequest, team_slug: str, cycle_id: int) -> HttpResponse:
+    team, cycle = _closing(request, team_slug, cycle_id)
+    if not can_lead_team(access_for(request.user), team.pk):
+        raise PermissionDenied(_("Only the team's leads close the team's cycle."))
+    count = services.team_cycle_close(team=team, cycle=cycle, actor=request.user)
+    messages.success(
+        request, _("Closed: %(count)d objectives are now archived and read-only.") % {"count": count}
+    )
+    return _close_page(team, cycle)
+
+
+@login_required
+@require_http_methods(["POST"])
+def close_cycle(request: HttpRequest, team_slug: str, cycle_id: int) -> HttpResponse:
+    team, cycle = _closing(request, team_slug, cycle_id)
+    if not can_manage_cycles(access_for(request.user)):
+        raise PermissionDenied(_("Only administrators close a cycle for the whole organisation."))
+    services.cycle_close(cycle=cycle, actor=request.user)
+    messages.success(request, _("The cycle is closed for everyone and is now read-only."))
+    return _close_page(team, cycle)
 
 
 # --- Carrying over ------------------------------------------------------------------------------------------

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('checkins', '0003_move_emaildelivery_to_notifications'),
+        ("checkins", "0003_move_emaildelivery_to_notifications"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='checkin',
-            name='version',
-            field=models.PositiveIntegerField(default=1, editable=False, verbose_name='version'),
+            model_name="checkin",
+            name="version",
+            field=models.PositiveIntegerField(default=1, editable=False, verbose_name="version"),
         ),
     ]

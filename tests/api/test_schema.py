@@ -109,3 +109,46 @@ def test_it_serves_the_docs_with_local_assets(client):
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in html
     assert "cdn.jsdelivr" not in html
     assert "/api/v1/schema/" in html
+
+
+VERSIONED_ITEMS = [
+    "/api/v1/teams/{id}/",
+    "/api/v1/memberships/{id}/",
+    "/api/v1/cycles/{id}/",
+    "/api/v1/objectives/{id}/",
+    "/api/v1/key-results/{id}/",
+    "/api/v1/initiatives/{id}/",
+    "/api/v1/checkins/{id}/",
+]
+
+
+@pytest.mark.parametrize("path", VERSIONED_ITEMS)
+def test_it_documents_row_versions(schema, path):
+    """ETag on every object response; If-Match on every change, and 412 when it is stale."""
+    item = schema["paths"][path]
+    assert "ETag" in item["get"]["responses"]["200"]["headers"]
+    for method in ("put", "patch", "delete"):
+        if method not in item:
+            continue
+        headers = {p["name"] for p in item[method]["parameters"] if p["in"] == "header"}
+        assert "If-Match" in headers
+        assert "412" in item[method]["responses"]
+        if method != "delete":
+            assert "ETag" in item[method]["responses"]["200"]["headers"]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/objectives/{id}/",
+        "/api/v1/key-results/{id}/",
+        "/api/v1/initiatives/{id}/",
+        "/api/v1/checkins/{id}/",
+    ],
+)
+def test_it_documents_the_409_of_read_only_objects(schema, path):
+    for method in ("put", "patch", "delete"):
+        response = schema["paths"][path][method]["responses"]["409"]
+        assert response["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorDetail")
+    collection = path.replace("{id}/", "")
+    assert "409" in schema["paths"][collection]["post"]["responses"]

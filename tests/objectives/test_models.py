@@ -8,9 +8,10 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils.translation import override
 
 from objectives import services
-from objectives.models import Cycle, Initiative, KeyResult, Objective
+from objectives.models import KIND_LABELS, Cycle, Initiative, KeyResult, Kpi, MeasuredValue, Objective
 from tests.factories import CycleFactory, InitiativeFactory, KeyResultFactory, ObjectiveFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db
@@ -235,3 +236,39 @@ def test_initiative_status_changes_are_validated():
     assert initiative.status == Initiative.Status.DONE
     with pytest.raises(ValidationError):
         services.initiative_set_status(initiative=initiative, status="finished")
+
+
+# --- Each CheckConstraint is the one statement of its rule; full_clean() reports it on its field ----------
+
+
+def test_the_constraints_report_on_their_fields():
+    cycle = CycleFactory.build(start_date=dt.date(2027, 1, 10), end_date=dt.date(2027, 1, 1))
+    with pytest.raises(ValidationError) as error:
+        cycle.full_clean()
+    assert list(error.value.message_dict) == ["end_date"]
+    objective = ObjectiveFactory()
+    key_result = KeyResultFactory.build(
+        objective=objective, kind="increase_to", start_value=10, target_value=5
+    )
+    with override("en"), pytest.raises(ValidationError) as error:
+        key_result.full_clean()
+    with override("en"):
+        assert error.value.message_dict == {
+            "target_value": ["For “increase to”, the target cannot be below the start value."]
+        }
+    kpi = Kpi(team=objective.team, name="K", kind="decrease_to", start_value=5, target_value=9)
+    with override("en"), pytest.raises(ValidationError) as error:
+        kpi.full_clean()
+    with override("en"):
+        assert error.value.message_dict == {
+            "target_value": ["For “decrease to”, the target cannot be above the start value."]
+        }
+
+
+def test_key_results_and_kpis_share_their_value_semantics():
+    assert issubclass(KeyResult, MeasuredValue) and issubclass(Kpi, MeasuredValue)
+    assert dict(KeyResult.Kind.choices) == KIND_LABELS
+    assert set(Kpi.Kind.values) == set(KeyResult.Kind.values) - {"achieve"}
+    kpi = Kpi(kind="increase_to", start_value=10, target_value=40, current_value=25)
+    key_result = KeyResult(kind="increase_to", start_value=10, target_value=40, current_value=25)
+    assert kpi.progress == key_result.progress == 0.5

@@ -34,8 +34,7 @@ EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 # state → (cycle status, objective status, retired)
 STATES = {
     "active": (Cycle.Status.ACTIVE, Objective.Status.ACTIVE, False),
-    # Published into a cycle still in planning (objectives/models.py: the status follows the cycle).
-    "planning": (Cycle.Status.PLANNING, Objective.Status.PUBLISHED, False),
+    "published in planning": (Cycle.Status.PLANNING, Objective.Status.PUBLISHED, False),
     "draft": (Cycle.Status.ACTIVE, Objective.Status.DRAFT, False),
     "draft in planning": (Cycle.Status.PLANNING, Objective.Status.DRAFT, False),
     "closed cycle": (Cycle.Status.CLOSED, Objective.Status.ACTIVE, False),
@@ -48,9 +47,9 @@ STATES = {
 EXPECTED = {
     #  state:                    (cycle,        objective,          key result,         check-in)
     "active": (None, None, None, None),
-    "planning": (None, None, None, CYCLE_NOT_STARTED),
+    "published in planning": (None, None, None, CYCLE_NOT_STARTED),
     "draft": (None, None, None, OBJECTIVE_NOT_PUBLISHED),
-    "draft in planning": (None, None, None, OBJECTIVE_NOT_PUBLISHED),
+    "draft in planning": (None, None, None, OBJECTIVE_NOT_PUBLISHED),  # the first reason that applies
     "closed cycle": (CYCLE_CLOSED, CYCLE_CLOSED, CYCLE_CLOSED, CYCLE_CLOSED),
     "closed cycle, archived": (CYCLE_CLOSED, CYCLE_CLOSED, CYCLE_CLOSED, CYCLE_CLOSED),
     "archived": (None, OBJECTIVE_ARCHIVED, OBJECTIVE_ARCHIVED, OBJECTIVE_ARCHIVED),

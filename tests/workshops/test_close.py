@@ -18,6 +18,11 @@ def close_url(org, cycle=None):
     return reverse("workshops:close", args=[org.team.slug, (cycle or org.cycle).pk])
 
 
+def action_url(org, action: str, cycle=None):
+    """Each closing action has its own URL (and view)."""
+    return reverse(f"workshops:close_{action}", args=[org.team.slug, (cycle or org.cycle).pk])
+
+
 def test_scores_are_prefilled_with_the_progress(org, login):
     checkin_submit(key_result=org.key_result, author=org.member, value=25, confidence=7)  # 10 → 40: 0.5
     client = login(org.member)
@@ -33,7 +38,7 @@ def test_scores_are_prefilled_with_the_progress(org, login):
 def test_the_owner_or_the_lead_gives_the_final_score(org, login, persona, status):
     # ``member`` owns the key result; ``teammate`` is on the team but does not own it.
     response = login(getattr(org, persona)).post(
-        close_url(org), {"action": "scores", f"score-{org.key_result.pk}": "0,7"}
+        action_url(org, "scores"), {f"score-{org.key_result.pk}": "0,7"}
     )
     assert response.status_code == status
     org.key_result.refresh_from_db()
@@ -44,7 +49,7 @@ def test_the_owner_or_the_lead_gives_the_final_score(org, login, persona, status
 def test_bad_scores_change_nothing(org, login, bad):
     other = KeyResultFactory(objective=org.objective, owner=org.member)
     response = login(org.member).post(
-        close_url(org), {"action": "scores", f"score-{org.key_result.pk}": bad, f"score-{other.pk}": "0.5"}
+        action_url(org, "scores"), {f"score-{org.key_result.pk}": bad, f"score-{other.pk}": "0.5"}
     )
     assert response.status_code == 400
     assert "between 0.0 and 1.0" in response.content.decode()
@@ -57,8 +62,8 @@ def test_bad_scores_change_nothing(org, login, bad):
 )
 def test_the_team_writes_the_retrospective(org, login, persona, status):
     response = login(getattr(org, persona)).post(
-        close_url(org),
-        {"action": "retrospective", "what_worked": "Ukentlige innsjekker", "what_to_change": "<b>x</b>"},
+        action_url(org, "retrospective"),
+        {"what_worked": "Ukentlige innsjekker", "what_to_change": "<b>x</b>"},
     )
     assert response.status_code == status
     assert Retrospective.objects.filter(team=org.team, cycle=org.cycle).exists() is (status == 302)
@@ -73,7 +78,7 @@ def test_the_team_writes_the_retrospective(org, login, persona, status):
 )
 def test_a_lead_closes_the_teams_cycle(org, login, persona, status):
     checkin_submit(key_result=org.key_result, author=org.member, value=25, confidence=7)
-    response = login(getattr(org, persona)).post(close_url(org), {"action": "close_team"})
+    response = login(getattr(org, persona)).post(action_url(org, "team"))
     assert response.status_code == status
     org.objective.refresh_from_db()
     org.key_result.refresh_from_db()
@@ -81,7 +86,7 @@ def test_a_lead_closes_the_teams_cycle(org, login, persona, status):
         assert org.objective.status == Objective.Status.ARCHIVED
         assert org.key_result.final_score == Decimal("0.50")
         # Read-only now: no more scores.
-        login(org.lead).post(close_url(org), {"action": "scores", f"score-{org.key_result.pk}": "1"})
+        login(org.lead).post(action_url(org, "scores"), {f"score-{org.key_result.pk}": "1"})
         org.key_result.refresh_from_db()
         assert org.key_result.final_score == Decimal("0.50")
     else:
@@ -89,13 +94,13 @@ def test_a_lead_closes_the_teams_cycle(org, login, persona, status):
 
 
 def test_only_staff_close_the_whole_cycle_and_then_everything_is_read_only(org, login):
-    assert login(org.lead).post(close_url(org), {"action": "close_cycle"}).status_code == 403
-    assert login(org.staff).post(close_url(org), {"action": "close_cycle"}).status_code == 302
+    assert login(org.lead).post(action_url(org, "cycle")).status_code == 403
+    assert login(org.staff).post(action_url(org, "cycle")).status_code == 302
     org.cycle.refresh_from_db()
     assert org.cycle.status == Cycle.Status.CLOSED
     assert KeyResult.objects.filter(final_score__isnull=True).count() == 0
     client = login(org.lead)
-    assert client.post(close_url(org), {"action": "retrospective", "what_worked": "x"}).status_code == 409
+    assert client.post(action_url(org, "retrospective"), {"what_worked": "x"}).status_code == 409
     assert client.get(close_url(org)).status_code == 200
     response = client.post(
         reverse("workshops:key_result_edit", args=[org.key_result.pk]),
@@ -152,6 +157,27 @@ def english(settings):
     settings.LANGUAGE_CODE = "en"
 
 
+@pytest.mark.parametrize("action", ["scores", "retrospective", "team", "cycle"])
+def test_each_action_has_its_own_url_and_refuses_get(org, login, action):
+    assert login(org.staff).get(action_url(org, action)).status_code == 405
+
+
+def test_the_page_posts_each_form_to_its_action(org, login):
+    html = login(org.staff).get(close_url(org)).content.decode()
+    # (The organisation-wide close is a link to the cycles page's confirmation, tested below.)
+    for action in ("scores", "retrospective", "team"):
+        assert f'action="{action_url(org, action)}"' in html
+    assert 'name="action"' not in html
+
+
+@pytest.mark.parametrize("action", ["scores", "retrospective", "team", "cycle"])
+def test_every_action_on_a_closed_cycle_answers_409_with_the_rule_s_message(org, login, action):
+    Cycle.objects.filter(pk=org.cycle.pk).update(status=Cycle.Status.CLOSED)
+    response = login(org.staff).post(action_url(org, action), HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 409
+    assert "The cycle is closed; its OKRs are read-only." in response.content.decode()
+
+
 def test_closing_asks_for_confirmation_saying_what_will_happen(org, login):
     KeyResultFactory(objective=org.objective, owner=org.member, final_score=Decimal("0.8"))
     body = login(org.lead).get(close_url(org), HTTP_ACCEPT_LANGUAGE="en").content.decode()
@@ -160,7 +186,7 @@ def test_closing_asks_for_confirmation_saying_what_will_happen(org, login):
     assert "1 objective of Kurs in Q1 test is archived and becomes read-only" in confirm
     assert "1 key result without a final score gets its progress as score." in confirm
     assert "Yes, close the cycle for Kurs" in confirm
-    assert 'value="close_team"' in confirm
+    assert f'action="{action_url(org, "team")}"' in confirm
     # The organisation-wide close is for those who manage cycles, on the cycles page and its confirmation.
     cycle_close = reverse("cycles:close", args=[org.cycle.pk])
     assert cycle_close not in body
@@ -173,7 +199,7 @@ def test_a_planning_cycle_offers_no_close(org, login):
     client = login(org.staff)
     assert close_url(org, planning) not in client.get(board).content.decode()
     body = client.get(close_url(org, planning)).content.decode()
-    assert 'value="close_team"' not in body and 'value="close_cycle"' not in body
+    assert action_url(org, "team", planning) not in body and action_url(org, "cycle", planning) not in body
     # On the active cycle's board the way to close is there.
     active_board = reverse("workshops:board", args=[org.team.slug, org.cycle.pk])
     assert close_url(org) in client.get(active_board).content.decode()
