@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from django_htmx.http import reswap, retarget, trigger_client_event
 
-from objectives import charts
+from objectives import charts, quality
 from objectives.history import key_result_timeline
 from objectives.models import Cycle, KeyResult, Kpi, Objective
 from objectives.permissions import (
@@ -47,7 +47,7 @@ from objectives.services import (
     objective_update,
 )
 from objectives.services import key_result_plan_set as services_key_result_plan_set
-from okrhub.numbers import parse_number
+from okrhub.numbers import decimal_mark, parse_number
 from workshops import coach as coach_rules
 from workshops import selectors, services
 from workshops.forms import (
@@ -329,20 +329,30 @@ def key_result_edit(request: HttpRequest, pk: int) -> HttpResponse:
     initial["owner"] = key_result.owner_id
     form_class = KeyResultDraftForm if is_draft else KeyResultEditForm
     form = form_class(request.POST or None, owners=owners, initial=initial, prefix="edit")
+    title_suggestion, offer_title = None, False
     if request.method == "POST" and form.is_valid():
-        try:
-            services.key_result_adjust(
-                key_result=key_result,
-                actor=request.user,
-                data=form.service_data(),
-                reason=form.cleaned_data.get("reason", ""),
-            )
-        except ValidationError as error:
-            _apply_errors(form, error)
-        else:
-            return _after_edit(request, objective)
+        data = form.service_data()
+        title_suggestion = _title_with_new_numbers(key_result, data)
+        choice = request.POST.get("title_choice")
+        # The title still says the old start or target: offer it with the new numbers before saving.
+        offer_title = title_suggestion is not None and choice not in TITLE_CHOICES
+        if title_suggestion and choice == "suggested":
+            data["title"] = title_suggestion
+        if not offer_title:
+            try:
+                services.key_result_adjust(
+                    key_result=key_result,
+                    actor=request.user,
+                    data=data,
+                    reason=form.cleaned_data.get("reason", ""),
+                )
+            except ValidationError as error:
+                _apply_errors(form, error)
+            else:
+                return _after_edit(request, objective)
     context = {
         "form": form,
+        "title_suggestion": title_suggestion if offer_title else None,
         "object": key_result,
         "objective": objective,
         "kind": "key_result",
@@ -351,7 +361,29 @@ def key_result_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "retire_form": ReasonForm(prefix="retire"),
         "plan_formset": milestone_formset(key_result) if key_result.kind in PACED_KINDS else None,
     }
-    return _edit_response(request, context, status=400 if request.method == "POST" else 200)
+    return _edit_response(
+        request, context, status=400 if request.method == "POST" and not offer_title else 200
+    )
+
+
+TITLE_CHOICES = ("suggested", "keep")  # the buttons under a title suggestion (workshops/edit.html)
+
+
+def _title_with_new_numbers(key_result: KeyResult, data: dict) -> str | None:
+    """The title with the new start and target in place of the old ones, when the lead left it as it was."""
+    if data["title"] != key_result.title:
+        return None
+    mark = decimal_mark()
+    return quality.retitle(
+        key_result.title,
+        old_start=key_result.start_value,
+        old_target=key_result.target_value,
+        new_start=data["start_value"],
+        new_target=data["target_value"],
+        decimal_mark=mark,
+        # Norwegian groups thousands with a space ("1 400"); an English comma would read as a decimal mark.
+        group_separator="\u00a0" if mark == "," else "",
+    )
 
 
 @login_required
