@@ -12,6 +12,7 @@ from decimal import Decimal
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -334,22 +335,28 @@ def key_result_edit(request: HttpRequest, pk: int) -> HttpResponse:
         data = form.service_data()
         title_suggestion = _title_with_new_numbers(key_result, data)
         choice = request.POST.get("title_choice")
-        # The title still says the old start or target: offer it with the new numbers before saving.
-        offer_title = title_suggestion is not None and choice not in TITLE_CHOICES
         if title_suggestion and choice == "suggested":
             data["title"] = title_suggestion
-        if not offer_title:
-            try:
+        # The title still says the old start or target: once the change is otherwise fine, offer the title
+        # with the new numbers (a trial run, rolled back, so every rule of the adjustment is checked first).
+        offer_title = title_suggestion is not None and choice not in TITLE_CHOICES
+        try:
+            with transaction.atomic():
                 services.key_result_adjust(
                     key_result=key_result,
                     actor=request.user,
                     data=data,
                     reason=form.cleaned_data.get("reason", ""),
                 )
-            except ValidationError as error:
-                _apply_errors(form, error)
-            else:
-                return _after_edit(request, objective)
+                if offer_title:
+                    raise _TitleOffer
+        except _TitleOffer:
+            key_result.refresh_from_db()
+        except ValidationError as error:
+            offer_title = False
+            _apply_errors(form, error)
+        else:
+            return _after_edit(request, objective)
     context = {
         "form": form,
         "title_suggestion": title_suggestion if offer_title else None,
@@ -367,6 +374,10 @@ def key_result_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 TITLE_CHOICES = ("suggested", "keep")  # the buttons under a title suggestion (workshops/edit.html)
+
+
+class _TitleOffer(Exception):
+    """Rolls back the trial run of an adjustment whose title is offered with the new numbers first."""
 
 
 def _title_with_new_numbers(key_result: KeyResult, data: dict) -> str | None:

@@ -99,3 +99,18 @@ def test_the_coach_warns_about_disagreeing_titles_and_planned_hockey_sticks(org,
     body = login(org.member).get(reverse("workshops:board", args=[org.team.slug, cycle.pk])).content.decode()
     assert "The title’s numbers disagree with the start and target values" in body
     assert "A planned hockey stick" in body
+
+
+def test_it_asks_for_the_reason_before_it_offers_a_title(org, login):
+    response = _adjust(login(org.lead), org.key_result, **{"edit-reason": ""})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert 'name="title_choice"' not in html
+    org.key_result.refresh_from_db()
+    assert org.key_result.target_value == Decimal(40)
+
+
+def test_offering_a_title_changes_nothing_and_writes_no_history(org, login):
+    before = org.key_result.history.count()
+    assert _adjust(login(org.lead), org.key_result).status_code == 200
+    assert org.key_result.history.count() == before
