@@ -3,31 +3,18 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from objectives.models import Cycle, KeyResult, Objective, value_field
+from objectives.models import KeyResult, value_field
+from objectives.writability import require_checkin_possible
+from okrhub.versioning import Versioned
 
 
-def checkin_validate_target(key_result: KeyResult) -> None:
-    """A check-in needs a key result still counted, of a published objective in a cycle that is not closed."""
-    objective = key_result.objective
-    if key_result.retired_at is not None:
-        raise ValidationError(gettext("The key result is retired; check-ins are no longer possible."))
-    if objective.cycle.status == Cycle.Status.CLOSED:
-        raise ValidationError(gettext("The cycle is closed; check-ins are no longer possible."))
-    if objective.status == Objective.Status.ARCHIVED:
-        raise ValidationError(gettext("The objective is archived; check-ins are no longer possible."))
-    if objective.status == Objective.Status.DRAFT:
-        raise ValidationError(gettext("The objective is still a draft; publish it before checking in."))
-
-
-class CheckIn(models.Model):
+class CheckIn(Versioned):
     key_result = models.ForeignKey(
         KeyResult, verbose_name=_("key result"), on_delete=models.CASCADE, related_name="checkins"
     )
@@ -68,7 +55,7 @@ class CheckIn(models.Model):
     def clean(self) -> None:
         # The service checks this on the locked row first; here it also guards the admin's forms.
         if self.key_result_id:
-            checkin_validate_target(self.key_result)
+            require_checkin_possible(self.key_result)
 
 
 class Feedback(models.Model):

@@ -12,10 +12,10 @@ from django.db.models import Q, QuerySet, prefetch_related_objects
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from checkins.models import CheckIn, Feedback
 from objectives import progress as rules
+from objectives.figures import FiguresMixin, KeyResultFigures, Moment, figures_of, moment_now
 from objectives.models import Cycle, Initiative, KeyResult, Objective
 from objectives.permissions import (
     access_for,
@@ -27,47 +27,23 @@ from objectives.permissions import (
     visible_objectives_q,
 )
 from objectives.selectors import key_result_get_for_user
+from objectives.writability import checkin_refusal, is_writable
 from okrhub.numbers import format_number
 
 HISTORY_PAGE_SIZE = 10
-HEALTH_LABELS = {
-    rules.ON_TRACK: gettext_lazy("on track"),
-    rules.AT_RISK: gettext_lazy("at risk"),
-    rules.OFF_TRACK: gettext_lazy("off track"),
-}
 
 
 @dataclass
-class KeyResultRow:
-    """A key result as My week and the key result page show it; numbers computed here, not in templates."""
+class KeyResultRow(FiguresMixin):
+    """A key result as My week and the key result page show it; its figures from ``objectives.figures``."""
 
     key_result: KeyResult
-    progress: float
-    expected: float | None  # None for the kinds without a pace (objectives.progress.PACED_KINDS)
-    health: str
-    confidence_band: str | None
+    figures: KeyResultFigures
     checked_in_this_week: bool
     can_check_in: bool
     current_display: str
     target_display: str
     form: object = None  # the check-in form, bound when it came back with errors
-
-    @property
-    def progress_percent(self) -> int:
-        return round(self.progress * 100)
-
-    @property
-    def expected_percent(self) -> int | None:
-        return None if self.expected is None else round(self.expected * 100)
-
-    @property
-    def last_checkin_date(self) -> date | None:
-        moment = self.key_result.last_checkin_at
-        return timezone.localtime(moment).date() if moment else None
-
-    @property
-    def health_label(self) -> str:
-        return str(HEALTH_LABELS[self.health])
 
 
 @dataclass
@@ -116,36 +92,17 @@ def is_this_week(moment: datetime | None, *, now: datetime | None = None) -> boo
     return moment is not None and iso_week_of(moment) == iso_week_of(now or timezone.now())
 
 
-def key_result_row(key_result: KeyResult, *, access, today: date | None = None, now=None) -> KeyResultRow:
-    """Needs ``objective__cycle`` loaded (select_related) and ``milestones`` prefetched to stay free of
-    queries."""
-    today = today or timezone.localdate()
-    cycle = key_result.objective.cycle
-    last = key_result.last_checkin_at
-    figures = rules.key_result_figures(
-        kind=key_result.kind,
-        start=key_result.start_value,
-        target=key_result.target_value,
-        current=key_result.current_value,
-        confidence=key_result.confidence,
-        has_owner=key_result.owner_id is not None,
-        last_checkin=timezone.localtime(last).date() if last else None,
-        cycle_start=cycle.start_date,
-        cycle_end=cycle.end_date,
-        cycle_active=cycle.status == Cycle.Status.ACTIVE,
-        today=today,
-        milestones=key_result.plan,
-    )
+def key_result_row(
+    key_result: KeyResult, *, access, moment: Moment | None = None, now: datetime | None = None
+) -> KeyResultRow:
+    """Needs ``objective__cycle`` loaded (select_related) to stay free of queries."""
     is_achieve = key_result.kind == rules.ACHIEVE
     return KeyResultRow(
         key_result=key_result,
-        progress=figures.progress,
-        expected=figures.expected,
-        health=figures.health,
-        confidence_band=rules.confidence_band(key_result.confidence),
+        figures=figures_of(key_result, moment=moment),
         checked_in_this_week=is_this_week(key_result.last_checkin_at, now=now),
-        # A retired key result keeps its check-ins but takes no new ones (checkin_validate_target).
-        can_check_in=key_result.retired_at is None and can_check_in(access, key_result),
+        # A retired key result keeps its check-ins but takes no new ones (objectives/writability.py).
+        can_check_in=checkin_refusal(key_result) is None and can_check_in(access, key_result),
         current_display=_current_display(key_result),
         target_display=_("done") if is_achieve else value_display(key_result.target_value, key_result.unit),
     )
@@ -196,7 +153,7 @@ def my_week(*, user, include_team: bool = False, now: datetime | None = None) ->
     """
     access = access_for(user)
     now = now or timezone.now()
-    today = timezone.localdate(now)
+    moment = moment_now(today=timezone.localdate(now))
     teams: OrderedDict[int, TeamGroup] = OrderedDict()
     objectives: dict[int, ObjectiveGroup] = {}
 
@@ -210,7 +167,7 @@ def my_week(*, user, include_team: bool = False, now: datetime | None = None) ->
     rows: dict[int, KeyResultRow] = {}
     owned = checked = 0
     for key_result in _my_week_key_results(user=user, access=access, include_team=include_team):
-        row = key_result_row(key_result, access=access, today=today, now=now)
+        row = key_result_row(key_result, access=access, moment=moment, now=now)
         rows[key_result.pk] = row
         group_for(key_result.objective).key_results.append(row)
         if key_result.owner_id == user.pk:
@@ -382,7 +339,7 @@ class FeedbackPanel:
 
 def feedback_panel(*, user, key_result: KeyResult) -> FeedbackPanel:
     """What the feedback partial shows for one key result (at most two queries)."""
-    may_give = can_give_feedback(access_for(user), key_result)
+    may_give = can_give_feedback(access_for(user), key_result) and is_writable(key_result)
     checkins = []
     if may_give:
         latest = CheckIn.objects.filter(key_result=key_result).order_by("-created_at", "-id")

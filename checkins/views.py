@@ -23,6 +23,8 @@ from objectives import progress as rules
 from objectives.charts import BurnupLabels, burnup_chart
 from objectives.forms import InitiativeStatusForm
 from objectives.permissions import access_for, can_change_checkin, can_check_in, can_give_feedback
+from objectives.selectors import key_result_history_panel
+from objectives.writability import checkin_refusal
 
 
 def _next_url(request: HttpRequest, default: str) -> str:
@@ -91,8 +93,8 @@ def checkin_create(request: HttpRequest, pk: int) -> HttpResponse:
     if not can_check_in(access, key_result):
         raise PermissionDenied(_("Only members and leads of this key result's team may check in."))
     next_url = _next_url(request, reverse("checkins:my_week"))
-    if request.method == "GET" and key_result.retired_at is not None:
-        # Nothing left to check in on: the key result page says since when it is retired.
+    if request.method == "GET" and checkin_refusal(key_result) is not None:
+        # Nothing to check in on (retired, archived, closed, a draft): the key result page says why.
         return redirect("checkins:key_result_detail", pk=key_result.pk)
     if request.method == "GET":
         form = CheckInForm(key_result=key_result)
@@ -277,6 +279,9 @@ def key_result_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "page": page,
         "entries": entries,
         "next_url": request.get_full_path(),
+        **key_result_history_panel(user=request.user, key_result=key_result),
+        # Why no check-in form is shown, when the key result takes none (objectives/writability.py).
+        "checkin_refusal": checkin_refusal(key_result),
     }
     # Feedback from the team's leads (checkins/_feedback.html): the owner reads it here, leads write it.
     panel = selectors.feedback_panel(user=request.user, key_result=key_result)

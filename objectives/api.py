@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.db.models import Prefetch, QuerySet
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
@@ -22,6 +21,7 @@ from rest_framework.response import Response
 
 from objectives import progress as rules
 from objectives import services
+from objectives.figures import KeyResultFigures, figures_of, moment_now
 from objectives.models import Cycle, Initiative, KeyResult, Milestone, Objective
 from objectives.permissions import (
     ANONYMOUS,
@@ -34,6 +34,7 @@ from objectives.permissions import (
     visible_objectives_q,
 )
 from okrhub.api import MayChange, StaffWrites
+from okrhub.api_versions import VersionedViewSetMixin
 from teams.models import Team
 from teams.selectors import team_descendant_ids
 
@@ -44,7 +45,6 @@ FRACTION = serializers.FloatField(min_value=0, max_value=1, read_only=True)
 
 # Retired key results no longer count towards an objective's progress.
 COUNTED_KEY_RESULTS = KeyResult.objects.in_progress()
-CLOSED_CYCLE = _("The cycle is closed; its OKRs can no longer be changed.")
 # Members who own an initiative (but do not lead its team) may move it along, nothing else.
 OWNER_INITIATIVE_FIELDS = frozenset({"status", "due_date"})
 
@@ -91,8 +91,10 @@ class CycleSerializer(serializers.ModelSerializer):
         return services.cycle_update(cycle=instance, data=validated_data)
 
 
-class CycleViewSet(viewsets.ModelViewSet):
+class CycleViewSet(VersionedViewSetMixin, viewsets.ModelViewSet):
     """OKR periods. Everyone signed in reads them; staff change them."""
+
+    may_conflict = False
 
     queryset = Cycle.objects.order_by("-start_date", "id")
     serializer_class = CycleSerializer
@@ -183,11 +185,6 @@ class ObjectiveSerializer(serializers.ModelSerializer):
             key_results = list(objective.key_results.in_progress())
         return rules.objective_progress((kr.progress, kr.weight) for kr in key_results)
 
-    def validate_cycle(self, cycle: Cycle) -> Cycle:
-        if cycle.is_closed and not request_access(self.context).is_staff:
-            raise serializers.ValidationError(CLOSED_CYCLE)
-        return cycle
-
     def create(self, validated_data) -> Objective:
         return services.objective_create(**validated_data)
 
@@ -195,7 +192,7 @@ class ObjectiveSerializer(serializers.ModelSerializer):
         return services.objective_update(objective=instance, data=validated_data)
 
 
-class ObjectiveViewSet(viewsets.ModelViewSet):
+class ObjectiveViewSet(VersionedViewSetMixin, viewsets.ModelViewSet):
     """Objectives organisation-wide; drafts only for their team, its leads and OKR ambassadors."""
 
     serializer_class = ObjectiveSerializer
@@ -292,34 +289,20 @@ class KeyResultSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["current_value", "confidence"]
 
-    def _today(self):
-        # Once per request: the list's rows share the root serializer's context. (setdefault would still
-        # evaluate localdate() on every call.)
-        today = self.context.get("today")
-        if today is None:
-            today = self.context["today"] = timezone.localdate()
-        return today
+    def _figures(self, key_result: KeyResult) -> KeyResultFigures:
+        # Once per key result and request, from the one read model; the list's rows share the root
+        # serializer's context, so the moment (today, time zone) is computed once.
+        moment = self.context.get("moment")
+        if moment is None:
+            moment = self.context["moment"] = moment_now()
+        cache = self.context.setdefault("figures", {})
+        if key_result.pk not in cache or cache[key_result.pk][0] is not key_result:
+            cache[key_result.pk] = (key_result, figures_of(key_result, moment=moment))
+        return cache[key_result.pk][1]
 
     @extend_schema_field(FRACTION)
     def get_progress(self, key_result: KeyResult) -> float:
-        return key_result.progress
-
-    def _figures(self, key_result: KeyResult) -> rules.Figures:
-        cycle, last = key_result.objective.cycle, key_result.last_checkin_at
-        return rules.key_result_figures(
-            kind=key_result.kind,
-            start=key_result.start_value,
-            target=key_result.target_value,
-            current=key_result.current_value,
-            confidence=key_result.confidence,
-            has_owner=key_result.owner_id is not None,
-            last_checkin=timezone.localtime(last).date() if last else None,
-            cycle_start=cycle.start_date,
-            cycle_end=cycle.end_date,
-            cycle_active=cycle.status == Cycle.Status.ACTIVE,
-            today=self._today(),
-            milestones=key_result.plan,
-        )
+        return self._figures(key_result).progress
 
     @extend_schema_field(
         serializers.FloatField(
@@ -339,11 +322,6 @@ class KeyResultSerializer(serializers.ModelSerializer):
     @extend_schema_field(serializers.ChoiceField(choices=rules.HEALTHS, read_only=True))
     def get_health(self, key_result: KeyResult) -> str:
         return self._figures(key_result).health
-
-    def validate_objective(self, objective: Objective) -> Objective:
-        if objective.cycle.is_closed and not request_access(self.context).is_staff:
-            raise serializers.ValidationError(CLOSED_CYCLE)
-        return objective
 
     def create(self, validated_data) -> KeyResult:
         # A new key result has nothing to adjust yet, so a reason is not needed.
@@ -365,7 +343,7 @@ class MilestoneSerializer(serializers.ModelSerializer):
         fields = ["date", "planned_value"]
 
 
-class KeyResultViewSet(viewsets.ModelViewSet):
+class KeyResultViewSet(VersionedViewSetMixin, viewsets.ModelViewSet):
     """Key results with their progress, expected progress and health (objectives/progress.py)."""
 
     serializer_class = KeyResultSerializer
@@ -447,11 +425,6 @@ class InitiativeSerializer(serializers.ModelSerializer):
         model = Initiative
         fields = ["id", "objective", "key_result", "title", "owner", "status", "due_date"]
 
-    def validate_objective(self, objective: Objective) -> Objective:
-        if objective.cycle.is_closed and not request_access(self.context).is_staff:
-            raise serializers.ValidationError(CLOSED_CYCLE)
-        return objective
-
     def create(self, validated_data) -> Initiative:
         return services.initiative_create(**validated_data)
 
@@ -459,7 +432,7 @@ class InitiativeSerializer(serializers.ModelSerializer):
         return services.initiative_update(initiative=instance, data=validated_data)
 
 
-class InitiativeViewSet(viewsets.ModelViewSet):
+class InitiativeViewSet(VersionedViewSetMixin, viewsets.ModelViewSet):
     """Initiatives: leads change them; their owners move them along (status and due date)."""
 
     serializer_class = InitiativeSerializer

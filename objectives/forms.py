@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from objectives.models import Cycle, Initiative
+from objectives.models import Initiative
 
 
 class InitiativeStatusForm(forms.Form):
@@ -16,9 +16,3 @@ class InitiativeStatusForm(forms.Form):
         kwargs.setdefault("initial", {"status": initiative.status})
         super().__init__(*args, **kwargs)
         self.initiative = initiative
-
-    def clean(self):
-        cleaned = super().clean()
-        if self.initiative.objective.cycle.status == Cycle.Status.CLOSED:
-            raise forms.ValidationError(_("The cycle is closed; initiatives can no longer change."))
-        return cleaned

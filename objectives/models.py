@@ -15,6 +15,7 @@ from simple_history.models import HistoricalRecords
 
 from objectives import progress
 from objectives.validators import validate_sensible_date
+from okrhub.versioning import Versioned
 from teams.models import Team
 
 # Values hold up to 12 digits before the decimal point and 4 after (e.g. NOK amounts, percentages, counts).
@@ -26,7 +27,7 @@ def value_field(verbose_name, **kwargs) -> models.DecimalField:
     return models.DecimalField(verbose_name, max_digits=VALUE_DIGITS, decimal_places=VALUE_DECIMALS, **kwargs)
 
 
-class Cycle(models.Model):
+class Cycle(Versioned):
     class Status(models.TextChoices):
         PLANNING = "planning", _("planning")
         ACTIVE = "active", _("active")
@@ -68,7 +69,7 @@ class Cycle(models.Model):
         return progress.expected_progress(start=self.start_date, end=self.end_date, on=on)
 
 
-class Objective(models.Model):
+class Objective(Versioned):
     class Status(models.TextChoices):
         DRAFT = "draft", _("draft")
         ACTIVE = "active", _("active")
@@ -140,7 +141,7 @@ class KeyResultQuerySet(models.QuerySet):
         return self.filter(retired_at__isnull=True)
 
 
-class KeyResult(models.Model):
+class KeyResult(Versioned):
     class Kind(models.TextChoices):
         INCREASE_TO = progress.INCREASE_TO, _("increase to")
         DECREASE_TO = progress.DECREASE_TO, _("decrease to")
@@ -195,7 +196,7 @@ class KeyResult(models.Model):
     # Mid-cycle adjustments: who changed what, when and why (the reason is required on active key results).
     # Check-ins rewrite current value and confidence; they have their own record, so history leaves them out.
     history = AdjustmentHistory(
-        excluded_fields=["current_value", "confidence", "last_checkin_at", "updated_at"],
+        excluded_fields=["current_value", "confidence", "last_checkin_at", "updated_at", "version"],
         history_change_reason_field=models.TextField(null=True),
     )
 
@@ -308,7 +309,7 @@ class Milestone(models.Model):
             raise ValidationError(errors)
 
 
-class Initiative(models.Model):
+class Initiative(Versioned):
     class Status(models.TextChoices):
         PLANNED = "planned", _("planned")
         IN_PROGRESS = "in_progress", _("in progress")

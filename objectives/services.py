@@ -14,7 +14,9 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from objectives.models import Cycle, Initiative, KeyResult, Milestone, Objective
+from objectives.writability import is_published, require_writable
 from okrhub.lib import assign_fields
+from okrhub.versioning import lock_at_version, update_fields_for
 from teams.models import Team
 
 # Changing any of these on a published key result is an adjustment: it needs a reason and is kept in history.
@@ -44,6 +46,7 @@ def objective_create(
     status: str = Objective.Status.DRAFT,
     position: int = 0,
 ) -> Objective:
+    require_writable(cycle)
     objective = Objective(
         team=team,
         cycle=cycle,
@@ -72,6 +75,7 @@ def key_result_create(
     weight: Decimal | int = 1,
     position: int = 0,
 ) -> KeyResult:
+    require_writable(objective)
     key_result = KeyResult(
         objective=objective,
         title=title,
@@ -100,6 +104,7 @@ def initiative_create(
     due_date: date | None = None,
     position: int = 0,
 ) -> Initiative:
+    require_writable(objective)
     initiative = Initiative(
         objective=objective,
         key_result=key_result,
@@ -116,6 +121,7 @@ def initiative_create(
 
 @transaction.atomic
 def initiative_set_status(*, initiative: Initiative, status: str) -> Initiative:
+    require_writable(initiative)
     initiative.status = status
     initiative.full_clean()
     initiative.save(update_fields=["status", "updated_at"])
@@ -144,7 +150,7 @@ INITIATIVE_FIELDS = ("objective", "key_result", "title", "owner", "status", "due
 def cycle_update(*, cycle: Cycle, data: dict[str, Any]) -> Cycle:
     assign_fields(cycle, data, CYCLE_FIELDS)
     cycle.full_clean()
-    cycle.save()
+    cycle.save(update_fields=update_fields_for(cycle, data))
     return cycle
 
 
@@ -155,26 +161,41 @@ def cycle_delete(*, cycle: Cycle) -> None:
 
 
 @transaction.atomic
-def objective_update(*, objective: Objective, data: dict[str, Any]) -> Objective:
+def objective_update(*, objective: Objective, data: dict[str, Any], version: int | None = None) -> Objective:
+    """``version``: the one the edit was based on (an HTML form); a newer row raises ``StaleVersion``."""
+    lock_at_version(objective, expected=version)
+    require_writable(objective)
+    if "cycle" in data:
+        require_writable(data["cycle"])
     assign_fields(objective, data, OBJECTIVE_FIELDS)
     objective.full_clean()
-    objective.save()
+    # Only what the request changed: a concurrent edit of another field keeps its change.
+    objective.save(update_fields=update_fields_for(objective, data))
     return objective
 
 
 @transaction.atomic
 def objective_delete(*, objective: Objective) -> None:
+    require_writable(objective)
     objective.delete()
 
 
 @transaction.atomic
-def key_result_update(*, key_result: KeyResult, data: dict[str, Any]) -> KeyResult:
+def key_result_update(
+    *, key_result: KeyResult, data: dict[str, Any], version: int | None = None
+) -> KeyResult:
+    lock_at_version(key_result, expected=version)
+    require_writable(key_result)
+    if "objective" in data:
+        require_writable(data["objective"])
     assign_fields(key_result, data, KEY_RESULT_FIELDS)
-    if key_result.last_checkin_at is None:
+    fields = set(data)
+    if key_result.last_checkin_at is None and "start_value" in data:
         # Before the first check-in the current value is the start value (as key_result_create sets it).
         key_result.current_value = key_result.start_value
+        fields.add("current_value")
     key_result.full_clean()
-    key_result.save()
+    key_result.save(update_fields=update_fields_for(key_result, fields))
     return key_result
 
 
@@ -191,21 +212,21 @@ def key_result_changed_fields(key_result: KeyResult, data: dict[str, Any]) -> li
 
 
 @transaction.atomic
-def key_result_adjust(*, key_result: KeyResult, actor, data: dict[str, Any], reason: str = "") -> KeyResult:
+def key_result_adjust(
+    *, key_result: KeyResult, actor, data: dict[str, Any], reason: str = "", version: int | None = None
+) -> KeyResult:
     """Change a key result. Once published, changing its title, kind, start, target or unit needs a reason.
 
     The change, who made it, when, and why are kept in the key result's history. Every edit path (the
     workshop pages, the REST API) goes through here so the rule cannot be skipped.
     """
+    lock_at_version(key_result, expected=version)
+    require_writable(key_result)
     reason = (reason or "").strip()
     if len(reason) > REASON_MAX_LENGTH:
         raise ValidationError({"reason": _("Keep the reason short (at most 300 characters).")})
     changed = key_result_changed_fields(key_result, data)
-    if (
-        key_result.objective.status != Objective.Status.DRAFT
-        and any(name in ADJUSTED_FIELDS for name in changed)
-        and not reason
-    ):
+    if is_published(key_result.objective) and any(name in ADJUSTED_FIELDS for name in changed) and not reason:
         errors = {"reason": [_("Give a short reason for adjusting a published key result.")]}
         # Report what else is wrong with the change too, so a client can fix everything in one round.
         probe = copy.copy(key_result)
@@ -224,19 +245,27 @@ def key_result_adjust(*, key_result: KeyResult, actor, data: dict[str, Any], rea
 
 @transaction.atomic
 def key_result_delete(*, key_result: KeyResult) -> None:
+    require_writable(key_result)
     key_result.delete()
 
 
 @transaction.atomic
-def initiative_update(*, initiative: Initiative, data: dict[str, Any]) -> Initiative:
+def initiative_update(
+    *, initiative: Initiative, data: dict[str, Any], version: int | None = None
+) -> Initiative:
+    lock_at_version(initiative, expected=version)
+    require_writable(initiative)
+    if "objective" in data:
+        require_writable(data["objective"])
     assign_fields(initiative, data, INITIATIVE_FIELDS)
     initiative.full_clean()
-    initiative.save()
+    initiative.save(update_fields=update_fields_for(initiative, data))
     return initiative
 
 
 @transaction.atomic
 def initiative_delete(*, initiative: Initiative) -> None:
+    require_writable(initiative)
     initiative.delete()
 
 
@@ -251,6 +280,7 @@ def key_result_plan_set(
     the plan. Unchanged milestones are kept, so the history records only what changed. Every milestone is
     checked (``Milestone.clean`` and its constraints); on any error nothing changes and every error is
     reported, each with its date."""
+    require_writable(key_result)
     existing = {milestone.date: milestone for milestone in key_result.milestones.all()}
     plan, errors = [], []
     for day, value in sorted(milestones, key=lambda row: row[0]):

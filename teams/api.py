@@ -8,6 +8,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import IsAuthenticated
 
 from okrhub.api import MayChange, StaffWrites
+from okrhub.api_versions import VersionedViewSetMixin
 from teams import services
 from teams.models import Membership, Team
 from teams.permissions import access_for, can_manage_members
@@ -29,8 +30,10 @@ class TeamSerializer(serializers.ModelSerializer):
         return services.team_update(team=instance, data=validated_data)
 
 
-class TeamViewSet(viewsets.ModelViewSet):
+class TeamViewSet(VersionedViewSetMixin, viewsets.ModelViewSet):
     """The team tree. Everyone signed in reads it; staff change it."""
+
+    may_conflict = False
 
     queryset = Team.objects.order_by("name")
     serializer_class = TeamSerializer
@@ -79,6 +82,7 @@ class MembershipSerializer(serializers.ModelSerializer):
 
 
 class MembershipViewSet(
+    VersionedViewSetMixin,
     mixins.CreateModelMixin,
     mixins.RetrieveModelMixin,
     mixins.UpdateModelMixin,
@@ -87,6 +91,8 @@ class MembershipViewSet(
     viewsets.GenericViewSet,
 ):
     """Who belongs to which team. Leads manage the memberships of their teams and the teams below."""
+
+    may_conflict = False
 
     queryset = Membership.objects.order_by("team__name", "user__username", "id")
     serializer_class = MembershipSerializer

@@ -8,6 +8,7 @@ from django.db import transaction
 from rest_framework.authtoken.models import Token
 
 from okrhub.lib import assign_fields
+from okrhub.versioning import lock_at_version, update_fields_for
 from teams.models import Membership, Profile, Team
 
 TEAM_FIELDS = ("name", "slug", "parent")
@@ -23,10 +24,11 @@ def team_create(*, name: str, slug: str, parent: Team | None = None) -> Team:
 
 
 @transaction.atomic
-def team_update(*, team: Team, data: dict[str, Any]) -> Team:
+def team_update(*, team: Team, data: dict[str, Any], version: int | None = None) -> Team:
+    lock_at_version(team, expected=version)
     assign_fields(team, data, TEAM_FIELDS)
     team.full_clean()
-    team.save()
+    team.save(update_fields=update_fields_for(team, data))
     return team
 
 
@@ -45,10 +47,14 @@ def membership_create(*, team: Team, user, role: str = Membership.Role.MEMBER) -
 
 
 @transaction.atomic
-def membership_update(*, membership: Membership, data: dict[str, Any]) -> Membership:
+def membership_update(
+    *, membership: Membership, data: dict[str, Any], version: int | None = None
+) -> Membership:
+    """``version``: the one the edit was based on (an HTML form); a newer row raises ``StaleVersion``."""
+    lock_at_version(membership, expected=version)
     assign_fields(membership, data, MEMBERSHIP_FIELDS)
     membership.full_clean()
-    membership.save()
+    membership.save(update_fields=update_fields_for(membership, data))
     return membership
 
 

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from objectives.models import Cycle, Initiative, KeyResult, Kpi, Objective, Retrospective
 from objectives.permissions import access_for, can_run_workshop, visible_objectives_q
+from objectives.writability import writable_cycles_q
 from teams.models import Membership, Team
 from teams.selectors import team_ancestor_ids, user_display_name
 
@@ -136,9 +137,7 @@ def retrospective_get(*, team: Team, cycle: Cycle) -> Retrospective | None:
 def next_cycles(*, cycle: Cycle) -> QuerySet[Cycle]:
     """Cycles objectives may be carried over into: later, and not closed."""
     return (
-        Cycle.objects.filter(start_date__gt=cycle.start_date)
-        .exclude(status=Cycle.Status.CLOSED)
-        .order_by("start_date")
+        Cycle.objects.filter(writable_cycles_q(), start_date__gt=cycle.start_date).order_by("start_date")
     )
 
 

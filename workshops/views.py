@@ -23,7 +23,7 @@ from django_htmx.http import reswap, retarget, trigger_client_event
 
 from objectives import charts, quality
 from objectives.history import key_result_timeline
-from objectives.models import Cycle, KeyResult, Kpi, Objective
+from objectives.models import KeyResult, Kpi, Objective
 from objectives.permissions import (
     access_for,
     can_check_in_kpi,
@@ -41,6 +41,7 @@ from objectives.services import (
     initiative_create,
     initiative_delete,
     initiative_update,
+    key_result_adjust,
     key_result_create,
     key_result_delete,
     objective_create,
@@ -48,16 +49,22 @@ from objectives.services import (
     objective_update,
 )
 from objectives.services import key_result_plan_set as services_key_result_plan_set
+from objectives.writability import is_published, is_writable, require_writable
 from okrhub.numbers import decimal_mark, parse_number
+from okrhub.versioning import StaleVersion, changes_between, stale_message
 from workshops import coach as coach_rules
 from workshops import selectors, services
 from workshops.forms import (
     InitiativeDraftForm,
+    InitiativeEditForm,
+    KeyResultAdjustForm,
+    KeyResultDraftEditForm,
     KeyResultDraftForm,
     KeyResultEditForm,
     KpiCheckInForm,
     KpiPromoteForm,
     ObjectiveDraftForm,
+    ObjectiveEditForm,
     ReasonForm,
     RetrospectiveForm,
     milestone_formset,
@@ -85,6 +92,7 @@ def _board_context(request: HttpRequest, team, cycle, **forms) -> dict:
         objectives=objectives, members=selectors.team_member_names(team=team)
     )
     coach_rules.attach(objectives, board_coach)
+    _attach_edit_flags(access, objectives)
     drafts = [o for o in objectives if o.status == Objective.Status.DRAFT]
     owners = selectors.team_owner_candidates(team=team)
     parents = selectors.parent_objectives(user=request.user, team=team, cycle=cycle)
@@ -105,6 +113,19 @@ def _board_context(request: HttpRequest, team, cycle, **forms) -> dict:
         "initiative_form": forms.get("initiative_form")
         or InitiativeDraftForm(owners=owners, objectives=drafts, prefix="initiative"),
     }
+
+
+def _attach_edit_flags(access, objectives) -> None:
+    """What the board offers to edit, decided here (permissions and writability) so the template only shows
+    it: drafts are edited by the workshop, published key results adjusted by the team's leads."""
+    for objective in objectives:
+        draftable = can_draft(access, objective) and is_writable(objective)
+        objective.can_edit = draftable
+        adjustable = is_published(objective) and can_edit_objective(access, objective)
+        for key_result in objective.key_results.all():
+            key_result.can_edit = (draftable or adjustable) and is_writable(key_result)
+        for initiative in objective.initiatives.all():
+            initiative.can_edit = draftable
 
 
 def _board_list_response(request: HttpRequest, team, cycle, *, clear_editor: bool = False) -> HttpResponse:
@@ -271,6 +292,24 @@ def _edit_response(request, template_context: dict, *, status: int = 200) -> Htt
     return render(request, "workshops/edit.html", template_context, status=status)
 
 
+def _save_edit(form, save) -> int | None:
+    """Validate and ``save``; None when saved, else the status to answer with, the errors on the form and
+    what was typed kept. Saving over a newer change is refused (409) with what changed, field by field."""
+    if not form.is_valid():
+        return 400
+    try:
+        save()
+    except StaleVersion as stale:
+        changes = changes_between(stale.current, form.service_data(), form.labels())
+        form.add_error(None, stale_message(changes))
+        form.carry_version(stale.current.version)
+        return 409
+    except ValidationError as error:
+        _apply_errors(form, error)
+        return 400
+    return None
+
+
 def _after_edit(request, objective) -> HttpResponse:
     if request.htmx:
         return _board_list_response(request, objective.team, objective.cycle, clear_editor=True)
@@ -287,21 +326,30 @@ def objective_edit(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied(
             _("Only drafts can be changed in the workshop, by the team and OKR ambassadors.")
         )
+    require_writable(objective)
     parents = selectors.parent_objectives(user=request.user, team=objective.team, cycle=objective.cycle)
     owners = selectors.team_owner_candidates(team=objective.team)
-    initial = {"title": objective.title, "owner": objective.owner_id, "parent": objective.parent_id}
-    form = ObjectiveDraftForm(
+    initial = {
+        "title": objective.title,
+        "owner": objective.owner_id,
+        "parent": objective.parent_id,
+        "version": objective.version,
+    }
+    form = ObjectiveEditForm(
         request.POST or None, owners=owners, parents=parents, initial=initial, prefix="edit"
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            objective_update(objective=objective, data=form.cleaned_data)
-        except ValidationError as error:
-            _apply_errors(form, error)
-        else:
+    status = 200
+    if request.method == "POST":
+        status = _save_edit(
+            form,
+            lambda: objective_update(
+                objective=objective, data=form.service_data(), version=form.cleaned_data["version"]
+            ),
+        )
+        if status is None:
             return _after_edit(request, objective)
     context = {"form": form, "object": objective, "objective": objective, "kind": "objective"}
-    return _edit_response(request, context, status=400 if request.method == "POST" else 200)
+    return _edit_response(request, context, status=status)
 
 
 def _changeable_key_result(request: HttpRequest, pk: int) -> KeyResult:
@@ -311,8 +359,9 @@ def _changeable_key_result(request: HttpRequest, pk: int) -> KeyResult:
     access = access_for(request.user)
     is_draft = objective.status == Objective.Status.DRAFT
     allowed = can_draft(access, objective) if is_draft else can_edit_objective(access, objective)
-    if not allowed or key_result.retired_at is not None:
+    if not allowed:
         raise PermissionDenied(_("You may not change this key result."))
+    require_writable(key_result)
     return key_result
 
 
@@ -328,35 +377,42 @@ def key_result_edit(request: HttpRequest, pk: int) -> HttpResponse:
         name: getattr(key_result, name) for name in ("title", "kind", "unit", "start_value", "target_value")
     }
     initial["owner"] = key_result.owner_id
-    form_class = KeyResultDraftForm if is_draft else KeyResultEditForm
+    initial["version"] = key_result.version
+    form_class = KeyResultDraftEditForm if is_draft else KeyResultAdjustForm
     form = form_class(request.POST or None, owners=owners, initial=initial, prefix="edit")
-    title_suggestion, offer_title = None, False
-    if request.method == "POST" and form.is_valid():
-        data = form.service_data()
-        title_suggestion = _title_with_new_numbers(key_result, data)
+    status, title_suggestion, offer_title = 200, None, False
+    if request.method == "POST":
         choice = request.POST.get("title_choice")
-        if title_suggestion and choice == "suggested":
-            data["title"] = title_suggestion
+        if form.is_valid():
+            title_suggestion = _title_with_new_numbers(key_result, form.service_data())
         # The title still says the old start or target: once the change is otherwise fine, offer the title
         # with the new numbers (a trial run, rolled back, so every rule of the adjustment is checked first).
         offer_title = title_suggestion is not None and choice not in TITLE_CHOICES
-        try:
+
+        def adjust() -> None:
+            data = form.service_data()
+            if title_suggestion and choice == "suggested":
+                data["title"] = title_suggestion
             with transaction.atomic():
-                services.key_result_adjust(
+                key_result_adjust(
                     key_result=key_result,
                     actor=request.user,
                     data=data,
                     reason=form.cleaned_data.get("reason", ""),
+                    version=form.cleaned_data["version"],
                 )
                 if offer_title:
                     raise _TitleOffer
+
+        try:
+            status = _save_edit(form, adjust)
         except _TitleOffer:
             key_result.refresh_from_db()
-        except ValidationError as error:
-            offer_title = False
-            _apply_errors(form, error)
+            status = 200
         else:
-            return _after_edit(request, objective)
+            offer_title = False
+            if status is None:
+                return _after_edit(request, objective)
     context = {
         "form": form,
         "title_suggestion": title_suggestion if offer_title else None,
@@ -368,9 +424,7 @@ def key_result_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "retire_form": ReasonForm(prefix="retire"),
         "plan_formset": milestone_formset(key_result) if key_result.kind in PACED_KINDS else None,
     }
-    return _edit_response(
-        request, context, status=400 if request.method == "POST" and not offer_title else 200
-    )
+    return _edit_response(request, context, status=status)
 
 
 TITLE_CHOICES = ("suggested", "keep")  # the buttons under a title suggestion (workshops/edit.html)
@@ -438,18 +492,22 @@ def initiative_edit(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied(
             _("Only drafts can be changed in the workshop, by the team and OKR ambassadors.")
         )
+    require_writable(initiative)
     owners = selectors.team_owner_candidates(team=objective.team)
-    initial = {"title": initiative.title, "owner": initiative.owner_id}
-    form = InitiativeDraftForm(request.POST or None, owners=owners, initial=initial, prefix="edit")
-    if request.method == "POST" and form.is_valid():
-        try:
-            initiative_update(initiative=initiative, data=form.cleaned_data)
-        except ValidationError as error:
-            _apply_errors(form, error)
-        else:
+    initial = {"title": initiative.title, "owner": initiative.owner_id, "version": initiative.version}
+    form = InitiativeEditForm(request.POST or None, owners=owners, initial=initial, prefix="edit")
+    status = 200
+    if request.method == "POST":
+        status = _save_edit(
+            form,
+            lambda: initiative_update(
+                initiative=initiative, data=form.service_data(), version=form.cleaned_data["version"]
+            ),
+        )
+        if status is None:
             return _after_edit(request, objective)
     context = {"form": form, "object": initiative, "objective": objective, "kind": "initiative"}
-    return _edit_response(request, context, status=400 if request.method == "POST" else 200)
+    return _edit_response(request, context, status=status)
 
 
 @login_required
@@ -475,9 +533,7 @@ def draft_delete(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
 def key_result_retire(request: HttpRequest, pk: int) -> HttpResponse:
     key_result = key_result_get_for_user(user=request.user, pk=pk)
     objective = key_result.objective
-    if objective.status == Objective.Status.DRAFT or not can_edit_objective(
-        access_for(request.user), objective
-    ):
+    if not is_published(objective) or not can_edit_objective(access_for(request.user), objective):
         raise PermissionDenied(_("Only the team's leads retire published key results."))
     form = ReasonForm(request.POST, prefix="retire")
     if form.is_valid():
@@ -572,7 +628,7 @@ def _close_context(request, team, cycle, *, retro_form=None, score_errors=None) 
                 "what_to_change": retrospective.what_to_change,
             }
         retro_form = RetrospectiveForm(initial=initial)
-    is_open = cycle.status != Cycle.Status.CLOSED
+    is_open = is_writable(cycle)
     return {
         "team": team,
         "cycle": cycle,
@@ -598,8 +654,7 @@ def close(request: HttpRequest, team_slug: str, cycle_id: int) -> HttpResponse:
     here = reverse("workshops:close", args=[team.slug, cycle.pk])
     if request.method == "GET":
         return render(request, "workshops/close.html", _close_context(request, team, cycle))
-    if cycle.status == Cycle.Status.CLOSED:
-        raise PermissionDenied(_("The cycle is closed and read-only."))
+    require_writable(cycle)
     action = request.POST.get("action")
     if action == "scores":
         context = _close_context(request, team, cycle)

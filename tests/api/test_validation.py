@@ -55,8 +55,8 @@ def test_it_rejects_a_checkin_on_a_key_result_of_a_closed_cycle(org, api):
     response = api(org.member).post(
         "/api/v1/checkins/", {"key_result": org.key_result.pk, "value": "20", "confidence": 7}
     )
-    assert response.status_code == 400
-    assert "key_result" in response.json()
+    assert response.status_code == 409
+    assert "detail" in response.json()
     assert not CheckIn.objects.exists()
 
 
@@ -66,8 +66,8 @@ def test_it_rejects_a_checkin_on_a_draft(org, api):
     response = api(org.member).post(
         "/api/v1/checkins/", {"key_result": key_result.pk, "value": 1, "confidence": 5}
     )
-    assert response.status_code == 400
-    assert "key_result" in response.json()
+    assert response.status_code == 409
+    assert "detail" in response.json()
 
 
 def test_it_wants_done_or_not_done_for_achieve(org, api):
@@ -141,8 +141,8 @@ def test_it_rejects_a_key_result_in_a_closed_cycle(org, api):
     closed = CycleFactory(name="Q3 closed", status=Cycle.Status.CLOSED)
     objective = ObjectiveFactory(team=org.team, cycle=closed)
     response = api(org.lead).post("/api/v1/key-results/", key_result_data(org, objective=objective.pk))
-    assert response.status_code == 400
-    assert "objective" in response.json()
+    assert response.status_code == 409
+    assert "detail" in response.json()
 
 
 def test_it_checks_a_partial_update_against_the_stored_values(org, api):
@@ -189,8 +189,8 @@ def test_it_rejects_an_objective_in_a_closed_cycle(org, api):
     response = api(org.lead).post(
         "/api/v1/objectives/", {"team": org.team.pk, "cycle": closed.pk, "title": "Mål"}
     )
-    assert response.status_code == 400
-    assert "cycle" in response.json()
+    assert response.status_code == 409
+    assert "detail" in response.json()
 
 
 def test_it_rejects_a_parent_from_another_cycle(org, api):
