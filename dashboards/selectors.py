@@ -31,6 +31,7 @@ from objectives.figures import (
     figures_from_values,
     figures_of,
     moment_now,
+    plans_of,
 )
 from objectives.labels import health_label
 from objectives.models import Cycle, Initiative, KeyResult, Objective
@@ -147,6 +148,7 @@ def _key_results(*, cycle: Cycle, team_ids: set[int] | None, objective_q: Q) -> 
         .filter(objective_q, objective__cycle=cycle)
         .select_related("objective", "owner")
         .only(*_ROW_FIELDS)  # the same columns the dashboard reads as tuples
+        .prefetch_related("milestones")  # the planned paths that expected progress follows
         .order_by("objective__position", "objective_id", "position", "id")
     )
     if team_ids is not None:
@@ -405,6 +407,7 @@ def dashboard_get(*, user, cycle: Cycle, scope: Scope, today: date | None = None
         _ROW["last_checkin_at"],
         _ROW["weight"],
     )
+    plans = plans_of(key_results)
     for kr in key_results.values_list(*_ROW_FIELDS):
         team_id = kr[i_team]
         row = rows.get(team_id)
@@ -420,6 +423,7 @@ def dashboard_get(*, user, cycle: Cycle, scope: Scope, today: date | None = None
             last_checkin_at=kr[i_last],
             cycle=cycle,
             moment=moment,
+            milestones=plans.get(kr[_ROW["id"]], ()),
         )
         per_objective[kr[i_objective]].append((figures.progress, kr[i_weight]))
         row.key_results += 1

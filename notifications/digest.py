@@ -177,6 +177,7 @@ def leader_digest_build(*, user, now: dt.datetime | None = None) -> Digest | Non
             objective__cycle=cycle, objective__status=Objective.Status.ACTIVE, objective__team_id__in=rows
         )
         .select_related("objective__team", "owner")
+        .prefetch_related("milestones")  # the planned paths that expected progress follows
         .annotate(checked_in_last_week=Exists(last_week_checkins))
         .order_by("objective__position", "objective_id", "position", "id")
     )

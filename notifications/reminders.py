@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.core.mail import EmailMultiAlternatives
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
 from notifications import delivery as deliveries
@@ -57,6 +58,7 @@ def checkin_reminder_send(
             return None
         my_week = absolute_reverse("checkins:my_week")
         moment = moment_now(today=timezone.localdate(now))
+        prefetch_related_objects(key_results, "milestones")  # the planned paths expected progress follows
         items = [
             ReminderItem(key_result=kr, figures=figures_of(kr, moment=moment), url=f"{my_week}#kr-{kr.pk}")
             for kr in key_results

@@ -8,7 +8,11 @@ Three entry points, one computation:
 - ``figures_of(key_result)``: one key result (its ``objective.cycle`` loaded, so no query);
 - ``figures_for(key_results)``: many, by id;
 - ``figures_from_values(...)``: the fast path for pages that read thousands of key results as tuples
-  (``values_list``) instead of model instances (the dashboard, see ``bench/README.md``).
+  (``values_list``) instead of model instances (the dashboard, see ``bench/README.md``); ``plans_of``
+  reads their planned paths in one query.
+
+Expected progress follows a key result's planned path (its milestones) where it has one: prefetch
+``milestones`` with the key results, or pass ``plans_of(...)``'s plan to the fast path.
 
 The latest check-in is the one the check-in service keeps on the key result (``current_value``,
 ``confidence``, ``last_checkin_at``), so no figure needs a query of its own.
@@ -25,7 +29,7 @@ from django.utils import timezone
 
 from objectives import progress as rules
 from objectives.labels import HEALTH_LABELS, REASON_LABELS
-from objectives.models import Cycle, KeyResult
+from objectives.models import Cycle, KeyResult, Milestone
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,11 +140,20 @@ def figures_from_values(
     )
 
 
+def plans_of(key_results) -> dict[int, tuple[rules.Milestone, ...]]:
+    """The planned paths of ``key_results`` (a queryset or ids) by key result id, in one query."""
+    plans: dict[int, list[rules.Milestone]] = {}
+    rows = Milestone.objects.filter(key_result__in=key_results).order_by("key_result_id", "date")
+    for key_result_id, day, value in rows.values_list("key_result_id", "date", "planned_value"):
+        plans.setdefault(key_result_id, []).append((day, value))
+    return {key_result_id: tuple(plan) for key_result_id, plan in plans.items()}
+
+
 def figures_of(
     key_result: KeyResult, *, moment: Moment | None = None, cycle: Cycle | None = None
 ) -> KeyResultFigures:
     """One key result's figures; ``cycle`` defaults to ``key_result.objective.cycle`` (load it with
-    ``select_related`` to stay free of queries)."""
+    ``select_related``, and prefetch ``milestones``, the planned path, to stay free of queries)."""
     return figures_from_values(
         kind=key_result.kind,
         start=key_result.start_value,
@@ -151,6 +164,7 @@ def figures_of(
         last_checkin_at=key_result.last_checkin_at,
         cycle=cycle or key_result.objective.cycle,
         moment=moment or moment_now(),
+        milestones=key_result.plan,
     )
 
 

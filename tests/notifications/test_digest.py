@@ -202,11 +202,12 @@ def test_building_the_digest_runs_a_bounded_number_of_queries(digest_org, django
                 KeyResultFactory(objective=objective, owner=UserFactory())
 
     grow(2)
-    # lead memberships; the team tree; the active cycle; objectives; key results with their check-in facts
-    with django_assert_num_queries(5):
+    # lead memberships; the team tree; the active cycle; objectives; key results with their check-in facts;
+    # their planned paths
+    with django_assert_num_queries(6):
         small = digests.leader_digest_build(user=digest_org.section_leader, now=MONDAY)
     grow(10)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         large = digests.leader_digest_build(user=digest_org.section_leader, now=MONDAY)
     assert (len(small.teams), len(large.teams)) == (5, 15)
 

@@ -50,7 +50,11 @@ def test_one_key_result_from_the_instance_and_from_its_columns_agree(django_asse
     owner = UserFactory()
     key_result = KeyResultFactory(owner=owner, start_value=Decimal(10), target_value=Decimal(40))
     CheckInFactory(key_result=key_result, author=owner, value=Decimal(16), confidence=3)
-    key_result = KeyResult.objects.select_related("objective__cycle").get(pk=key_result.pk)
+    key_result = (
+        KeyResult.objects.select_related("objective__cycle")
+        .prefetch_related("milestones")
+        .get(pk=key_result.pk)
+    )
     moment = moment_now()
     with django_assert_num_queries(0):
         figures = figures_of(key_result, moment=moment)
@@ -84,7 +88,7 @@ def test_one_key_result_from_the_instance_and_from_its_columns_agree(django_asse
 def test_many_key_results_cost_no_query_per_key_result(django_assert_num_queries):
     first = KeyResultFactory()
     KeyResultFactory.create_batch(4, objective=first.objective)
-    key_results = list(KeyResult.objects.select_related("objective__cycle"))
+    key_results = list(KeyResult.objects.select_related("objective__cycle").prefetch_related("milestones"))
     with django_assert_num_queries(0):
         by_id = figures_for(key_results)
     assert set(by_id) == {kr.pk for kr in key_results}
@@ -107,3 +111,35 @@ def test_the_latest_check_in_is_dated_in_the_moments_time_zone():
     )
     assert figures.last_checkin_date == dt.date(2027, 3, 2)
     assert figures.expected_percent == round(100 * 60 / 119)
+
+
+@pytest.mark.django_db
+def test_the_read_model_follows_the_planned_path(django_assert_num_queries):
+    from objectives.figures import plans_of
+    from objectives.services import key_result_plan_set
+
+    key_result = KeyResultFactory(start_value=Decimal(10), target_value=Decimal(40))
+    cycle = key_result.objective.cycle  # 45 days into 90
+    plan = [(cycle.start_date + dt.timedelta(days=60), Decimal(10))]  # nothing planned before day 60
+    key_result_plan_set(key_result=key_result, actor=None, milestones=plan)
+    key_result = KeyResult.objects.select_related("objective__cycle").prefetch_related("milestones").get()
+    moment = moment_now()
+    with django_assert_num_queries(0):
+        figures = figures_of(key_result, moment=moment)
+    assert figures.expected == 0.0  # the plan, not the straight line's 0.5
+    with django_assert_num_queries(1):
+        plans = plans_of(KeyResult.objects.all())
+    assert plans == {key_result.pk: tuple(plan)}
+    from_columns = figures_from_values(
+        kind=key_result.kind,
+        start=key_result.start_value,
+        target=key_result.target_value,
+        current=key_result.current_value,
+        confidence=key_result.confidence,
+        has_owner=False,
+        last_checkin_at=None,
+        cycle=cycle,
+        moment=moment,
+        milestones=plans[key_result.pk],
+    )
+    assert from_columns == figures
