@@ -12,13 +12,14 @@ from django.core.mail import EmailMultiAlternatives
 from django.db.models import Exists, OuterRef
 from django.utils import timezone, translation
 
-from checkins.models import CheckIn
+from checkins.models import CheckIn, Feedback
+from checkins.selectors import feedback_unread_for_user
 from notifications import delivery as deliveries
 from notifications.due import ReminderKey, Week, reminder_slot, site_zone, week_of
 from notifications.models import EmailDelivery
 from notifications.rendering import absolute_reverse, message_build, user_language
 from objectives import progress
-from objectives.figures import Moment, figures_of
+from objectives.figures import Moment, figures_of, plan_exists, plans_prefetch
 from objectives.labels import HEALTH_LABELS
 from objectives.models import Cycle, KeyResult, Objective
 from objectives.selectors import cycle_current
@@ -97,6 +98,14 @@ class AttentionItem:
     url: str
 
 
+@dataclass(frozen=True)
+class FeedbackItem:
+    """Unread feedback for the lead: mostly owners' replies to what the lead asked."""
+
+    feedback: Feedback
+    url: str
+
+
 @dataclass
 class Digest:
     cycle: Cycle
@@ -106,6 +115,7 @@ class Digest:
     teams: list[DigestTeam]
     attention: list[AttentionItem]
     attention_total: int
+    unread_feedback: list[FeedbackItem] = field(default_factory=list)
 
     @property
     def key_results(self) -> int:
@@ -177,14 +187,15 @@ def leader_digest_build(*, user, now: dt.datetime | None = None) -> Digest | Non
             objective__cycle=cycle, objective__status=Objective.Status.ACTIVE, objective__team_id__in=rows
         )
         .select_related("objective__team", "owner")
-        .prefetch_related("milestones")  # the planned paths that expected progress follows
-        .annotate(checked_in_last_week=Exists(last_week_checkins))
+        .annotate(checked_in_last_week=Exists(last_week_checkins), has_plan=plan_exists())
         .order_by("objective__position", "objective_id", "position", "id")
     )
     items_by_objective: dict[int, list[tuple[float, Any]]] = defaultdict(list)
     attention: list[tuple[int, AttentionItem]] = []
     team_rank = {team.pk: rank for rank, (team, _depth) in enumerate(ordered)}
     moment = Moment(today=today, tz=tz)
+    key_results = list(key_results)
+    plans_prefetch(key_results)
     for key_result in key_results:
         row = rows[key_result.objective.team_id]
         figures = figures_of(key_result, moment=moment, cycle=cycle)
@@ -206,6 +217,15 @@ def leader_digest_build(*, user, now: dt.datetime | None = None) -> Digest | Non
             objective_ids
         )
     attention.sort(key=lambda pair: (pair[0], -len(pair[1].reasons)))
+    # The same unread list as My week (checkins.selectors.feedback_unread_for_user): one query.
+    unread = [
+        FeedbackItem(
+            feedback=item,
+            url=absolute_reverse("checkins:key_result_detail", args=(item.key_result_id,))
+            + f"#feedback-thread-{item.parent_id or item.pk}",
+        )
+        for item in feedback_unread_for_user(user=user)[:DIGEST_ATTENTION_LIMIT]
+    ]
     return Digest(
         cycle=cycle,
         today=today,
@@ -214,6 +234,7 @@ def leader_digest_build(*, user, now: dt.datetime | None = None) -> Digest | Non
         teams=[rows[team.pk] for team, _depth in ordered],
         attention=[item for _rank, item in attention[:DIGEST_ATTENTION_LIMIT]],
         attention_total=len(attention),
+        unread_feedback=unread,
     )
 
 

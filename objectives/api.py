@@ -7,12 +7,13 @@ checked there too (403) and go through objectives/services.py.
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_field
-from rest_framework import serializers, viewsets
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
+from rest_framework import permissions, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import JSONParser
@@ -29,11 +30,12 @@ from objectives.permissions import (
     access_for,
     can_create_objective,
     can_edit_objective,
+    can_manage_cycles,
     can_publish,
     can_update_initiative,
     visible_objectives_q,
 )
-from okrhub.api import MayChange, StaffWrites
+from okrhub.api import Conflict, MayChange
 from okrhub.api_versions import VersionedViewSetMixin
 from teams.models import Team
 from teams.selectors import team_descendant_ids
@@ -83,28 +85,66 @@ class CycleSerializer(serializers.ModelSerializer):
     class Meta:
         model = Cycle
         fields = ["id", "name", "start_date", "end_date", "status"]
+        extra_kwargs = {
+            "status": {
+                "help_text": (
+                    "upcoming → planning → active → closed. Changing it runs the same lifecycle action as "
+                    "the cycles page: activating makes the published objectives active, closing freezes "
+                    "the scores and archives the objectives."
+                )
+            }
+        }
 
     def create(self, validated_data) -> Cycle:
         return services.cycle_create(**validated_data)
 
     def update(self, instance: Cycle, validated_data) -> Cycle:
-        return services.cycle_update(cycle=instance, data=validated_data)
+        status = validated_data.pop("status", instance.status)
+        if validated_data:
+            instance = services.cycle_update(cycle=instance, data=validated_data)
+        return services.cycle_move_to(cycle=instance, status=status, actor=self.context["request"].user)
+
+
+class ManagesCycles(permissions.BasePermission):
+    """Everyone signed in reads cycles; organisation admins (and staff) create and change them."""
+
+    def has_permission(self, request, view) -> bool:
+        return request.method in permissions.SAFE_METHODS or can_manage_cycles(access_for(request.user))
 
 
 class CycleViewSet(VersionedViewSetMixin, viewsets.ModelViewSet):
-    """OKR periods. Everyone signed in reads them; staff change them."""
+    """OKR periods. Everyone signed in reads them; organisation admins change them."""
 
     may_conflict = False
 
     queryset = Cycle.objects.order_by("-start_date", "id")
     serializer_class = CycleSerializer
-    permission_classes = [IsAuthenticated, StaffWrites]
+    permission_classes = [IsAuthenticated, ManagesCycles]
     lookup_value_regex = ID_REGEX
     filterset_fields = ["status"]
     ordering_fields = ["id", "name", "start_date", "end_date"]
 
     def perform_destroy(self, instance: Cycle) -> None:
         services.cycle_delete(cycle=instance)
+
+    @extend_schema(
+        request=None,
+        responses={200: CycleSerializer, 409: OpenApiResponse(description="The cycle is already closed.")},
+        summary="Close the cycle",
+        description=(
+            "Closes the cycle for the whole organisation, as the cycles page does: key results without a "
+            "final score get their progress as score, published and active objectives are archived, and "
+            "everything in the cycle becomes read-only. Organisation admins only."
+        ),
+    )
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        cycle = self.get_object()
+        try:
+            services.cycle_close(cycle=cycle, actor=request.user)
+        except DjangoValidationError as error:
+            raise Conflict(" ".join(error.messages)) from error
+        return Response(self.get_serializer(cycle).data)
 
 
 # --- Filters ---------------------------------------------------------------------------------------------
@@ -358,7 +398,7 @@ class KeyResultViewSet(VersionedViewSetMixin, viewsets.ModelViewSet):
         access = access_for(self.request.user)
         return (
             KeyResult.objects.filter(visible_objectives_q(access, prefix="objective__"))
-            .select_related("objective__cycle", "objective__team")
+            .select_related("objective__cycle", "objective__team", "owner")  # the figures read the owner
             .prefetch_related("milestones")  # the plan that expected progress follows
             .order_by("objective_id", "position", "id")
         )

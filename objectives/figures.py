@@ -8,14 +8,13 @@ Three entry points, one computation:
 - ``figures_of(key_result)``: one key result (its ``objective.cycle`` loaded, so no query);
 - ``figures_for(key_results)``: many, by id;
 - ``figures_from_values(...)``: the fast path for pages that read thousands of key results as tuples
-  (``values_list``) instead of model instances (the dashboard, see ``bench/README.md``); ``plans_of``
-  reads their planned paths in one query.
-
-Expected progress follows a key result's planned path (its milestones) where it has one: prefetch
-``milestones`` with the key results, or pass ``plans_of(...)``'s plan to the fast path.
+  (``values_list``) instead of model instances (the dashboard, see ``bench/README.md``).
 
 The latest check-in is the one the check-in service keeps on the key result (``current_value``,
-``confidence``, ``last_checkin_at``), so no figure needs a query of its own.
+``confidence``, ``last_checkin_at``), so no figure needs a query of its own. A planned path (milestones)
+costs at most one query for a whole list, and none when no key result in it has a plan: annotate the
+query with ``has_plan=plan_exists()`` (or prefetch ``milestones``) and call ``plans_prefetch`` before
+reading many.
 """
 
 from __future__ import annotations
@@ -25,6 +24,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from decimal import Decimal
 
+from django.db.models import Exists, OuterRef, prefetch_related_objects
 from django.utils import timezone
 
 from objectives import progress as rules
@@ -100,6 +100,46 @@ class FiguresMixin:
     last_checkin_date = property(lambda self: self.figures.last_checkin_date)
 
 
+def plan_exists() -> Exists:
+    """Annotation ``has_plan``: whether a key result has milestones, so lists read plans only when some do."""
+    return Exists(Milestone.objects.filter(key_result=OuterRef("pk")))
+
+
+def _needs_plan(key_result: KeyResult) -> bool:
+    return (
+        key_result.kind in rules.PACED_KINDS
+        and "milestones" not in getattr(key_result, "_prefetched_objects_cache", {})
+        and getattr(key_result, "has_plan", True) is not False
+    )
+
+
+def plans_prefetch(key_results: Iterable[KeyResult]) -> None:
+    """Load the milestones of those key results that may have a plan, in one query (none when no one does)."""
+    wanted = [key_result for key_result in key_results if _needs_plan(key_result)]
+    if wanted:
+        prefetch_related_objects(wanted, "milestones")
+
+
+def _plan(key_result: KeyResult) -> tuple:
+    if key_result.kind not in rules.PACED_KINDS or getattr(key_result, "has_plan", True) is False:
+        return ()
+    return key_result.plan
+
+
+def plans_by_key_result(key_result_ids: Iterable[int]) -> dict[int, list[tuple]]:
+    """key result id → its milestones as (date, planned value) by date, in one query (the fast path)."""
+    key_result_ids = list(key_result_ids)
+    plans: dict[int, list[tuple]] = {}
+    if key_result_ids:
+        for key_result_id, day, value in (
+            Milestone.objects.filter(key_result_id__in=key_result_ids)
+            .order_by("key_result_id", "date")
+            .values_list("key_result_id", "date", "planned_value")
+        ):
+            plans.setdefault(key_result_id, []).append((day, value))
+    return plans
+
+
 def figures_from_values(
     *,
     kind: str,
@@ -112,6 +152,7 @@ def figures_from_values(
     cycle: Cycle,
     moment: Moment,
     milestones=(),
+    owner_active: bool = True,
 ) -> KeyResultFigures:
     """The figures from a key result's columns (the fast path: no model instance needed)."""
     last = last_checkin_at.astimezone(moment.tz).date() if last_checkin_at else None
@@ -128,6 +169,7 @@ def figures_from_values(
         cycle_active=cycle.status == Cycle.Status.ACTIVE,
         today=moment.today,
         milestones=milestones,
+        owner_active=owner_active,
     )
     return KeyResultFigures(
         progress=applied.progress,
@@ -140,20 +182,11 @@ def figures_from_values(
     )
 
 
-def plans_of(key_results) -> dict[int, tuple[rules.Milestone, ...]]:
-    """The planned paths of ``key_results`` (a queryset or ids) by key result id, in one query."""
-    plans: dict[int, list[rules.Milestone]] = {}
-    rows = Milestone.objects.filter(key_result__in=key_results).order_by("key_result_id", "date")
-    for key_result_id, day, value in rows.values_list("key_result_id", "date", "planned_value"):
-        plans.setdefault(key_result_id, []).append((day, value))
-    return {key_result_id: tuple(plan) for key_result_id, plan in plans.items()}
-
-
 def figures_of(
     key_result: KeyResult, *, moment: Moment | None = None, cycle: Cycle | None = None
 ) -> KeyResultFigures:
     """One key result's figures; ``cycle`` defaults to ``key_result.objective.cycle`` (load it with
-    ``select_related``, and prefetch ``milestones``, the planned path, to stay free of queries)."""
+    ``select_related``, its ``owner`` too, to stay free of queries, and its plan: see ``plans_prefetch``)."""
     return figures_from_values(
         kind=key_result.kind,
         start=key_result.start_value,
@@ -161,16 +194,19 @@ def figures_of(
         current=key_result.current_value,
         confidence=key_result.confidence,
         has_owner=key_result.owner_id is not None,
+        owner_active=key_result.owner_id is None or key_result.owner.is_active,
         last_checkin_at=key_result.last_checkin_at,
         cycle=cycle or key_result.objective.cycle,
         moment=moment or moment_now(),
-        milestones=key_result.plan,
+        milestones=_plan(key_result),
     )
 
 
 def figures_for(
     key_results: Iterable[KeyResult], *, moment: Moment | None = None, cycle: Cycle | None = None
 ) -> dict[int, KeyResultFigures]:
-    """Figures of many key results by id, with no query per key result."""
+    """Figures of many key results by id, with no query per key result (plans in at most one)."""
+    key_results = list(key_results)
+    plans_prefetch(key_results)
     moment = moment or moment_now()
     return {key_result.pk: figures_of(key_result, moment=moment, cycle=cycle) for key_result in key_results}

@@ -20,6 +20,7 @@ REASON_LABELS = {
     rules.STALE: format_lazy(_("Not updated for {days} days"), days=rules.STALE_DAYS),
     rules.BACK_LOADED: _("Back-loaded: progress is being left to the end"),
     rules.NO_OWNER: _("No owner"),
+    rules.OWNER_DEACTIVATED: _("Owner deactivated"),
 }
 
 

@@ -26,8 +26,13 @@ from teams.permissions import (  # noqa: F401 — re-exported: this module is th
     ANONYMOUS,
     Access,
     access_for,
+    can_create_team,
     can_lead_team,
+    can_manage_cycles,
     can_manage_members,
+    can_manage_organisation,
+    can_rename_team,
+    can_restructure_team,
     forget_access,
 )
 
@@ -79,6 +84,13 @@ def can_update_initiative(access: Access, initiative) -> bool:
 def can_give_feedback(access: Access, key_result) -> bool:
     """Leads of the key result's team (and of the teams above it)."""
     return can_lead_team(access, key_result.objective.team_id)
+
+
+def can_reply_to_feedback(access: Access, key_result) -> bool:
+    """Reply in a feedback thread on the key result: the leads who comment, and its owner."""
+    if access.is_authenticated and key_result.owner_id == access.user_id:
+        return True
+    return can_give_feedback(access, key_result)
 
 
 def can_run_workshop(access: Access, *, team_id: int) -> bool:

@@ -10,13 +10,16 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from objectives import periods
 from objectives.models import Cycle, Initiative, KeyResult, Milestone, Objective
-from objectives.writability import is_published, require_writable
+from objectives.writability import PUBLISHED_STATUSES, is_published, require_writable
 from okrhub.lib import assign_fields
-from okrhub.versioning import lock_at_version, update_fields_for
+from okrhub.versioning import bump, lock_at_version, update_fields_for
 from teams.models import Team
 
 # Changing any of these on a published key result is an adjustment: it needs a reason and is kept in history.
@@ -24,14 +27,125 @@ ADJUSTED_FIELDS = ("title", "kind", "start_value", "target_value", "unit")
 REASON_MAX_LENGTH = 300
 
 
+CYCLE_OVERLAPS = gettext_lazy(
+    "“%(name)s” overlaps “%(other)s” (%(start)s – %(end)s), a cycle of the same kind. Check the dates."
+)
+CYCLE_ACTIONS = {
+    # action → (the statuses it starts from, the status it leads to, the refusal when it cannot)
+    "start_planning": (
+        (Cycle.Status.UPCOMING,),
+        Cycle.Status.PLANNING,
+        gettext_lazy("Only an upcoming cycle can start planning; this one is %(status)s."),
+    ),
+    "activate": (
+        (Cycle.Status.PLANNING,),
+        Cycle.Status.ACTIVE,
+        gettext_lazy("Only a cycle in planning can be activated; this one is %(status)s."),
+    ),
+    "close": (
+        (Cycle.Status.PLANNING, Cycle.Status.ACTIVE),
+        Cycle.Status.CLOSED,
+        gettext_lazy("Only a cycle in planning or active can be closed; this one is %(status)s."),
+    ),
+}
+CYCLE_STATUS_UNREACHABLE = gettext_lazy("A cycle cannot go back to %(status)s.")
+
+
+def cycle_overlapping(cycle: Cycle) -> Cycle | None:
+    """Another cycle of the same kind (tertial, quarter or custom, from the name) whose dates overlap."""
+    kind = periods.kind_of(cycle.name)
+    candidates = Cycle.objects.filter(start_date__lte=cycle.end_date, end_date__gte=cycle.start_date)
+    if cycle.pk:
+        candidates = candidates.exclude(pk=cycle.pk)
+    return next(
+        (other for other in candidates.order_by("start_date") if periods.kind_of(other.name) == kind), None
+    )
+
+
+def _clean_cycle(cycle: Cycle) -> None:
+    cycle.full_clean()
+    other = cycle_overlapping(cycle)
+    if other is not None:
+        raise ValidationError(
+            CYCLE_OVERLAPS
+            % {"name": cycle.name, "other": other.name, "start": other.start_date, "end": other.end_date}
+        )
+
+
 @transaction.atomic
 def cycle_create(
     *, name: str, start_date: date, end_date: date, status: str = Cycle.Status.PLANNING
 ) -> Cycle:
-    cycle = Cycle(name=name, start_date=start_date, end_date=end_date, status=status)
-    cycle.full_clean()
+    cycle = Cycle(name=name.strip(), start_date=start_date, end_date=end_date, status=status)
+    _clean_cycle(cycle)
     cycle.save()
     return cycle
+
+
+def _cycle_transition(cycle: Cycle, action: str) -> Cycle:
+    """Lock the cycle and check the action may start from its current status (one rule for the pages and
+    the API); returns the locked row."""
+    sources, _target, refusal = CYCLE_ACTIONS[action]
+    locked = Cycle.objects.select_for_update().get(pk=cycle.pk)
+    if locked.status not in sources:
+        raise ValidationError(refusal % {"status": locked.get_status_display()})
+    return locked
+
+
+def _cycle_set_status(cycle: Cycle, locked: Cycle, action: str) -> Cycle:
+    locked.status = CYCLE_ACTIONS[action][1]
+    locked.save(update_fields=["status"])
+    cycle.status = locked.status
+    return cycle
+
+
+@transaction.atomic
+def cycle_start_planning(*, cycle: Cycle) -> Cycle:
+    """upcoming → planning: the goal workshops open for the cycle."""
+    locked = _cycle_transition(cycle, "start_planning")
+    return _cycle_set_status(cycle, locked, "start_planning")
+
+
+@transaction.atomic
+def cycle_activate(*, cycle: Cycle) -> int:
+    """planning → active: the published objectives become active (check-ins, reminders, dashboards);
+    drafts stay drafts. Returns how many objectives became active."""
+    locked = _cycle_transition(cycle, "activate")
+    count = Objective.objects.filter(cycle=locked, status=Objective.Status.PUBLISHED).update(
+        status=Objective.Status.ACTIVE, updated_at=timezone.now(), **bump()
+    )
+    _cycle_set_status(cycle, locked, "activate")
+    return count
+
+
+def fill_missing_scores(key_results, actor) -> int:
+    """Ungraded key results get their progress as final score when their part of the cycle closes."""
+    count = 0
+    for key_result in key_results:
+        if key_result.final_score is None:
+            key_result.final_score = Decimal(str(round(key_result.progress, 2)))
+            key_result._change_reason = _("Final score (from progress)")
+            key_result._history_user = actor
+            key_result.save()
+            count += 1
+    return count
+
+
+@transaction.atomic
+def cycle_close(*, cycle: Cycle, actor) -> Cycle:
+    """Close the whole cycle (organisation-wide): every published key result gets a score, published and
+    active objectives are archived; everything is read-only from now on."""
+    locked = _cycle_transition(cycle, "close")
+    fill_missing_scores(
+        KeyResult.objects.in_progress()
+        .filter(objective__cycle=locked, objective__status__in=PUBLISHED_STATUSES)
+        .select_related("objective__cycle"),
+        actor,
+    )
+    Objective.objects.filter(cycle=locked, status__in=PUBLISHED_STATUSES).update(
+        status=Objective.Status.ARCHIVED, updated_at=timezone.now(), **bump()
+    )
+    return _cycle_set_status(cycle, locked, "close")
 
 
 @transaction.atomic
@@ -130,7 +244,7 @@ def initiative_set_status(*, initiative: Initiative, status: str) -> Initiative:
 
 # --- Updates and deletes (the API; forms may use them too) -------------------------------------------
 
-CYCLE_FIELDS = ("name", "start_date", "end_date", "status")
+CYCLE_FIELDS = ("name", "start_date", "end_date")  # the status moves only through the lifecycle services
 OBJECTIVE_FIELDS = ("team", "cycle", "title", "description", "owner", "parent", "status", "position")
 KEY_RESULT_FIELDS = (
     "objective",
@@ -147,9 +261,26 @@ INITIATIVE_FIELDS = ("objective", "key_result", "title", "owner", "status", "due
 
 
 @transaction.atomic
+def cycle_move_to(*, cycle: Cycle, status: str, actor) -> Cycle:
+    """Reach ``status`` through its lifecycle action (the API's PATCH of ``status`` comes here)."""
+    if status == cycle.status:
+        return cycle
+    action = next((name for name, (_s, target, _v) in CYCLE_ACTIONS.items() if target == status), None)
+    if action is None:
+        raise ValidationError({"status": CYCLE_STATUS_UNREACHABLE % {"status": Cycle.Status(status).label}})
+    if action == "close":
+        return cycle_close(cycle=cycle, actor=actor)
+    if action == "activate":
+        cycle_activate(cycle=cycle)
+        return cycle
+    return cycle_start_planning(cycle=cycle)
+
+
+@transaction.atomic
 def cycle_update(*, cycle: Cycle, data: dict[str, Any]) -> Cycle:
+    """Name and dates; the status changes only through the lifecycle services above."""
     assign_fields(cycle, data, CYCLE_FIELDS)
-    cycle.full_clean()
+    _clean_cycle(cycle)
     cycle.save(update_fields=update_fields_for(cycle, data))
     return cycle
 

@@ -9,7 +9,8 @@ closed; the Django admin is the way out for repairs). Models, services, the API 
 | cycle (its OKRs, retrospective) | the cycle is closed                                                |
 | objective, initiative          | the cycle is closed, or the objective is archived                   |
 | key result, feedback on it     | as its objective, or the key result is retired                      |
-| check-in                       | as its key result, or the objective is not published yet (a draft)  |
+| check-in                       | as its key result, or the objective is a draft, or published into a |
+|                                | cycle still in planning (it becomes active when the cycle does)     |
 | KPI and its check-ins          | never: a KPI lives outside cycles                                   |
 | team, membership               | never: the organisation has no cycle                                |
 
@@ -35,6 +36,7 @@ CYCLE_CLOSED = _("The cycle is closed; its OKRs are read-only.")
 OBJECTIVE_ARCHIVED = _("The objective is archived and read-only.")
 KEY_RESULT_RETIRED = _("The key result is retired and read-only.")
 OBJECTIVE_NOT_PUBLISHED = _("The objective is still a draft; publish it before checking in.")
+CYCLE_NOT_STARTED = _("The cycle is still in planning; check-ins start when it is activated.")
 
 # Statuses that close an objective for good.
 READ_ONLY_OBJECTIVE_STATUSES = frozenset({Objective.Status.ARCHIVED})
@@ -86,6 +88,8 @@ def checkin_refusal(key_result: KeyResult) -> str | None:
     refusal = key_result_refusal(key_result)
     if refusal is None and not is_published(key_result.objective):
         refusal = OBJECTIVE_NOT_PUBLISHED
+    if refusal is None and key_result.objective.status == Objective.Status.PUBLISHED:
+        refusal = CYCLE_NOT_STARTED  # published into a planning cycle: it becomes active with the cycle
     return refusal
 
 

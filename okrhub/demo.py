@@ -20,17 +20,20 @@ import random
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
 
 from checkins.models import CheckIn
-from checkins.services import checkin_submit
+from checkins.services import checkin_build, checkin_latest, checkin_submit, key_result_follow
 from dashboards.demo import seed_feedback
-from objectives import progress
+from objectives import periods, progress
 from objectives.models import Cycle, Initiative, KeyResult, Objective
 from objectives.services import initiative_create, key_result_create, key_result_plan_set, objective_create
+from teams.demo import seed_invitations
 from teams.models import Membership, Profile, Team
 from workshops.demo import seed_workshops
 
@@ -50,10 +53,8 @@ SYNTHETIC_SLUG = "syntetisk-organisasjon"
 
 def tertial_for(day: dt.date) -> tuple[str, dt.date, dt.date]:
     """The tertial (four-month period) containing ``day``: name, first day, last day."""
-    index = (day.month - 1) // 4  # 0: Jan–Apr, 1: May–Aug, 2: Sep–Dec
-    start = dt.date(day.year, 4 * index + 1, 1)
-    end = dt.date(day.year + 1, 1, 1) if index == 2 else dt.date(day.year, 4 * index + 5, 1)
-    return f"T{index + 1} {day.year}", start, end - dt.timedelta(days=1)
+    period = periods.containing(periods.TERTIAL, day)
+    return period.name, period.start, period.end
 
 
 def demo_cycles(today: dt.date) -> tuple[Cycle, Cycle]:
@@ -94,6 +95,7 @@ class Person:
 PEOPLE = [
     Person("leader", "Ingrid", "Solberg", "section lead, Kompetansesenteret"),
     Person("ambassador", "Sofie", "Bakken", "OKR ambassador"),
+    Person("orgadmin", "Hanne", "Strand", "organisation admin (teams, cycles and people)"),
     Person("member", "Jonas", "Haugen", "member, Kurs og arrangementer (owns several key results)"),
     Person("kari", "Kari", "Johansen", "team lead, Kurs og arrangementer"),
     Person("ole", "Ole", "Hansen", "member, Kurs og arrangementer"),
@@ -105,6 +107,7 @@ PEOPLE = [
     Person("thea", "Thea", "Kristiansen", "member, Karriere og rådgivning"),
     Person("magnus", "Magnus", "Eriksen", "member, Karriere og rådgivning"),
 ]
+ORG_ADMIN_USERNAME = "orgadmin"
 ADMIN = Person("admin", "Ada", "Administrator", "superuser (Django admin)")
 
 # (slug, name, parent slug, description)
@@ -154,7 +157,13 @@ def demo_people() -> dict[str, object]:
     users = {person.username: _user(person, password_hash=password_hash) for person in PEOPLE}
     users[ADMIN.username] = _user(ADMIN, password_hash=password_hash, is_staff=True, is_superuser=True)
     for username, user in users.items():
-        Profile.objects.get_or_create(user=user, defaults={"is_ambassador": username == "ambassador"})
+        Profile.objects.get_or_create(
+            user=user,
+            defaults={
+                "is_ambassador": username == "ambassador",
+                "is_org_admin": username == ORG_ADMIN_USERNAME,
+            },
+        )
     return users
 
 
@@ -698,6 +707,7 @@ def seed_demo(*, now: dt.datetime | None = None) -> DemoResult:
     # Other apps' demo data goes here: `from <app>.demo import seed_<area>` and call it with what it needs.
     seed_feedback(cycle=active, now=now)
     seed_workshops(active=active, planning=planning, now=now)
+    seed_invitations(users=users, teams=teams, now=now, days=settings.INVITATION_DAYS)
     logins = [(p.username, PASSWORD, p.role) for p in [*PEOPLE, ADMIN]]
     return DemoResult(active_cycle=active, planning_cycle=planning, logins=logins)
 
@@ -723,8 +733,10 @@ def seed_synthetic(
     """Add N synthetic teams (with members, OKRs and W weeks of check-ins) in ``cycle``, in bulk.
 
     Teams are numbered; those that already exist are left alone, so re-running with the same N adds nothing.
-    Key results get their current value, confidence and last check-in time from their generated latest
-    check-in before they are inserted, which spares the per-check-in recompute of ``checkin_submit``.
+    The rows mean what the services write: each check-in is built and validated by ``checkin_build`` (what
+    ``checkin_submit`` saves), each key result follows its latest check-in through ``key_result_follow`` (the
+    check-in service's recompute) before it is inserted, and key results get their "created" history row like
+    ``key_result_create``'s. Only the per-check-in row lock and save are spared.
     """
     now = now or timezone.now()
     User = get_user_model()
@@ -816,6 +828,17 @@ def seed_synthetic(
             }[kind]
             owner = members[k % len(members)]
             pace = rng.uniform(0.3, 1.3)
+            key_result = KeyResult(
+                objective=objective,
+                title=f"Nøkkelresultat {k}",
+                owner=owner,
+                kind=kind,
+                unit="stk",
+                start_value=start,
+                target_value=target,
+                current_value=start,
+                position=k,
+            )
             checkins = []
             for weeks_ago in range(weeks - 1, -1, -1):
                 day = today - dt.timedelta(weeks=weeks_ago)
@@ -830,28 +853,15 @@ def seed_synthetic(
                     value = target + Decimal(rng.randint(-2, 6)) * (1 if kind == K.STAY_ABOVE else -1)
                 created_at = now - dt.timedelta(weeks=weeks_ago, minutes=rng.randint(1, 600))
                 checkins.append(
-                    CheckIn(
+                    checkin_build(
+                        key_result=key_result,
                         author=owner,
                         value=value,
                         confidence=rng.randint(3, 10),
-                        note="",
                         created_at=created_at,
                     )
                 )
-            latest = checkins[-1] if checkins else None
-            key_result = KeyResult(
-                objective=objective,
-                title=f"Nøkkelresultat {k}",
-                owner=owner,
-                kind=kind,
-                unit="stk",
-                start_value=start,
-                target_value=target,
-                current_value=latest.value if latest else start,
-                confidence=latest.confidence if latest else None,
-                last_checkin_at=latest.created_at if latest else None,
-                position=k,
-            )
+            key_result_follow(key_result, checkin_latest(checkins))
             key_results.append(key_result)
             series.append(checkins)
         initiatives.append(
@@ -863,7 +873,7 @@ def seed_synthetic(
                 position=1,
             )
         )
-    KeyResult.objects.bulk_create(key_results, batch_size=1000)
+    bulk_create_with_history(key_results, KeyResult, batch_size=1000)
     all_checkins = []
     for key_result, checkins in zip(key_results, series, strict=True):
         for checkin in checkins:

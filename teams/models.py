@@ -29,6 +29,9 @@ class Weekday(models.IntegerChoices):
     SUNDAY = 7, _("Sunday")
 
 
+TEAM_MOVE_LOOP = _("A team cannot be placed below itself or below one of its own sub-teams.")
+
+
 class Team(Versioned):
     name = models.CharField(_("name"), max_length=120)
     slug = models.SlugField(_("slug"), max_length=120, unique=True)
@@ -50,6 +53,8 @@ class Team(Versioned):
     time_zone = models.CharField(
         _("time zone"), max_length=64, default="Europe/Oslo", validators=[validate_time_zone]
     )
+    # Archived: out of new work (pickers, new objectives, workshops), its history kept and still readable.
+    archived_at = models.DateTimeField(_("archived"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -70,6 +75,10 @@ class Team(Versioned):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
+
     def clean(self) -> None:
         # A team may not sit below itself: neither the proposed parent nor any team above it may be this one.
         if self.pk and self.parent_id:
@@ -79,7 +88,7 @@ class Team(Versioned):
                 self.parent_id,
                 *TeamTree.load(columns=("id", "parent_id", "name")).ancestor_ids(self.parent_id),
             }:
-                raise ValidationError({"parent": _("A team cannot be placed below itself.")})
+                raise ValidationError({"parent": TEAM_MOVE_LOOP})
 
 
 class Membership(Versioned):
@@ -131,6 +140,11 @@ class Profile(models.Model):
     language = models.CharField(_("language"), max_length=8, choices=Language.choices, blank=True, default="")
     reminders_enabled = models.BooleanField(_("weekly check-in reminders"), default=True)
     digests_enabled = models.BooleanField(_("weekly digest for team leads"), default=True)
+    is_org_admin = models.BooleanField(
+        _("organisation admin"),
+        default=False,
+        help_text=_("Manages the whole team tree, the cycles and the people. Staff always are."),
+    )
 
     class Meta:
         verbose_name = _("profile")

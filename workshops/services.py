@@ -28,10 +28,11 @@ REASON_MAX_LENGTH = objective_services.REASON_MAX_LENGTH
 
 @transaction.atomic
 def team_cycle_publish(*, team: Team, cycle: Cycle) -> int:
-    """Publish every draft of the team in the cycle (draft → active) in one go; returns how many."""
+    """Publish every draft of the team in the cycle in one go: *published* in a cycle in planning (active
+    with the cycle), *active* in an active cycle. Returns how many."""
     require_writable(cycle)
     return Objective.objects.filter(team=team, cycle=cycle, status=Objective.Status.DRAFT).update(
-        status=Objective.Status.ACTIVE, updated_at=timezone.now(), **bump()
+        status=cycle.published_objective_status, updated_at=timezone.now(), **bump()
     )
 
 
@@ -91,45 +92,20 @@ def retrospective_save(
     return retrospective
 
 
-def _fill_missing_scores(key_results: Iterable[KeyResult], actor) -> None:
-    for key_result in key_results:
-        if key_result.final_score is None:
-            key_result.final_score = Decimal(str(round(key_result.progress, 2)))
-            key_result._change_reason = _("Final score (from progress)")
-            key_result._history_user = actor
-            key_result.save()
-
-
 @transaction.atomic
 def team_cycle_close(*, team: Team, cycle: Cycle, actor) -> int:
     """Close the team's part of the cycle: ungraded key results get their progress as score, objectives are
     archived (read-only). Returns the number of objectives archived."""
     require_writable(cycle)
     objectives = Objective.objects.filter(team=team, cycle=cycle, status=Objective.Status.ACTIVE)
-    _fill_missing_scores(
+    objective_services.fill_missing_scores(
         KeyResult.objects.in_progress().filter(objective__in=objectives).select_related("objective"), actor
     )
     return objectives.update(status=Objective.Status.ARCHIVED, updated_at=timezone.now(), **bump())
 
 
-@transaction.atomic
-def cycle_close(*, cycle: Cycle, actor) -> Cycle:
-    """Close the whole cycle (organisation-wide): every published key result gets a score; all read-only."""
-    require_writable(cycle)
-    _fill_missing_scores(
-        KeyResult.objects.in_progress()
-        .filter(objective__cycle=cycle)
-        .exclude(objective__status=Objective.Status.DRAFT)
-        .select_related("objective"),
-        actor,
-    )
-    Objective.objects.filter(cycle=cycle, status=Objective.Status.ACTIVE).update(
-        status=Objective.Status.ARCHIVED, updated_at=timezone.now(), **bump()
-    )
-    cycle.status = Cycle.Status.CLOSED
-    cycle.full_clean()
-    cycle.save(update_fields=["status"])
-    return cycle
+# The whole cycle closes through the lifecycle service, the same one the cycles page and the API use.
+cycle_close = objective_services.cycle_close
 
 
 def is_unfinished(key_result: KeyResult) -> bool:

@@ -23,6 +23,7 @@ from django_htmx.http import reswap, retarget, trigger_client_event
 
 from objectives import charts, quality
 from objectives.history import key_result_timeline
+from objectives.labels import REASON_LABELS
 from objectives.models import KeyResult, Kpi, Objective
 from objectives.permissions import (
     access_for,
@@ -32,10 +33,11 @@ from objectives.permissions import (
     can_edit_objective,
     can_grade_key_result,
     can_lead_team,
+    can_manage_cycles,
     can_publish,
     can_run_workshop,
 )
-from objectives.progress import PACED_KINDS
+from objectives.progress import OWNER_DEACTIVATED, PACED_KINDS
 from objectives.selectors import initiative_get_for_user, key_result_get_for_user, objective_get_for_user
 from objectives.services import (
     initiative_create,
@@ -96,6 +98,9 @@ def _board_context(request: HttpRequest, team, cycle, **forms) -> dict:
     drafts = [o for o in objectives if o.status == Objective.Status.DRAFT]
     owners = selectors.team_owner_candidates(team=team)
     parents = selectors.parent_objectives(user=request.user, team=team, cycle=cycle)
+    # New key results and initiatives go under the newest draft by default: the objective just created.
+    newest = max(drafts, key=lambda objective: objective.pk, default=None)
+    under_newest = {"objective": newest.pk} if newest else {}
     return {
         "team": team,
         "cycle": cycle,
@@ -107,11 +112,14 @@ def _board_context(request: HttpRequest, team, cycle, **forms) -> dict:
         "poll_seconds": POLL_SECONDS,
         "can_publish": can_publish(access, team_id=team.pk),
         "can_lead": can_lead_team(access, team.pk),
+        # The needs-attention label, shown beside a key result whose owner left (progress.OWNER_DEACTIVATED).
+        "owner_deactivated_label": REASON_LABELS[OWNER_DEACTIVATED],
         "objective_form": forms.get("objective_form")
         or ObjectiveDraftForm(owners=owners, parents=parents, prefix="objective"),
-        "kr_form": forms.get("kr_form") or KeyResultDraftForm(owners=owners, objectives=drafts, prefix="kr"),
+        "kr_form": forms.get("kr_form")
+        or KeyResultDraftForm(owners=owners, objectives=drafts, prefix="kr", initial=under_newest),
         "initiative_form": forms.get("initiative_form")
-        or InitiativeDraftForm(owners=owners, objectives=drafts, prefix="initiative"),
+        or InitiativeDraftForm(owners=owners, objectives=drafts, prefix="initiative", initial=under_newest),
     }
 
 
@@ -128,9 +136,13 @@ def _attach_edit_flags(access, objectives) -> None:
             initiative.can_edit = draftable
 
 
-def _board_list_response(request: HttpRequest, team, cycle, *, clear_editor: bool = False) -> HttpResponse:
+def _board_list_response(
+    request: HttpRequest, team, cycle, *, clear_editor: bool = False, created=None
+) -> HttpResponse:
     context = _board_context(request, team, cycle)
     context["clear_editor"] = clear_editor
+    # The one who just added an objective gets it chosen in the key result and initiative forms.
+    context["created_objective"] = created.pk if isinstance(created, Objective) else None
     response = render(request, "workshops/board.html#board-list", context)
     response = reswap(retarget(response, "#board-list"), "outerHTML")
     return trigger_client_event(response, "okr-saved", after="receive")
@@ -167,14 +179,15 @@ def board(request: HttpRequest, team_slug: str, cycle_id: int) -> HttpResponse:
 def _create(request, team_slug, cycle_id, *, form_key: str, form_id: str, build, save) -> HttpResponse:
     team, cycle = selectors.workshop_get_for_user(user=request.user, team_slug=team_slug, cycle_id=cycle_id)
     form = build(request, team, cycle)
+    created = None
     if form.is_valid():
         try:
-            save(request, team, cycle, form)
+            created = save(request, team, cycle, form)
         except ValidationError as error:
             _apply_errors(form, error)
     if form.is_valid() and not form.errors:
         if request.htmx:
-            return _board_list_response(request, team, cycle)
+            return _board_list_response(request, team, cycle, created=created)
         return redirect(_board_url(team, cycle))
     if request.htmx:
         return _form_errors_response(request, form, form_id)
@@ -193,7 +206,7 @@ def objective_new(request: HttpRequest, team_slug: str, cycle_id: int) -> HttpRe
 
     def save(request, team, cycle, form):
         data = form.cleaned_data
-        objective_create(
+        return objective_create(
             team=team, cycle=cycle, title=data["title"], owner=data["owner"], parent=data["parent"]
         )
 
@@ -629,6 +642,7 @@ def _close_context(request, team, cycle, *, retro_form=None, score_errors=None) 
             }
         retro_form = RetrospectiveForm(initial=initial)
     is_open = is_writable(cycle)
+    active_objectives = sum(1 for o in objectives if o.status == Objective.Status.ACTIVE)
     return {
         "team": team,
         "cycle": cycle,
@@ -638,10 +652,11 @@ def _close_context(request, team, cycle, *, retro_form=None, score_errors=None) 
         "score_errors": score_errors or [],
         "is_open": is_open,
         "can_write_retro": is_open and can_run_workshop(access, team_id=team.pk),
-        "can_close_team": is_open
-        and can_lead_team(access, team.pk)
-        and any(o.status == "active" for o in objectives),
-        "can_close_cycle": is_open and access.is_staff,
+        "can_close_team": cycle.is_closable and can_lead_team(access, team.pk) and active_objectives > 0,
+        "can_close_cycle": cycle.is_closable and can_manage_cycles(access),
+        # What closing will do, said before the lead confirms it.
+        "active_objectives": active_objectives,
+        "ungraded": sum(1 for row in rows if not row["graded"]),
         "can_grade_any": is_open and any(row["can_grade"] for row in rows),
     }
 
@@ -704,7 +719,7 @@ def close(request: HttpRequest, team_slug: str, cycle_id: int) -> HttpResponse:
         )
         return redirect(here)
     if action == "close_cycle":
-        if not access.is_staff:
+        if not can_manage_cycles(access):
             raise PermissionDenied(_("Only administrators close a cycle for the whole organisation."))
         services.cycle_close(cycle=cycle, actor=request.user)
         messages.success(request, _("The cycle is closed for everyone and is now read-only."))

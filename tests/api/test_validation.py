@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -172,7 +173,8 @@ def test_it_ignores_read_only_fields(org, api):
         ({"team": 999999}, "team"),
         ({"team": "kurs"}, "team"),
         ({"cycle": None}, "cycle"),
-        ({"status": "published"}, "status"),
+        ({"status": "live"}, "status"),
+        ({"status": "published"}, "status"),  # the cycle is active: published objectives are active in it
         ({"title": ""}, "title"),
         ({"parent": 999999}, "parent"),
     ],
@@ -193,8 +195,9 @@ def test_it_rejects_an_objective_in_a_closed_cycle(org, api):
     assert "detail" in response.json()
 
 
-def test_it_rejects_a_parent_from_another_cycle(org, api):
-    other_cycle = CycleFactory(name="Q4")
+def test_it_rejects_a_parent_from_a_cycle_that_does_not_overlap(org, api):
+    start = org.cycle.end_date + dt.timedelta(days=1)
+    other_cycle = CycleFactory(name="Q4", start_date=start, end_date=start + dt.timedelta(days=90))
     response = api(org.lead).post(
         "/api/v1/objectives/",
         {"team": org.team.pk, "cycle": other_cycle.pk, "title": "Mål", "parent": org.objective.pk},
