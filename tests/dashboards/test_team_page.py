@@ -215,8 +215,7 @@ def test_the_team_page_runs_the_same_queries_for_3_and_12_key_results(
     # session, user, the team, memberships + profile (access_for), cycles, the team tree, objectives,
     # key results with owners, the latest check-ins (window function), feedback, members
     # + 1: the team's KPIs (workshops: objectives/_team_kpis.html)
-    # + 1: the key results' planned paths (milestones), which expected progress follows
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(13):
         response = client.get(detail())
     assert response.status_code == 200
 
