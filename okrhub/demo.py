@@ -32,7 +32,7 @@ from checkins.services import checkin_build, checkin_latest, checkin_submit, key
 from dashboards.demo import seed_feedback
 from objectives import periods, progress
 from objectives.models import Cycle, Initiative, KeyResult, Objective
-from objectives.services import initiative_create, key_result_create, objective_create
+from objectives.services import initiative_create, key_result_create, key_result_plan_set, objective_create
 from teams.demo import seed_invitations
 from teams.models import Membership, Profile, Team
 from workshops.demo import seed_workshops
@@ -251,6 +251,8 @@ class KR:
     this_week: bool = True
     weight: str = "1"
     initiatives: list[tuple[str, str, str]] = field(default_factory=list)  # (title, owner, status)
+    # A planned path: milestones as (fraction of the cycle gone, planned value); check-ins follow it.
+    plan: tuple[tuple[float, str], ...] = ()
 
 
 @dataclass
@@ -426,6 +428,8 @@ ACTIVE_OBJECTIVES = [
                 "7",
                 STEADY,
                 initiatives=[("Drop-in-samtaler på Teams hver onsdag", "thea", I.DONE)],
+                # Measure the real waiting time first, then shorten it: expected progress follows the plan.
+                plan=((0.3, "21"), (0.6, "14")),
             ),
             KR(
                 "Øke antall karrieresamtaler fra 300 til 450",
@@ -572,7 +576,14 @@ def checkin_series(
                 dt.datetime.combine(day, dt.time(9 + rng.randint(0, 6), rng.randint(0, 59)))
             )
         last = n == len(weeks) - 1
-        pace = progress.expected_progress(start=cycle.start_date, end=cycle.end_date, on=day)
+        pace = progress.planned_progress(
+            start=start,
+            target=target,
+            cycle_start=cycle.start_date,
+            cycle_end=cycle.end_date,
+            milestones=plan_milestones(spec, cycle=cycle),
+            on=day,
+        )
         if spec.kind in (K.INCREASE_TO, K.DECREASE_TO):
             fraction = PACE[spec.profile] * pace + rng.uniform(-0.03, 0.03)
             best = max(best, min(fraction, 1.0))  # counts do not go backwards
@@ -597,9 +608,29 @@ def checkin_series(
     return series
 
 
+def plan_milestones(spec: KR, *, cycle: Cycle) -> list[tuple[dt.date, Decimal]]:
+    """The spec's planned path as dated milestones in ``cycle``."""
+    days = (cycle.end_date - cycle.start_date).days
+    return [
+        (cycle.start_date + dt.timedelta(days=round(fraction * days)), Decimal(value))
+        for fraction, value in spec.plan
+    ]
+
+
+def _plan(key_result: KeyResult, spec: KR, *, objective: Objective) -> None:
+    # Also completes a demo seeded before plans existed; a plan someone changed is left as it is.
+    if spec.plan and not key_result.milestones.exists():
+        key_result_plan_set(
+            key_result=key_result,
+            actor=objective.owner,
+            milestones=plan_milestones(spec, cycle=objective.cycle),
+        )
+
+
 def _key_result(spec: KR, *, objective: Objective, users, position: int, now: dt.datetime, checkins: bool):
     key_result = KeyResult.objects.filter(objective=objective, title=spec.title).first()
     if key_result is not None:
+        _plan(key_result, spec, objective=objective)
         return key_result
     key_result = key_result_create(
         objective=objective,
@@ -612,6 +643,7 @@ def _key_result(spec: KR, *, objective: Objective, users, position: int, now: dt
         weight=Decimal(spec.weight),
         position=position,
     )
+    _plan(key_result, spec, objective=objective)
     if checkins:
         for created_at, value, confidence, note in checkin_series(
             spec, cycle=objective.cycle, now=now, seed=f"{objective.title}/{spec.title}"

@@ -18,6 +18,13 @@ MESSAGES = {
         "measuring the effect instead."
     ),
     quality.NO_OWNER: _("No owner: choose who follows this key result up."),
+    quality.PLANNED_HOCKEY_STICK: _(
+        "A planned hockey stick: the planned path leaves most of the progress to the last quarter of the "
+        "cycle. Plan earlier steps, or say why the change can only come late."
+    ),
+    quality.TITLE_NUMBERS: _(
+        "The title’s numbers disagree with the start and target values: update the title or the values."
+    ),
     quality.TOO_FEW_KEY_RESULTS: _("Fewer than two key results: add another angle on the objective."),
     quality.TOO_MANY_KEY_RESULTS: _("More than five key results: focus on the ones that matter most."),
     quality.ACHIEVE_DOMINATES: _(
@@ -49,12 +56,17 @@ class BoardCoach:
 
 
 def key_result_draft(key_result: KeyResult) -> quality.KeyResultDraft:
+    """Needs ``objective__cycle`` loaded and ``milestones`` prefetched to stay free of queries."""
+    cycle = key_result.objective.cycle
     return quality.KeyResultDraft(
         title=key_result.title,
         kind=key_result.kind,
         start=key_result.start_value,
         target=key_result.target_value,
         owner_id=key_result.owner_id,
+        milestones=key_result.plan,
+        cycle_start=cycle.start_date,
+        cycle_end=cycle.end_date,
     )
 
 

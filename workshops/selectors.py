@@ -68,12 +68,14 @@ def team_cycle_get_for_user(*, user, team_slug: str, cycle_id: int) -> tuple[Tea
 
 
 def board_objectives(*, team: Team, cycle: Cycle, statuses=BOARD_OBJECTIVE_STATUSES) -> list[Objective]:
-    """The team's objectives in the cycle with key results and initiatives (three queries, any size)."""
+    """The team's objectives in the cycle with key results (and their planned paths, for the coach) and
+    initiatives (four queries, any size)."""
     return list(
         Objective.objects.filter(team=team, cycle=cycle, status__in=statuses)
         .select_related("owner", "parent__team", "cycle")
         .prefetch_related(
             Prefetch("key_results", queryset=KeyResult.objects.select_related("owner", "kpi")),
+            "key_results__milestones",
             Prefetch("initiatives", queryset=Initiative.objects.select_related("owner", "key_result")),
         )
         .order_by("status", "position", "id")

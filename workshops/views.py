@@ -12,6 +12,7 @@ from decimal import Decimal
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from django_htmx.http import reswap, retarget, trigger_client_event
 
-from objectives import charts
+from objectives import charts, quality
 from objectives.history import key_result_timeline
 from objectives.labels import REASON_LABELS
 from objectives.models import KeyResult, Kpi, Objective
@@ -52,7 +53,7 @@ from objectives.services import (
 )
 from objectives.services import key_result_plan_set as services_key_result_plan_set
 from objectives.writability import is_published, is_writable, require_writable, write_refusal
-from okrhub.numbers import parse_number
+from okrhub.numbers import decimal_mark, parse_number
 from okrhub.versioning import StaleVersion, changes_between, stale_message
 from workshops import coach as coach_rules
 from workshops import selectors, services
@@ -401,22 +402,42 @@ def key_result_edit(request: HttpRequest, pk: int) -> HttpResponse:
     initial["version"] = key_result.version
     form_class = KeyResultDraftEditForm if is_draft else KeyResultAdjustForm
     form = form_class(request.POST or None, owners=owners, initial=initial, prefix="edit")
-    status = 200
+    status, title_suggestion, offer_title = 200, None, False
     if request.method == "POST":
-        status = _save_edit(
-            form,
-            lambda: key_result_adjust(
-                key_result=key_result,
-                actor=request.user,
-                data=form.service_data(),
-                reason=form.cleaned_data.get("reason", ""),
-                version=form.cleaned_data["version"],
-            ),
-        )
-        if status is None:
-            return _after_edit(request, objective)
+        choice = request.POST.get("title_choice")
+        if form.is_valid():
+            title_suggestion = _title_with_new_numbers(key_result, form.service_data())
+        # The title still says the old start or target: once the change is otherwise fine, offer the title
+        # with the new numbers (a trial run, rolled back, so every rule of the adjustment is checked first).
+        offer_title = title_suggestion is not None and choice not in TITLE_CHOICES
+
+        def adjust() -> None:
+            data = form.service_data()
+            if title_suggestion and choice == "suggested":
+                data["title"] = title_suggestion
+            with transaction.atomic():
+                key_result_adjust(
+                    key_result=key_result,
+                    actor=request.user,
+                    data=data,
+                    reason=form.cleaned_data.get("reason", ""),
+                    version=form.cleaned_data["version"],
+                )
+                if offer_title:
+                    raise _TitleOffer
+
+        try:
+            status = _save_edit(form, adjust)
+        except _TitleOffer:
+            key_result.refresh_from_db()
+            status = 200
+        else:
+            offer_title = False
+            if status is None:
+                return _after_edit(request, objective)
     context = {
         "form": form,
+        "title_suggestion": title_suggestion if offer_title else None,
         "object": key_result,
         "objective": objective,
         "kind": "key_result",
@@ -426,6 +447,30 @@ def key_result_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "plan_formset": milestone_formset(key_result) if key_result.kind in PACED_KINDS else None,
     }
     return _edit_response(request, context, status=status)
+
+
+TITLE_CHOICES = ("suggested", "keep")  # the buttons under a title suggestion (workshops/edit.html)
+
+
+class _TitleOffer(Exception):
+    """Rolls back the trial run of an adjustment whose title is offered with the new numbers first."""
+
+
+def _title_with_new_numbers(key_result: KeyResult, data: dict) -> str | None:
+    """The title with the new start and target in place of the old ones, when the lead left it as it was."""
+    if data["title"] != key_result.title:
+        return None
+    mark = decimal_mark()
+    return quality.retitle(
+        key_result.title,
+        old_start=key_result.start_value,
+        old_target=key_result.target_value,
+        new_start=data["start_value"],
+        new_target=data["target_value"],
+        decimal_mark=mark,
+        # Norwegian groups thousands with a space ("1 400"); an English comma would read as a decimal mark.
+        group_separator="\u00a0" if mark == "," else "",
+    )
 
 
 @login_required

@@ -75,6 +75,7 @@ def test_a_closed_cycle_s_plan_cannot_change(org, api):
     org.cycle.status = "closed"
     org.cycle.save()
     plan = [{"date": _day(org, 30), "planned_value": "20"}]
-    # Allowed for the lead, refused by the cycle's state: 409 Conflict (objectives/writability.py).
-    assert api(org.lead).put(_url(org.key_result), plan, format="json").status_code == 409
-    assert not org.key_result.milestones.exists()
+    response = api(org.lead).put(_url(org.key_result), plan, format="json", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 409  # the writability rule (objectives/writability.py)
+    assert response.json() == {"detail": "The cycle is closed; its OKRs are read-only."}
+    assert not Milestone.objects.exists()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -122,3 +123,116 @@ def test_both_languages_have_word_lists():
         "starte",
     } <= quality.ACTIVITY_VERBS_NB
     assert {"launch", "create", "deliver", "hold", "build", "organise"} <= quality.ACTIVITY_VERBS_EN
+
+
+# --- A planned hockey stick ------------------------------------------------------------------------------
+
+START, END = dt.date(2027, 1, 1), dt.date(2027, 5, 1)  # 120 days
+
+
+def _day(days: int) -> dt.date:
+    return START + dt.timedelta(days=days)
+
+
+@pytest.mark.parametrize(
+    ("case", "kind", "milestones", "warned"),
+    [
+        ("no plan", "increase_to", (), False),
+        ("half by three quarters", "increase_to", ((_day(60), D(10)), (_day(90), D(25))), False),
+        ("most in the last quarter", "increase_to", ((_day(90), D(20)),), True),
+        ("decrease, most in the last quarter", "decrease_to", ((_day(90), D(35)),), True),
+        ("not a kind with a pace", "stay_above", ((_day(90), D(20)),), False),
+    ],
+)
+def test_it_warns_about_a_planned_hockey_stick(case, kind, milestones, warned):
+    start, target = (D(40), D(10)) if kind == "decrease_to" else (D(10), D(40))
+    draft = KeyResultDraft(
+        title="Flere kurs",
+        kind=kind,
+        start=start,
+        target=target,
+        owner_id=1,
+        milestones=milestones,
+        cycle_start=START,
+        cycle_end=END,
+    )
+    assert (quality.PLANNED_HOCKEY_STICK in quality.key_result_warnings(draft)) is warned, case
+
+
+# --- Numbers in titles -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("title", "numbers"),
+    [
+        ("Øke antall kurs fra 10 til 40", [D(10), D(40)]),
+        ("Øke fra 1 400 til 2 000 kunder", [D(1400), D(2000)]),
+        ("Øke fra 1\u00a0400 til 12\u202f000", [D(1400), D(12000)]),
+        ("Snittscore 12,5 eller mer", [D("12.5")]),
+        ("Average score 12.5 or more", [D("12.5")]),
+        ("Minst 80 % fornøyde innen Q2", [D(80)]),
+        ("Ingen 3G-master igjen", []),
+        ("Redusere underskuddet til -5", [D(-5)]),
+        ("Tall uten tall", []),
+    ],
+)
+def test_it_reads_the_numbers_in_a_title(title, numbers):
+    assert [n.value for n in quality.title_numbers(title)] == numbers
+
+
+@pytest.mark.parametrize(
+    ("title", "kind", "start", "target", "disagrees"),
+    [
+        ("Øke antall kurs fra 10 til 40", "increase_to", 10, 40, False),
+        ("Øke antall kurs fra 10 til 40", "increase_to", 10, 50, True),  # the target moved
+        ("Øke antall kurs fra 10 til 40", "increase_to", 12, 40, True),  # the start moved
+        ("Øke antall kurs til 40 i 3 regioner", "increase_to", 10, 40, False),  # no "fra": start not read
+        ("Øke fra 1 400 til 2 000 kunder", "increase_to", 1400, 2000, False),
+        ("Snittscore 12,5", "stay_above", D("12.5"), D("12.5"), False),
+        ("Kundetilfredshet over 80 %", "stay_above", 85, 80, False),
+        ("Kundetilfredshet over 80 %", "stay_above", 85, 75, True),
+        ("Flere kurs innen 2027", "increase_to", 10, 40, False),  # a year is not a value
+        ("Nå 2027 kunder", "increase_to", 1000, 2027, False),  # unless it is one
+        ("Flere kurs", "increase_to", 10, 40, False),  # no numbers, nothing to disagree with
+        ("Lansere appen i 2 byer", "achieve", 0, 1, False),  # done or not: no values in the title
+        ("Increase NPS from 20 to 40", "increase_to", 25, 40, True),
+    ],
+)
+def test_it_finds_titles_whose_numbers_disagree_with_the_values(title, kind, start, target, disagrees):
+    assert quality.title_disagrees(title, kind=kind, start=D(start), target=D(target)) is disagrees
+    draft = KeyResultDraft(title=title, kind=kind, start=D(start), target=D(target), owner_id=1)
+    assert (quality.TITLE_NUMBERS in quality.key_result_warnings(draft)) is disagrees
+
+
+@pytest.mark.parametrize(
+    ("title", "old", "new", "suggestion"),
+    [
+        ("Øke antall kurs fra 10 til 40", (10, 40), (10, 50), "Øke antall kurs fra 10 til 50"),
+        ("Øke antall kurs fra 10 til 40", (10, 40), (12, 50), "Øke antall kurs fra 12 til 50"),
+        ("Øke fra 1 400 til 2 000 kunder", (1400, 2000), (1500, 2500), "Øke fra 1 500 til 2 500 kunder"),
+        ("Øke fra 900 til 1 400 kunder", (900, 1400), (1200, 1600), "Øke fra 1 200 til 1 600 kunder"),
+        (
+            "Øke fra 1400 til 2000",
+            (1400, 2000),
+            (1400, 12000),
+            "Øke fra 1400 til 12000",
+        ),  # as written: ungrouped
+        ("Snittscore fra 10 til 12,5", (10, D("12.5")), (10, D("13.25")), "Snittscore fra 10 til 13,25"),
+        ("Score from 10 to 12.5", (10, D("12.5")), (10, 13), "Score from 10 to 13"),
+        ("Score fra 10 til 12", (10, 12), (10, D("12.5")), "Score fra 10 til 12,5"),  # the language's mark
+        ("Over 80 % fornøyde", (80, 80), (80, 85), "Over 85 % fornøyde"),  # equal: the target
+        ("Flere kurs", (10, 40), (10, 50), None),  # no old number in the title
+        ("Øke fra 10 til 40", (10, 40), (10, 40), None),  # nothing changed
+    ],
+)
+def test_it_offers_the_title_with_the_new_numbers(title, old, new, suggestion):
+    result = quality.retitle(
+        title,
+        old_start=D(old[0]),
+        old_target=D(old[1]),
+        new_start=D(new[0]),
+        new_target=D(new[1]),
+        decimal_mark=",",
+        group_separator=" ",
+    )
+    assert result == suggestion

@@ -3,6 +3,7 @@ and the HTML views (the same message). Table-driven over the states of cycle, ob
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -14,7 +15,7 @@ from rest_framework.test import APIClient
 from checkins.models import CheckIn, Feedback
 from checkins.services import checkin_delete, checkin_submit, checkin_update, feedback_create
 from objectives import services
-from objectives.models import Cycle, Initiative, KeyResult, Objective
+from objectives.models import Cycle, Initiative, KeyResult, Milestone, Objective
 from objectives.writability import (
     CYCLE_CLOSED,
     CYCLE_NOT_STARTED,
@@ -84,6 +85,7 @@ class World:
             list(Initiative.objects.order_by("pk").values_list("pk", "title", "status")),
             list(CheckIn.objects.order_by("pk").values_list("pk", "value", "note")),
             list(Feedback.objects.order_by("pk").values_list("pk", "body")),
+            list(Milestone.objects.order_by("pk").values_list("pk", "date", "planned_value")),
         )
 
     def objective(self) -> Objective:
@@ -183,6 +185,14 @@ SERVICE_WRITES = {
         lambda w: services.key_result_update(key_result=w.key_result(), data={"title": "Nytt"}),
     ),
     "key_result_delete": ("key_result", lambda w: services.key_result_delete(key_result=w.key_result())),
+    "key_result_plan_set": (
+        "key_result",
+        lambda w: services.key_result_plan_set(
+            key_result=w.key_result(),
+            actor=w.org.lead,
+            milestones=[(w.org.cycle.start_date + timedelta(days=30), Decimal(20))],
+        ),
+    ),
     "key_result_retire": (
         "key_result",
         lambda w: key_result_retire(key_result=w.key_result(), actor=w.org.lead, reason="x"),
@@ -294,6 +304,13 @@ def api_writes(w) -> dict:
             },
         ),
         "DELETE key result": ("key_result", org.lead, "delete", f"/api/v1/key-results/{kr.pk}/", None),
+        "PUT planned path": (
+            "key_result",
+            org.lead,
+            "put",
+            f"/api/v1/key-results/{kr.pk}/milestones/",
+            [{"date": (org.cycle.start_date + timedelta(days=30)).isoformat(), "planned_value": "20"}],
+        ),
         "POST initiative": (
             "objective",
             org.lead,
@@ -348,6 +365,7 @@ API_WRITES = [
     "PATCH key result",
     "PUT key result",
     "DELETE key result",
+    "PUT planned path",
     "POST initiative",
     "PATCH initiative",
     "PATCH own initiative",
@@ -443,10 +461,28 @@ def html_writes(w) -> dict:
             reverse("objectives:initiative_status", args=[w.initiative.pk]),
             {"status": "done"},
         ),
+        "planned path": (
+            "key_result",
+            org.lead,
+            reverse("workshops:key_result_plan", args=[kr.pk]),
+            {
+                "plan-TOTAL_FORMS": "1",
+                "plan-INITIAL_FORMS": "0",
+                "plan-0-date": (org.cycle.start_date + timedelta(days=30)).isoformat(),
+                "plan-0-planned_value": "20",
+            },
+        ),
     }
 
 
-HTML_WRITES = ["check in", "edit check-in", "delete check-in", "feedback", "initiative status"]
+HTML_WRITES = [
+    "check in",
+    "edit check-in",
+    "delete check-in",
+    "feedback",
+    "initiative status",
+    "planned path",
+]
 
 
 @pytest.mark.parametrize("write", HTML_WRITES)

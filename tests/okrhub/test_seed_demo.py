@@ -252,6 +252,46 @@ def test_it_rejects_negative_sizes():
         _seed(teams=-1)
 
 
+def test_a_key_result_follows_a_planned_path():
+    _seed()
+    key_result = KeyResult.objects.select_related("objective__cycle").get(
+        title="Redusere ventetiden på karrieresamtale fra 21 til 7 dager"
+    )
+    cycle = key_result.objective.cycle
+    assert len(key_result.plan) == 2
+    assert all(cycle.start_date < day < cycle.end_date for day, _ in key_result.plan)
+    # Its check-ins follow the plan, so it is judged against the plan, not against the straight line.
+    last = key_result.last_checkin_at
+    figures = progress.key_result_figures(
+        kind=key_result.kind,
+        start=key_result.start_value,
+        target=key_result.target_value,
+        current=key_result.current_value,
+        confidence=key_result.confidence,
+        has_owner=True,
+        last_checkin=timezone.localtime(last).date() if last else None,
+        cycle_start=cycle.start_date,
+        cycle_end=cycle.end_date,
+        cycle_active=True,
+        today=timezone.localdate(),
+        milestones=key_result.plan,
+    )
+    assert figures.health == progress.ON_TRACK
+    assert figures.expected == pytest.approx(
+        progress.planned_progress(
+            start=21,
+            target=7,
+            cycle_start=cycle.start_date,
+            cycle_end=cycle.end_date,
+            milestones=key_result.plan,
+            on=timezone.localdate(),
+        )
+    )
+    # Seeding again leaves the plan as it is (test_running_it_twice_changes_nothing counts every row).
+    _seed()
+    assert len(KeyResult.objects.get(pk=key_result.pk).plan) == 2
+
+
 def test_the_demo_has_an_organisation_admin():
     _seed()
     _seed()
