@@ -19,12 +19,6 @@ class InitiativeStatusForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.initiative = initiative
 
-    def clean(self):
-        cleaned = super().clean()
-        if self.initiative.objective.cycle.status == Cycle.Status.CLOSED:
-            raise forms.ValidationError(_("The cycle is closed; initiatives can no longer change."))
-        return cleaned
-
 
 # --- The cycles page -------------------------------------------------------------------------------------
 

@@ -15,6 +15,7 @@ from simple_history.models import HistoricalRecords
 
 from objectives import progress
 from objectives.validators import validate_sensible_date
+from okrhub.versioning import Versioned
 from teams.models import Team
 
 # Values hold up to 12 digits before the decimal point and 4 after (e.g. NOK amounts, percentages, counts).
@@ -30,9 +31,10 @@ OBJECTIVE_STATUS_FOLLOWS_CYCLE = _(
     "Published objectives are “published” while their cycle is in planning and “active” once it is active."
 )
 NEW_OBJECTIVE_ARCHIVED_TEAM = _("This team is archived; reactivate it before planning new objectives for it.")
+PARENT_CYCLE_MUST_OVERLAP = _("Align to an objective of a cycle that overlaps this one.")
 
 
-class Cycle(models.Model):
+class Cycle(Versioned):
     """An OKR period. Its life: upcoming → planning (workshops open) → active (check-ins) → closed."""
 
     class Status(models.TextChoices):
@@ -82,8 +84,23 @@ class Cycle(models.Model):
     def expected_progress(self, on) -> float:
         return progress.expected_progress(start=self.start_date, end=self.end_date, on=on)
 
+    def overlaps(self, other: Cycle) -> bool:
+        """Whether the two cycles share a day: a team may align to an objective of a team above whose cycle
+        overlaps its own (a section planning by tertial, a team by quarter)."""
+        return self.start_date <= other.end_date and other.start_date <= self.end_date
 
-class Objective(models.Model):
+    @classmethod
+    def overlapping_q(cls, cycle: Cycle, *, prefix: str = "") -> Q:
+        """Filter for cycles that overlap ``cycle`` (the rule of ``overlaps``); ``prefix`` reaches them."""
+        return Q(**{f"{prefix}start_date__lte": cycle.end_date, f"{prefix}end_date__gte": cycle.start_date})
+
+    @property
+    def is_closable(self) -> bool:
+        """Closing (final scores, archiving) is for a cycle under way: not one still being planned."""
+        return self.status == self.Status.ACTIVE
+
+
+class Objective(Versioned):
     class Status(models.TextChoices):
         DRAFT = "draft", _("draft")
         # Published into a cycle still in planning; becomes active when the cycle is activated.
@@ -146,8 +163,8 @@ class Objective(models.Model):
         if self.parent_id:
             if self.parent_id == self.pk:
                 raise ValidationError({"parent": _("An objective cannot be aligned to itself.")})
-            if self.cycle_id and self.parent.cycle_id != self.cycle_id:
-                raise ValidationError({"parent": _("The parent objective must belong to the same cycle.")})
+            if self.cycle_id and not self.parent.cycle.overlaps(self.cycle):
+                raise ValidationError({"parent": PARENT_CYCLE_MUST_OVERLAP})
 
 
 class AdjustmentHistory(HistoricalRecords):
@@ -167,7 +184,7 @@ class KeyResultQuerySet(models.QuerySet):
         return self.filter(retired_at__isnull=True)
 
 
-class KeyResult(models.Model):
+class KeyResult(Versioned):
     class Kind(models.TextChoices):
         INCREASE_TO = progress.INCREASE_TO, _("increase to")
         DECREASE_TO = progress.DECREASE_TO, _("decrease to")
@@ -222,7 +239,7 @@ class KeyResult(models.Model):
     # Mid-cycle adjustments: who changed what, when and why (the reason is required on active key results).
     # Check-ins rewrite current value and confidence; they have their own record, so history leaves them out.
     history = AdjustmentHistory(
-        excluded_fields=["current_value", "confidence", "last_checkin_at", "updated_at"],
+        excluded_fields=["current_value", "confidence", "last_checkin_at", "updated_at", "version"],
         history_change_reason_field=models.TextField(null=True),
     )
 
@@ -279,8 +296,63 @@ class KeyResult(models.Model):
             kind=self.kind, start=self.start_value, target=self.target_value, current=self.current_value
         )
 
+    @property
+    def plan(self) -> tuple[progress.Milestone, ...]:
+        """The planned path's milestones as (date, planned value): prefetch ``milestones`` for lists."""
+        return tuple((milestone.date, milestone.planned_value) for milestone in self.milestones.all())
 
-class Initiative(models.Model):
+
+class Milestone(models.Model):
+    """A point on a key result's planned path: the value planned by a date within its cycle.
+
+    Expected progress follows the plan instead of the straight line (``progress.planned_progress``).
+    """
+
+    key_result = models.ForeignKey(
+        KeyResult, verbose_name=_("key result"), on_delete=models.CASCADE, related_name="milestones"
+    )
+    date = models.DateField(_("date"))
+    planned_value = value_field(_("planned value"))
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("milestone")
+        verbose_name_plural = _("milestones")
+        ordering = ["key_result", "date"]
+        constraints = [
+            # Also the index of a key result's plan: Milestone.objects.filter(key_result=…).order_by("date")
+            models.UniqueConstraint(
+                fields=["key_result", "date"],
+                name="milestone_one_per_key_result_and_date",
+                violation_error_message=_("A key result has one milestone per date."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date}: {self.planned_value}"
+
+    def clean(self) -> None:
+        if not self.key_result_id or not self.date:
+            return
+        key_result, errors = self.key_result, {}
+        cycle = key_result.objective.cycle
+        if key_result.kind not in progress.PACED_KINDS:
+            errors["key_result"] = _("Only “increase to” and “decrease to” key results have a planned path.")
+        if not cycle.start_date < self.date < cycle.end_date:
+            errors["date"] = _("A milestone’s date must fall after the cycle starts and before it ends.")
+        value = self.planned_value
+        if isinstance(value, Decimal | int):
+            low, high = sorted((key_result.start_value, key_result.target_value))
+            if not low <= value <= high:
+                errors["planned_value"] = _(
+                    "The planned value must lie between the start value and the target."
+                )
+        if errors:
+            raise ValidationError(errors)
+
+
+class Initiative(Versioned):
     class Status(models.TextChoices):
         PLANNED = "planned", _("planned")
         IN_PROGRESS = "in_progress", _("in progress")

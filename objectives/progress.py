@@ -273,13 +273,15 @@ def confidence_band(confidence: int | None) -> str | None:
 #                     progress at the end" pattern
 #                     (only kinds with an expected progress, ``PACED_KINDS``; never ``achieve`` or a "stay")
 # ``no_owner``        nobody owns it
+# ``owner_deactivated`` its owner's account is deactivated (they left): someone else must follow it up
 # ==================  ======================================================================================
 
 LOW_CONFIDENCE = "low_confidence"
 STALE = "stale"
 BACK_LOADED = "back_loaded"
 NO_OWNER = "no_owner"
-ATTENTION_REASONS = (OFF_TRACK, LOW_CONFIDENCE, STALE, BACK_LOADED, NO_OWNER)
+OWNER_DEACTIVATED = "owner_deactivated"
+ATTENTION_REASONS = (OFF_TRACK, LOW_CONFIDENCE, STALE, BACK_LOADED, NO_OWNER, OWNER_DEACTIVATED)
 
 STALE_DAYS = 14
 BACK_LOADED_ELAPSED = 0.5  # more than this fraction of the cycle gone…
@@ -311,7 +313,13 @@ def is_back_loaded(
 
 
 def _reasons(
-    *, health_: str, confidence: int | None, stale: bool, back_loaded: bool, has_owner: bool
+    *,
+    health_: str,
+    confidence: int | None,
+    stale: bool,
+    back_loaded: bool,
+    has_owner: bool,
+    owner_active: bool = True,
 ) -> tuple[str, ...]:
     found = {
         OFF_TRACK: health_ == OFF_TRACK,
@@ -319,6 +327,7 @@ def _reasons(
         STALE: stale,
         BACK_LOADED: back_loaded,
         NO_OWNER: not has_owner,
+        OWNER_DEACTIVATED: has_owner and not owner_active,
     }
     return tuple(reason for reason in ATTENTION_REASONS if found[reason])
 
@@ -333,6 +342,7 @@ def attention_reasons(
     cycle_start: date,
     today: date,
     cycle_active: bool,
+    owner_active: bool = True,
 ) -> tuple[str, ...]:
     """The reasons of a key result with a pace (``PACED_KINDS``); ``key_result_figures`` covers every kind."""
     return _reasons(
@@ -343,6 +353,7 @@ def attention_reasons(
         ),
         back_loaded=is_back_loaded(progress=progress, expected=expected, confidence=confidence),
         has_owner=has_owner,
+        owner_active=owner_active,
     )
 
 
@@ -373,6 +384,7 @@ def key_result_figures(
     cycle_active: bool,
     today: date,
     milestones: Sequence[tuple[date, Number]] = (),
+    owner_active: bool = True,
 ) -> Figures:
     """Progress, expected progress, health and needs-attention reasons of one key result on ``today``.
 
@@ -410,6 +422,11 @@ def key_result_figures(
         expected=expected,
         health=health_,
         reasons=_reasons(
-            health_=health_, confidence=confidence, stale=stale, back_loaded=back_loaded, has_owner=has_owner
+            health_=health_,
+            confidence=confidence,
+            stale=stale,
+            back_loaded=back_loaded,
+            has_owner=has_owner,
+            owner_active=owner_active,
         ),
     )

@@ -10,9 +10,17 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from objectives import periods
-from objectives.models import Cycle, Initiative, KeyResult, Objective
-from objectives.permissions import access_for, can_manage_cycles, can_view_objective
+from objectives.history import key_result_timeline
+from objectives.models import Cycle, Initiative, KeyResult, Kpi, Objective
+from objectives.permissions import (
+    access_for,
+    can_adjust_key_result,
+    can_manage_cycles,
+    can_promote_key_result,
+    can_view_objective,
+)
 from objectives.validators import MAX_YEAR
+from objectives.writability import PUBLISHED_STATUSES
 from teams.models import Team
 
 
@@ -48,9 +56,19 @@ def initiative_get_for_user(*, user, pk: int) -> Initiative:
     return initiative
 
 
-# --- The cycles page ---------------------------------------------------------------------------------------
+def key_result_history_panel(*, user, key_result: KeyResult) -> dict:
+    """What ``objectives/_kr_history.html`` shows on the key result page: the timeline of changes, the KPI
+    it became, and the adjust and promote links where the user may use them (two queries)."""
+    access = access_for(user)
+    return {
+        "timeline": key_result_timeline(key_result=key_result),
+        "kpi": Kpi.objects.filter(source_key_result=key_result).first(),
+        "can_adjust": can_adjust_key_result(access, key_result),
+        "can_promote": can_promote_key_result(access, key_result),
+    }
 
-PUBLISHED_STATUSES = (Objective.Status.PUBLISHED, Objective.Status.ACTIVE)
+
+# --- The cycles page ---------------------------------------------------------------------------------------
 
 
 def _status_count(status: str) -> Count:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -10,12 +11,15 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from objectives import periods
-from objectives.models import Cycle, Initiative, KeyResult, Objective
+from objectives.models import Cycle, Initiative, KeyResult, Milestone, Objective
+from objectives.writability import PUBLISHED_STATUSES, is_published, require_writable
 from okrhub.lib import assign_fields
+from okrhub.versioning import bump, lock_at_version, update_fields_for
 from teams.models import Team
 
 # Changing any of these on a published key result is an adjustment: it needs a reason and is kept in history.
@@ -108,7 +112,7 @@ def cycle_activate(*, cycle: Cycle) -> int:
     drafts stay drafts. Returns how many objectives became active."""
     locked = _cycle_transition(cycle, "activate")
     count = Objective.objects.filter(cycle=locked, status=Objective.Status.PUBLISHED).update(
-        status=Objective.Status.ACTIVE, updated_at=timezone.now()
+        status=Objective.Status.ACTIVE, updated_at=timezone.now(), **bump()
     )
     _cycle_set_status(cycle, locked, "activate")
     return count
@@ -132,15 +136,14 @@ def cycle_close(*, cycle: Cycle, actor) -> Cycle:
     """Close the whole cycle (organisation-wide): every published key result gets a score, published and
     active objectives are archived; everything is read-only from now on."""
     locked = _cycle_transition(cycle, "close")
-    published = (Objective.Status.PUBLISHED, Objective.Status.ACTIVE)
     fill_missing_scores(
         KeyResult.objects.in_progress()
-        .filter(objective__cycle=locked, objective__status__in=published)
+        .filter(objective__cycle=locked, objective__status__in=PUBLISHED_STATUSES)
         .select_related("objective__cycle"),
         actor,
     )
-    Objective.objects.filter(cycle=locked, status__in=published).update(
-        status=Objective.Status.ARCHIVED, updated_at=timezone.now()
+    Objective.objects.filter(cycle=locked, status__in=PUBLISHED_STATUSES).update(
+        status=Objective.Status.ARCHIVED, updated_at=timezone.now(), **bump()
     )
     return _cycle_set_status(cycle, locked, "close")
 
@@ -157,6 +160,7 @@ def objective_create(
     status: str = Objective.Status.DRAFT,
     position: int = 0,
 ) -> Objective:
+    require_writable(cycle)
     objective = Objective(
         team=team,
         cycle=cycle,
@@ -185,6 +189,7 @@ def key_result_create(
     weight: Decimal | int = 1,
     position: int = 0,
 ) -> KeyResult:
+    require_writable(objective)
     key_result = KeyResult(
         objective=objective,
         title=title,
@@ -213,6 +218,7 @@ def initiative_create(
     due_date: date | None = None,
     position: int = 0,
 ) -> Initiative:
+    require_writable(objective)
     initiative = Initiative(
         objective=objective,
         key_result=key_result,
@@ -229,6 +235,7 @@ def initiative_create(
 
 @transaction.atomic
 def initiative_set_status(*, initiative: Initiative, status: str) -> Initiative:
+    require_writable(initiative)
     initiative.status = status
     initiative.full_clean()
     initiative.save(update_fields=["status", "updated_at"])
@@ -274,7 +281,7 @@ def cycle_update(*, cycle: Cycle, data: dict[str, Any]) -> Cycle:
     """Name and dates; the status changes only through the lifecycle services above."""
     assign_fields(cycle, data, CYCLE_FIELDS)
     _clean_cycle(cycle)
-    cycle.save()
+    cycle.save(update_fields=update_fields_for(cycle, data))
     return cycle
 
 
@@ -285,26 +292,41 @@ def cycle_delete(*, cycle: Cycle) -> None:
 
 
 @transaction.atomic
-def objective_update(*, objective: Objective, data: dict[str, Any]) -> Objective:
+def objective_update(*, objective: Objective, data: dict[str, Any], version: int | None = None) -> Objective:
+    """``version``: the one the edit was based on (an HTML form); a newer row raises ``StaleVersion``."""
+    lock_at_version(objective, expected=version)
+    require_writable(objective)
+    if "cycle" in data:
+        require_writable(data["cycle"])
     assign_fields(objective, data, OBJECTIVE_FIELDS)
     objective.full_clean()
-    objective.save()
+    # Only what the request changed: a concurrent edit of another field keeps its change.
+    objective.save(update_fields=update_fields_for(objective, data))
     return objective
 
 
 @transaction.atomic
 def objective_delete(*, objective: Objective) -> None:
+    require_writable(objective)
     objective.delete()
 
 
 @transaction.atomic
-def key_result_update(*, key_result: KeyResult, data: dict[str, Any]) -> KeyResult:
+def key_result_update(
+    *, key_result: KeyResult, data: dict[str, Any], version: int | None = None
+) -> KeyResult:
+    lock_at_version(key_result, expected=version)
+    require_writable(key_result)
+    if "objective" in data:
+        require_writable(data["objective"])
     assign_fields(key_result, data, KEY_RESULT_FIELDS)
-    if key_result.last_checkin_at is None:
+    fields = set(data)
+    if key_result.last_checkin_at is None and "start_value" in data:
         # Before the first check-in the current value is the start value (as key_result_create sets it).
         key_result.current_value = key_result.start_value
+        fields.add("current_value")
     key_result.full_clean()
-    key_result.save()
+    key_result.save(update_fields=update_fields_for(key_result, fields))
     return key_result
 
 
@@ -321,21 +343,21 @@ def key_result_changed_fields(key_result: KeyResult, data: dict[str, Any]) -> li
 
 
 @transaction.atomic
-def key_result_adjust(*, key_result: KeyResult, actor, data: dict[str, Any], reason: str = "") -> KeyResult:
+def key_result_adjust(
+    *, key_result: KeyResult, actor, data: dict[str, Any], reason: str = "", version: int | None = None
+) -> KeyResult:
     """Change a key result. Once published, changing its title, kind, start, target or unit needs a reason.
 
     The change, who made it, when, and why are kept in the key result's history. Every edit path (the
     workshop pages, the REST API) goes through here so the rule cannot be skipped.
     """
+    lock_at_version(key_result, expected=version)
+    require_writable(key_result)
     reason = (reason or "").strip()
     if len(reason) > REASON_MAX_LENGTH:
         raise ValidationError({"reason": _("Keep the reason short (at most 300 characters).")})
     changed = key_result_changed_fields(key_result, data)
-    if (
-        key_result.objective.status != Objective.Status.DRAFT
-        and any(name in ADJUSTED_FIELDS for name in changed)
-        and not reason
-    ):
+    if is_published(key_result.objective) and any(name in ADJUSTED_FIELDS for name in changed) and not reason:
         errors = {"reason": [_("Give a short reason for adjusting a published key result.")]}
         # Report what else is wrong with the change too, so a client can fix everything in one round.
         probe = copy.copy(key_result)
@@ -354,17 +376,64 @@ def key_result_adjust(*, key_result: KeyResult, actor, data: dict[str, Any], rea
 
 @transaction.atomic
 def key_result_delete(*, key_result: KeyResult) -> None:
+    require_writable(key_result)
     key_result.delete()
 
 
 @transaction.atomic
-def initiative_update(*, initiative: Initiative, data: dict[str, Any]) -> Initiative:
+def initiative_update(
+    *, initiative: Initiative, data: dict[str, Any], version: int | None = None
+) -> Initiative:
+    lock_at_version(initiative, expected=version)
+    require_writable(initiative)
+    if "objective" in data:
+        require_writable(data["objective"])
     assign_fields(initiative, data, INITIATIVE_FIELDS)
     initiative.full_clean()
-    initiative.save()
+    initiative.save(update_fields=update_fields_for(initiative, data))
     return initiative
 
 
 @transaction.atomic
 def initiative_delete(*, initiative: Initiative) -> None:
+    require_writable(initiative)
     initiative.delete()
+
+
+# --- A key result's planned path ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def key_result_plan_set(
+    *, key_result: KeyResult, actor, milestones: Sequence[tuple[date, Decimal | int]]
+) -> list[Milestone]:
+    """Make ``milestones`` (date, planned value) the key result's whole planned path; an empty list removes
+    the plan. Unchanged milestones are kept, so the history records only what changed. Every milestone is
+    checked (``Milestone.clean`` and its constraints); on any error nothing changes and every error is
+    reported, each with its date."""
+    require_writable(key_result)
+    existing = {milestone.date: milestone for milestone in key_result.milestones.all()}
+    plan, errors = [], []
+    for day, value in sorted(milestones, key=lambda row: row[0]):
+        milestone = existing.pop(day, None) or Milestone(key_result=key_result, date=day)
+        if milestone.pk is not None and milestone.planned_value == Decimal(value):
+            plan.append(milestone)
+            continue
+        milestone.planned_value = Decimal(value)
+        milestone._history_user = actor
+        try:
+            milestone.full_clean()
+        except ValidationError as error:
+            errors += [
+                _("%(date)s: %(error)s") % {"date": date_format(day, "SHORT_DATE_FORMAT"), "error": m}
+                for m in error.messages
+            ]
+            continue
+        milestone.save()
+        plan.append(milestone)
+    if errors:
+        raise ValidationError({"milestones": errors})
+    for milestone in existing.values():
+        milestone._history_user = actor
+        milestone.delete()
+    return plan

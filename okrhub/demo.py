@@ -20,6 +20,7 @@ import random
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
@@ -31,6 +32,7 @@ from dashboards.demo import seed_feedback
 from objectives import periods, progress
 from objectives.models import Cycle, Initiative, KeyResult, Objective
 from objectives.services import initiative_create, key_result_create, objective_create
+from teams.demo import seed_invitations
 from teams.models import Membership, Profile, Team
 from workshops.demo import seed_workshops
 
@@ -672,6 +674,7 @@ def seed_demo(*, now: dt.datetime | None = None) -> DemoResult:
     # Other apps' demo data goes here: `from <app>.demo import seed_<area>` and call it with what it needs.
     seed_feedback(cycle=active, now=now)
     seed_workshops(active=active, planning=planning, now=now)
+    seed_invitations(users=users, teams=teams, now=now, days=settings.INVITATION_DAYS)
     logins = [(p.username, PASSWORD, p.role) for p in [*PEOPLE, ADMIN]]
     return DemoResult(active_cycle=active, planning_cycle=planning, logins=logins)
 

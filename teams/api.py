@@ -9,6 +9,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import IsAuthenticated
 
 from okrhub.api import MayChange
+from okrhub.api_versions import VersionedViewSetMixin
 from teams import services
 from teams.models import Membership, Team
 from teams.permissions import (
@@ -39,9 +40,11 @@ class TeamSerializer(serializers.ModelSerializer):
         return services.team_update(team=instance, data=validated_data)
 
 
-class TeamViewSet(viewsets.ModelViewSet):
+class TeamViewSet(VersionedViewSetMixin, viewsets.ModelViewSet):
     """The team tree. Everyone signed in reads it; organisation admins change all of it, leads the teams
     inside their subtree (teams/permissions.py, as on the Organisation page)."""
+
+    may_conflict = False
 
     queryset = Team.objects.order_by("name")
     serializer_class = TeamSerializer
@@ -117,6 +120,7 @@ class MembershipSerializer(serializers.ModelSerializer):
 
 
 class MembershipViewSet(
+    VersionedViewSetMixin,
     mixins.CreateModelMixin,
     mixins.RetrieveModelMixin,
     mixins.UpdateModelMixin,
@@ -125,6 +129,8 @@ class MembershipViewSet(
     viewsets.GenericViewSet,
 ):
     """Who belongs to which team. Leads manage the memberships of their teams and the teams below."""
+
+    may_conflict = False
 
     queryset = Membership.objects.order_by("team__name", "user__username", "id")
     serializer_class = MembershipSerializer

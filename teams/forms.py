@@ -26,9 +26,11 @@ class ProfileForm(forms.ModelForm):
             ),
         }
 
-
-class MemberRoleForm(forms.Form):
-    role = forms.ChoiceField(label=_("Role"), choices=Membership.Role.choices)
+    def __init__(self, *args, leads_a_team: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not leads_a_team:
+            # The digest goes to leads only: nobody else is offered a switch that does nothing.
+            del self.fields["digests_enabled"]
 
 
 # --- The Organisation page ---------------------------------------------------------------------------------
@@ -88,6 +90,12 @@ class PersonLookupForm(forms.Form):
         if len(users) > 1:
             raise forms.ValidationError(_("Several users have this email address; use the username."))
         return users[0]
+
+
+class MemberRoleForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=Membership.Role.choices)
+    # The version the page was opened at (okrhub/versioning.py): a newer change is not overwritten.
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
 
 
 class MemberAddForm(PersonLookupForm):

@@ -10,6 +10,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from okrhub.versioning import Versioned
+
 
 def validate_time_zone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
@@ -30,7 +32,7 @@ class Weekday(models.IntegerChoices):
 TEAM_MOVE_LOOP = _("A team cannot be placed below itself or below one of its own sub-teams.")
 
 
-class Team(models.Model):
+class Team(Versioned):
     name = models.CharField(_("name"), max_length=120)
     slug = models.SlugField(_("slug"), max_length=120, unique=True)
     parent = models.ForeignKey(
@@ -78,20 +80,18 @@ class Team(models.Model):
         return self.archived_at is not None
 
     def clean(self) -> None:
-        # A team may not sit below itself: walk up from the proposed parent (one query for the whole tree).
-        if self.parent_id is None:
-            return
-        parents = dict(Team.objects.values_list("id", "parent_id"))
-        seen = {self.pk} if self.pk else set()
-        node = self.parent_id
-        while node is not None:
-            if node in seen:
+        # A team may not sit below itself: neither the proposed parent nor any team above it may be this one.
+        if self.pk and self.parent_id:
+            from teams.tree import TeamTree  # the tree module reads this model
+
+            if self.pk in {
+                self.parent_id,
+                *TeamTree.load(columns=("id", "parent_id", "name")).ancestor_ids(self.parent_id),
+            }:
                 raise ValidationError({"parent": TEAM_MOVE_LOOP})
-            seen.add(node)
-            node = parents.get(node)
 
 
-class Membership(models.Model):
+class Membership(Versioned):
     class Role(models.TextChoices):
         MEMBER = "member", _("member")
         LEAD = "lead", _("team lead")

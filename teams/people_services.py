@@ -8,6 +8,7 @@ reads what was committed.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import secrets
 from dataclasses import dataclass
 
@@ -19,7 +20,6 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
-from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from rest_framework.authtoken.models import Token
 
@@ -52,13 +52,14 @@ def invitation_expiry(now: dt.datetime | None = None) -> dt.datetime:
 
 def invitation_token(invitation: Invitation) -> str:
     """The secret part of the invitation link, signed with SECRET_KEY: the database alone cannot forge it."""
-    return signing.dumps([invitation.pk, invitation.nonce], salt=INVITATION_SALT, compress=True)
+    # No timestamp in it: the expiry is the row's, and the same invitation always has the same link.
+    return signing.Signer(salt=INVITATION_SALT).sign_object([invitation.pk, invitation.nonce])
 
 
 def invitation_from_token(token: str) -> Invitation | None:
     """The invitation a link points to, whatever its state; None for a forged or superseded link."""
     try:
-        pk, nonce = signing.loads(token, salt=INVITATION_SALT)
+        pk, nonce = signing.Signer(salt=INVITATION_SALT).unsign_object(token)
     except (signing.BadSignature, ValueError, TypeError):
         return None
     return Invitation.objects.select_related("team", "invited_by").filter(pk=pk, nonce=nonce).first()
@@ -198,7 +199,8 @@ def _accept(invitation: Invitation, user) -> Membership:
 
 def username_for_email(email: str) -> str:
     """A free username made from the address's local part (people may sign in with either)."""
-    base = slugify(email.split("@", 1)[0])[:140] or "user"
+    # The characters Django's username validator allows, so "nina.ny@…" becomes "nina.ny".
+    base = re.sub(r"[^\w.+-]", "", email.split("@", 1)[0])[:140] or "user"
     candidate, n = base, 1
     while User.objects.filter(username=candidate).exists():
         n += 1

@@ -39,6 +39,11 @@ class Access:
         """The Organisation page: organisation admins, and leads for the teams they lead."""
         return self.manages_organisation or bool(self.led_team_ids)
 
+    @property
+    def leads_a_team(self) -> bool:
+        """Holds a lead membership: whom the Monday leader digest is for (notifications.digest)."""
+        return bool(self.led_team_ids)
+
 
 ANONYMOUS = Access(user_id=None)
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 from rest_framework.authtoken.models import Token
 
 from okrhub.lib import assign_fields
+from okrhub.versioning import lock_at_version, update_fields_for
 from teams.models import Membership, Profile, Team
 
 TEAM_FIELDS = ("name", "slug", "parent")
@@ -57,13 +58,14 @@ def team_create(*, name: str, slug: str = "", parent: Team | None = None) -> Tea
 
 
 @transaction.atomic
-def team_update(*, team: Team, data: dict[str, Any]) -> Team:
+def team_update(*, team: Team, data: dict[str, Any], version: int | None = None) -> Team:
     new_parent = data.get("parent")
     if new_parent is not None and new_parent.pk != team.parent_id and new_parent.is_archived:
         raise ValidationError({"parent": TEAM_MOVE_BELOW_ARCHIVED})
+    lock_at_version(team, expected=version)
     assign_fields(team, data, TEAM_FIELDS)
     team.full_clean()
-    team.save(update_fields=[field for field in TEAM_FIELDS if field in data] or None)
+    team.save(update_fields=update_fields_for(team, data))
     return team
 
 
@@ -149,10 +151,14 @@ def membership_create(*, team: Team, user, role: str = Membership.Role.MEMBER) -
 
 
 @transaction.atomic
-def membership_update(*, membership: Membership, data: dict[str, Any]) -> Membership:
+def membership_update(
+    *, membership: Membership, data: dict[str, Any], version: int | None = None
+) -> Membership:
+    """``version``: the one the edit was based on (an HTML form); a newer row raises ``StaleVersion``."""
+    lock_at_version(membership, expected=version)
     assign_fields(membership, data, MEMBERSHIP_FIELDS)
     membership.full_clean()
-    membership.save()
+    membership.save(update_fields=update_fields_for(membership, data))
     return membership
 
 
@@ -162,14 +168,20 @@ def membership_delete(*, membership: Membership) -> None:
 
 
 @transaction.atomic
-def profile_update(*, user, language: str, reminders_enabled: bool, digests_enabled: bool) -> Profile:
-    """The user's own preferences; the profile row is made on first save (users start without one)."""
+def profile_update(
+    *, user, language: str, reminders_enabled: bool, digests_enabled: bool | None = None
+) -> Profile:
+    """The user's own preferences; the profile row is made on first save (users start without one).
+    ``digests_enabled=None`` leaves the digest setting as it is (only leads are offered it)."""
     profile, _created = Profile.objects.select_for_update().get_or_create(user=user)
     profile.language = language
     profile.reminders_enabled = reminders_enabled
-    profile.digests_enabled = digests_enabled
+    fields = ["language", "reminders_enabled"]
+    if digests_enabled is not None:
+        profile.digests_enabled = digests_enabled
+        fields.append("digests_enabled")
     profile.full_clean()
-    profile.save(update_fields=["language", "reminders_enabled", "digests_enabled"])
+    profile.save(update_fields=fields)
     return profile
 
 

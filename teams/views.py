@@ -36,6 +36,7 @@ from teams.permissions import (
 )
 from teams.selectors import user_display_name
 from teams.services import api_token_rotate, profile_update
+from teams.two_factor import has_two_factor
 
 ORG_ADMIN_REVOKE_SELF = gettext_lazy(
     "You cannot revoke your own organisation admin role; ask another organisation admin."
@@ -62,13 +63,14 @@ def set_language_cookie(response: HttpResponse, language: str) -> None:
 def profile(request):
     """The signed-in user's own settings (there is no id in the URL: nobody reaches another's profile)."""
     profile = Profile.objects.filter(user=request.user).first() or Profile(user=request.user)
-    form = ProfileForm(instance=profile)
+    leads = access_for(request.user).leads_a_team
+    form = ProfileForm(instance=profile, leads_a_team=leads)
     if request.method == "POST" and request.POST.get("action") == "rotate_token":
         api_token_rotate(user=request.user)
         messages.success(request, _("Your API token was replaced. The old token no longer works."))
         return redirect("profile")
     if request.method == "POST":
-        form = ProfileForm(request.POST, instance=profile)
+        form = ProfileForm(request.POST, instance=profile, leads_a_team=leads)
         if form.is_valid():
             profile = profile_update(user=request.user, **form.cleaned_data)
             language = profile.language or settings.LANGUAGE_CODE
@@ -87,7 +89,7 @@ def profile_context(
     """What the profile page shows; the account view re-renders it with its form's errors."""
     if form is None:
         profile = Profile.objects.filter(user=request.user).first() or Profile(user=request.user)
-        form = ProfileForm(instance=profile)
+        form = ProfileForm(instance=profile, leads_a_team=access_for(request.user).leads_a_team)
     user = request.user
     if account_form is None:
         account_form = AccountForm(
@@ -101,6 +103,8 @@ def profile_context(
         "token": token,
         "can_invite": can_invite(access),
         "may_manage_people": can_manage_people(access),
+        "has_two_factor": has_two_factor(user),
+        "two_factor_required": settings.REQUIRE_2FA_FOR_STAFF and user.is_staff,
     }
 
 

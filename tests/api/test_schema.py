@@ -28,14 +28,18 @@ CONTRACT = {
         "expected_progress",
         "health",
     },
+    "Milestone": {"date", "planned_value"},
     "Initiative": {"id", "objective", "key_result", "title", "owner", "status", "due_date"},
     "CheckIn": {"id", "key_result", "value", "confidence", "note", "author", "created_at"},
+    "Invitation": {"id", "email", "name", "team", "role", "state", "created_at", "expires_at", "invited_by"},
 }
 READ_ONLY = {
+    "Milestone": set(),
     "Team": {"id", "archived_at"},
     "Objective": {"id", "progress"},
     "KeyResult": {"id", "current_value", "confidence", "progress", "expected_progress", "health"},
     "CheckIn": {"id", "author", "created_at"},
+    "Invitation": {"id", "state", "created_at", "expires_at", "invited_by"},
 }
 PATHS = [
     "/api/v1/auth/token/",
@@ -46,8 +50,11 @@ PATHS = [
     "/api/v1/cycles/{id}/close/",
     "/api/v1/objectives/",
     "/api/v1/key-results/",
+    "/api/v1/key-results/{id}/milestones/",
     "/api/v1/initiatives/",
     "/api/v1/checkins/",
+    "/api/v1/invitations/",
+    "/api/v1/invitations/{id}/revoke/",
 ]
 
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('teams', '0003_profile_is_org_admin'),
+        ('teams', '0004_profile_is_org_admin'),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('teams', '0002_invitation'),
+        ('teams', '0003_row_versions'),
     ]
 
     operations = [

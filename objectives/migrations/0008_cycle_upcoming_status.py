@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('objectives', '0005_sensible_date_bounds'),
+        ('objectives', '0007_row_versions'),
     ]
 
     operations = [

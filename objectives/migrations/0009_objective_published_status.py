@@ -20,7 +20,7 @@ def published_back_to_active(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('objectives', '0006_cycle_upcoming_status'),
+        ('objectives', '0008_cycle_upcoming_status'),
     ]
 
     operations = [
