@@ -315,6 +315,7 @@ def test_start_planning_opens_the_workshops(client, people, org):
         (Cycle.Status.ACTIVE, "activate"),
         (Cycle.Status.CLOSED, "close"),
         (Cycle.Status.UPCOMING, "close"),
+        (Cycle.Status.PLANNING, "close"),
     ],
 )
 def test_an_action_out_of_order_is_refused_and_changes_nothing(client, people, org, status, action):

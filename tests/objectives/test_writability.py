@@ -17,6 +17,7 @@ from objectives import services
 from objectives.models import Cycle, Initiative, KeyResult, Objective
 from objectives.writability import (
     CYCLE_CLOSED,
+    CYCLE_NOT_STARTED,
     KEY_RESULT_RETIRED,
     OBJECTIVE_ARCHIVED,
     OBJECTIVE_NOT_PUBLISHED,
@@ -33,7 +34,8 @@ EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 # state → (cycle status, objective status, retired)
 STATES = {
     "active": (Cycle.Status.ACTIVE, Objective.Status.ACTIVE, False),
-    "planning": (Cycle.Status.PLANNING, Objective.Status.ACTIVE, False),
+    # Published into a cycle in planning (publishing there makes objectives "published", not "active").
+    "planning": (Cycle.Status.PLANNING, Objective.Status.PUBLISHED, False),
     "draft": (Cycle.Status.ACTIVE, Objective.Status.DRAFT, False),
     "draft in planning": (Cycle.Status.PLANNING, Objective.Status.DRAFT, False),
     "closed cycle": (Cycle.Status.CLOSED, Objective.Status.ACTIVE, False),
@@ -46,7 +48,7 @@ STATES = {
 EXPECTED = {
     #  state:                    (cycle,        objective,          key result,         check-in)
     "active": (None, None, None, None),
-    "planning": (None, None, None, None),
+    "planning": (None, None, None, CYCLE_NOT_STARTED),
     "draft": (None, None, None, OBJECTIVE_NOT_PUBLISHED),
     "draft in planning": (None, None, None, OBJECTIVE_NOT_PUBLISHED),
     "closed cycle": (CYCLE_CLOSED, CYCLE_CLOSED, CYCLE_CLOSED, CYCLE_CLOSED),
