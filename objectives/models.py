@@ -151,10 +151,29 @@ class Cycle(ConstraintFieldsMixin, Versioned):
         """Filter for cycles that overlap ``cycle`` (the rule of ``overlaps``); ``prefix`` reaches them."""
         return Q(**{f"{prefix}start_date__lte": cycle.end_date, f"{prefix}end_date__gte": cycle.start_date})
 
+    # The lifecycle: action → (the statuses it starts from, the status it leads to). The services in
+    # objectives/services.py carry them out; pages and templates ask ``may`` to offer an action.
+    TRANSITIONS = {
+        "start_planning": ((Status.UPCOMING,), Status.PLANNING),
+        "activate": ((Status.PLANNING,), Status.ACTIVE),
+        # Closing (final scores, archiving) is for a cycle under way: not one still being planned.
+        "close": ((Status.ACTIVE,), Status.CLOSED),
+    }
+
+    def may(self, action: str) -> bool:
+        return self.status in self.TRANSITIONS[action][0]
+
+    @property
+    def may_start_planning(self) -> bool:
+        return self.may("start_planning")
+
+    @property
+    def may_activate(self) -> bool:
+        return self.may("activate")
+
     @property
     def is_closable(self) -> bool:
-        """Closing (final scores, archiving) is for a cycle under way: not one still being planned."""
-        return self.status == self.Status.ACTIVE
+        return self.may("close")
 
 
 class Objective(Versioned):

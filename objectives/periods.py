@@ -69,7 +69,3 @@ def next_period(*, name: str, start: dt.date, end: dt.date) -> Period:
     length = end - start
     first = end + dt.timedelta(days=1)
     return Period(name="", start=first, end=first + length, kind=CUSTOM)
-
-
-def overlaps(a_start: dt.date, a_end: dt.date, b_start: dt.date, b_end: dt.date) -> bool:
-    return a_start <= b_end and b_start <= a_end

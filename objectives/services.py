@@ -30,23 +30,11 @@ REASON_MAX_LENGTH = 300
 CYCLE_OVERLAPS = gettext_lazy(
     "“%(name)s” overlaps “%(other)s” (%(start)s – %(end)s), a cycle of the same kind. Check the dates."
 )
-CYCLE_ACTIONS = {
-    # action → (the statuses it starts from, the status it leads to, the refusal when it cannot)
-    "start_planning": (
-        (Cycle.Status.UPCOMING,),
-        Cycle.Status.PLANNING,
-        gettext_lazy("Only an upcoming cycle can start planning; this one is %(status)s."),
-    ),
-    "activate": (
-        (Cycle.Status.PLANNING,),
-        Cycle.Status.ACTIVE,
-        gettext_lazy("Only a cycle in planning can be activated; this one is %(status)s."),
-    ),
-    "close": (
-        (Cycle.Status.PLANNING, Cycle.Status.ACTIVE),
-        Cycle.Status.CLOSED,
-        gettext_lazy("Only a cycle in planning or active can be closed; this one is %(status)s."),
-    ),
+# The refusal when an action cannot start from the cycle's status (the rule: Cycle.TRANSITIONS).
+CYCLE_ACTION_REFUSALS = {
+    "start_planning": gettext_lazy("Only an upcoming cycle can start planning; this one is %(status)s."),
+    "activate": gettext_lazy("Only a cycle in planning can be activated; this one is %(status)s."),
+    "close": gettext_lazy("Only an active cycle can be closed; this one is %(status)s."),
 }
 CYCLE_STATUS_UNREACHABLE = gettext_lazy("A cycle cannot go back to %(status)s.")
 
@@ -54,7 +42,7 @@ CYCLE_STATUS_UNREACHABLE = gettext_lazy("A cycle cannot go back to %(status)s.")
 def cycle_overlapping(cycle: Cycle) -> Cycle | None:
     """Another cycle of the same kind (tertial, quarter or custom, from the name) whose dates overlap."""
     kind = periods.kind_of(cycle.name)
-    candidates = Cycle.objects.filter(start_date__lte=cycle.end_date, end_date__gte=cycle.start_date)
+    candidates = Cycle.objects.filter(Cycle.overlapping_q(cycle))
     if cycle.pk:
         candidates = candidates.exclude(pk=cycle.pk)
     return next(
@@ -85,15 +73,14 @@ def cycle_create(
 def _cycle_transition(cycle: Cycle, action: str) -> Cycle:
     """Lock the cycle and check the action may start from its current status (one rule for the pages and
     the API); returns the locked row."""
-    sources, _target, refusal = CYCLE_ACTIONS[action]
     locked = Cycle.objects.select_for_update().get(pk=cycle.pk)
-    if locked.status not in sources:
-        raise ValidationError(refusal % {"status": locked.get_status_display()})
+    if not locked.may(action):
+        raise ValidationError(CYCLE_ACTION_REFUSALS[action] % {"status": locked.get_status_display()})
     return locked
 
 
 def _cycle_set_status(cycle: Cycle, locked: Cycle, action: str) -> Cycle:
-    locked.status = CYCLE_ACTIONS[action][1]
+    locked.status = Cycle.TRANSITIONS[action][1]
     locked.save(update_fields=["status"])
     cycle.status = locked.status
     return cycle
@@ -265,7 +252,7 @@ def cycle_move_to(*, cycle: Cycle, status: str, actor) -> Cycle:
     """Reach ``status`` through its lifecycle action (the API's PATCH of ``status`` comes here)."""
     if status == cycle.status:
         return cycle
-    action = next((name for name, (_s, target, _v) in CYCLE_ACTIONS.items() if target == status), None)
+    action = next((name for name, (_s, target) in Cycle.TRANSITIONS.items() if target == status), None)
     if action is None:
         raise ValidationError({"status": CYCLE_STATUS_UNREACHABLE % {"status": Cycle.Status(status).label}})
     if action == "close":

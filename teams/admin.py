@@ -11,7 +11,7 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(Team)
 class TeamAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "parent", "reminder_weekday", "reminder_hour", "time_zone"]
+    list_display = ["name", "slug", "parent", "archived_at", "reminder_weekday", "reminder_hour", "time_zone"]
     list_filter = ["parent", "reminder_weekday"]
     search_fields = ["name", "slug", "description"]
     prepopulated_fields = {"slug": ["name"]}
@@ -30,8 +30,15 @@ class MembershipAdmin(admin.ModelAdmin):
 
 @admin.register(Profile)
 class ProfileAdmin(admin.ModelAdmin):
-    list_display = ["user", "is_ambassador", "language", "reminders_enabled", "digests_enabled"]
-    list_filter = ["is_ambassador", "language", "reminders_enabled", "digests_enabled"]
+    list_display = [
+        "user",
+        "is_ambassador",
+        "is_org_admin",
+        "language",
+        "reminders_enabled",
+        "digests_enabled",
+    ]
+    list_filter = ["is_ambassador", "is_org_admin", "language", "reminders_enabled", "digests_enabled"]
     search_fields = ["user__username", "user__first_name", "user__last_name"]
     autocomplete_fields = ["user"]
     list_select_related = ["user"]

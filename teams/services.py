@@ -85,7 +85,7 @@ def team_archive(*, team: Team) -> Team:
 
 @transaction.atomic
 def team_reactivate(*, team: Team) -> Team:
-    locked = Team.objects.select_for_update().select_related("parent").get(pk=team.pk)
+    locked = Team.objects.select_for_update(of=("self",)).select_related("parent").get(pk=team.pk)
     if not locked.is_archived:
         raise ValidationError(TEAM_NOT_ARCHIVED)
     if locked.parent is not None and locked.parent.is_archived:
