@@ -8,14 +8,14 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, prefetch_related_objects
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from checkins.models import CheckIn, Feedback
 from objectives import progress as rules
+from objectives.figures import FiguresMixin, KeyResultFigures, Moment, figures_of, moment_now
 from objectives.models import Cycle, Initiative, KeyResult, Objective
 from objectives.permissions import (
     access_for,
@@ -30,44 +30,19 @@ from objectives.selectors import key_result_get_for_user
 from okrhub.numbers import format_number
 
 HISTORY_PAGE_SIZE = 10
-HEALTH_LABELS = {
-    rules.ON_TRACK: gettext_lazy("on track"),
-    rules.AT_RISK: gettext_lazy("at risk"),
-    rules.OFF_TRACK: gettext_lazy("off track"),
-}
 
 
 @dataclass
-class KeyResultRow:
-    """A key result as My week and the key result page show it; numbers computed here, not in templates."""
+class KeyResultRow(FiguresMixin):
+    """A key result as My week and the key result page show it; its figures from ``objectives.figures``."""
 
     key_result: KeyResult
-    progress: float
-    expected: float | None  # None for the kinds without a pace (objectives.progress.PACED_KINDS)
-    health: str
-    confidence_band: str | None
+    figures: KeyResultFigures
     checked_in_this_week: bool
     can_check_in: bool
     current_display: str
     target_display: str
     form: object = None  # the check-in form, bound when it came back with errors
-
-    @property
-    def progress_percent(self) -> int:
-        return round(self.progress * 100)
-
-    @property
-    def expected_percent(self) -> int | None:
-        return None if self.expected is None else round(self.expected * 100)
-
-    @property
-    def last_checkin_date(self) -> date | None:
-        moment = self.key_result.last_checkin_at
-        return timezone.localtime(moment).date() if moment else None
-
-    @property
-    def health_label(self) -> str:
-        return str(HEALTH_LABELS[self.health])
 
 
 @dataclass
@@ -116,31 +91,14 @@ def is_this_week(moment: datetime | None, *, now: datetime | None = None) -> boo
     return moment is not None and iso_week_of(moment) == iso_week_of(now or timezone.now())
 
 
-def key_result_row(key_result: KeyResult, *, access, today: date | None = None, now=None) -> KeyResultRow:
+def key_result_row(
+    key_result: KeyResult, *, access, moment: Moment | None = None, now: datetime | None = None
+) -> KeyResultRow:
     """Needs ``objective__cycle`` loaded (select_related) to stay free of queries."""
-    today = today or timezone.localdate()
-    cycle = key_result.objective.cycle
-    last = key_result.last_checkin_at
-    figures = rules.key_result_figures(
-        kind=key_result.kind,
-        start=key_result.start_value,
-        target=key_result.target_value,
-        current=key_result.current_value,
-        confidence=key_result.confidence,
-        has_owner=key_result.owner_id is not None,
-        last_checkin=timezone.localtime(last).date() if last else None,
-        cycle_start=cycle.start_date,
-        cycle_end=cycle.end_date,
-        cycle_active=cycle.status == Cycle.Status.ACTIVE,
-        today=today,
-    )
     is_achieve = key_result.kind == rules.ACHIEVE
     return KeyResultRow(
         key_result=key_result,
-        progress=figures.progress,
-        expected=figures.expected,
-        health=figures.health,
-        confidence_band=rules.confidence_band(key_result.confidence),
+        figures=figures_of(key_result, moment=moment),
         checked_in_this_week=is_this_week(key_result.last_checkin_at, now=now),
         # A retired key result keeps its check-ins but takes no new ones (checkin_validate_target).
         can_check_in=key_result.retired_at is None and can_check_in(access, key_result),
@@ -157,6 +115,7 @@ def _my_week_key_results(*, user, access, include_team: bool) -> QuerySet[KeyRes
         KeyResult.objects.in_progress()
         .filter(mine, objective__cycle__status=Cycle.Status.ACTIVE, objective__status=Objective.Status.ACTIVE)
         .select_related("objective__team", "objective__cycle", "owner")
+        .prefetch_related("milestones")  # the plans that expected progress follows
         .order_by("objective__team__name", "objective__position", "objective_id", "position", "id")
     )
 
@@ -193,7 +152,7 @@ def my_week(*, user, include_team: bool = False, now: datetime | None = None) ->
     """
     access = access_for(user)
     now = now or timezone.now()
-    today = timezone.localdate(now)
+    moment = moment_now(today=timezone.localdate(now))
     teams: OrderedDict[int, TeamGroup] = OrderedDict()
     objectives: dict[int, ObjectiveGroup] = {}
 
@@ -207,7 +166,7 @@ def my_week(*, user, include_team: bool = False, now: datetime | None = None) ->
     rows: dict[int, KeyResultRow] = {}
     owned = checked = 0
     for key_result in _my_week_key_results(user=user, access=access, include_team=include_team):
-        row = key_result_row(key_result, access=access, today=today, now=now)
+        row = key_result_row(key_result, access=access, moment=moment, now=now)
         rows[key_result.pk] = row
         group_for(key_result.objective).key_results.append(row)
         if key_result.owner_id == user.pk:
@@ -236,8 +195,10 @@ def my_week_counter(*, user, now: datetime | None = None) -> WeekCounter:
 
 
 def key_result_for_checkin(*, user, pk: int) -> KeyResult:
-    """The key result, with what a row needs; 404 when the user may not see it."""
-    return key_result_get_for_user(user=user, pk=pk)
+    """The key result, with what a row needs (its plan too); 404 when the user may not see it."""
+    key_result = key_result_get_for_user(user=user, pk=pk)
+    prefetch_related_objects([key_result], "milestones")
+    return key_result
 
 
 def checkin_get_for_user(*, user, pk: int) -> CheckIn:

@@ -23,6 +23,7 @@ from objectives import progress as rules
 from objectives.charts import BurnupLabels, burnup_chart
 from objectives.forms import InitiativeStatusForm
 from objectives.permissions import access_for, can_change_checkin, can_check_in, can_give_feedback
+from objectives.selectors import key_result_history_panel
 
 
 def _next_url(request: HttpRequest, default: str) -> str:
@@ -204,10 +205,16 @@ def _burnup_description(key_result, *, row, kind_text: str) -> str:
     return _("%(kind)s. Value now %(current)s.") % {"kind": kind_text, "current": row.current_display}
 
 
-def _burnup_legend(kind: str) -> str:
-    """What the burn-up chart's lines are, in words, for the lines ``burnup_chart`` draws for ``kind``."""
+def _burnup_legend(key_result) -> str:
+    """What the burn-up chart's lines are, in words, for the lines ``burnup_chart`` draws for the kind."""
+    kind = key_result.kind
     if kind in (rules.STAY_ABOVE, rules.STAY_BELOW):
         return _("Value over the cycle's weeks (solid) and the line to hold (dash-dot).")
+    if kind in rules.PACED_KINDS and key_result.plan:
+        return _(
+            "Value over the cycle's weeks (solid), the target (dashed) and the planned path from start "
+            "through the milestones to target (dotted, a point per milestone)."
+        )
     if kind in rules.PACED_KINDS:
         return _(
             "Value over the cycle's weeks (solid), the target (dashed) and the expected pace from start to "
@@ -247,6 +254,7 @@ def key_result_detail(request: HttpRequest, pk: int) -> HttpResponse:
             target=_("Target"),
             threshold=_("Line to hold"),
             pace=_("Expected pace"),
+            plan=_("Planned path"),
             today=_("Today"),
             week=_("W%(week)d"),
         ),
@@ -254,16 +262,23 @@ def key_result_detail(request: HttpRequest, pk: int) -> HttpResponse:
         description=_burnup_description(key_result, row=row, kind_text=kind_text),
         y_unit=unit,
         today=timezone.localdate(),
+        milestones=key_result.plan,
     )
     context = {
         "key_result": key_result,
         "row": row,
         "kind_text": kind_text,
         "chart": chart,
-        "chart_legend": _burnup_legend(key_result.kind),
+        "chart_legend": _burnup_legend(key_result),
+        # The planned path in words, beside the chart (kinds without a pace have none to follow).
+        "plan": [
+            (day, selectors.value_display(value, unit))
+            for day, value in (key_result.plan if key_result.kind in rules.PACED_KINDS else ())
+        ],
         "page": page,
         "entries": entries,
         "next_url": request.get_full_path(),
+        **key_result_history_panel(user=request.user, key_result=key_result),
     }
     # Feedback from the team's leads (checkins/_feedback.html): the owner reads it here, leads write it.
     panel = selectors.feedback_panel(user=request.user, key_result=key_result)

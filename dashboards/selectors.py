@@ -2,8 +2,8 @@
 
 Each read runs a fixed handful of queries whatever the size of the scope (the whole organisation of 200
 teams costs what one team costs) and aggregates in one pass in Python or in the database: never a query per
-team or per key result. Progress, pace, health and the needs-attention reasons come from
-``objectives.progress``; nothing is recomputed in templates.
+team or per key result. A key result's progress, pace, health and needs-attention reasons come from the one
+read model, ``objectives.figures``; nothing is recomputed in templates.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
@@ -20,29 +20,25 @@ from django.db.models.functions import RowNumber, TruncWeek
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from checkins.models import CheckIn, Feedback
 from checkins.selectors import feedback_for_key_results
 from objectives import progress as rules
+from objectives.figures import (
+    FiguresMixin,
+    KeyResultFigures,
+    Moment,
+    figures_from_values,
+    figures_of,
+    moment_now,
+)
+from objectives.labels import health_label
 from objectives.models import Cycle, Initiative, KeyResult, Objective
 from objectives.permissions import Access, access_for, can_give_feedback, visible_objectives_q
 from objectives.validators import clamp_to_sensible
 from teams.models import Membership, Team
+from teams.tree import TeamTree, TreeNode
 
-REASON_LABELS = {
-    rules.OFF_TRACK: gettext_lazy("Off track"),
-    rules.LOW_CONFIDENCE: gettext_lazy("Low confidence"),
-    rules.STALE: gettext_lazy("Not updated for 14 days"),
-    rules.BACK_LOADED: gettext_lazy("Back-loaded: progress is being left to the end"),
-    rules.NO_OWNER: gettext_lazy("No owner"),
-    rules.OWNER_DEACTIVATED: gettext_lazy("Owner deactivated"),
-}
-HEALTH_LABELS = {
-    rules.ON_TRACK: gettext_lazy("on track"),
-    rules.AT_RISK: gettext_lazy("at risk"),
-    rules.OFF_TRACK: gettext_lazy("off track"),
-}
 SPARKLINE_CHECKINS = 8  # the team page's confidence sparkline shows this many of the latest check-ins
 
 
@@ -53,31 +49,9 @@ def user_name(first_name: str, last_name: str, username: str) -> str:
 # --- The team tree and the scope --------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class TreeNode:
-    team: Team
-    depth: int
-    has_children: bool
-
-
-def team_tree_nodes() -> list[TreeNode]:
+def team_tree_nodes(tree: TeamTree | None = None) -> list[TreeNode]:
     """Every team depth-first in name order, with its depth (one query)."""
-    teams = list(Team.objects.only("id", "name", "slug", "parent_id").order_by("name"))
-    by_parent: dict[int | None, list[Team]] = defaultdict(list)
-    for team in teams:
-        by_parent[team.parent_id].append(team)
-    nodes: list[TreeNode] = []
-    seen: set[int] = set()
-    stack: list[tuple[Team, int]] = [(team, 0) for team in reversed(by_parent[None])]
-    while stack:
-        team, depth = stack.pop()
-        if team.pk in seen:
-            continue
-        seen.add(team.pk)
-        children = by_parent.get(team.pk, [])
-        nodes.append(TreeNode(team=team, depth=depth, has_children=bool(children)))
-        stack.extend((child, depth + 1) for child in reversed(children))
-    return nodes
+    return (tree or TeamTree.load()).nodes()
 
 
 @dataclass(frozen=True)
@@ -97,26 +71,14 @@ class Scope:
         return self.team.slug if self.team else ""
 
 
-def scope_resolve(*, slug: str | None, nodes: Sequence[TreeNode]) -> Scope:
+def scope_resolve(*, slug: str | None, tree: TeamTree) -> Scope:
     """The scope for a team slug ("" or None: the organisation); 404 for an unknown team."""
     if not slug:
-        return Scope(team=None, nodes=list(nodes))
-    for index, node in enumerate(nodes):
-        if node.team.slug == slug:
-            below = [node]
-            for other in nodes[index + 1 :]:
-                if other.depth <= node.depth:
-                    break
-                below.append(other)
-            rebased = [TreeNode(n.team, n.depth - node.depth, n.has_children) for n in below]
-            ancestors: list[Team] = []
-            wanted = node.depth - 1
-            for other in reversed(nodes[:index]):
-                if other.depth == wanted:
-                    ancestors.insert(0, other.team)
-                    wanted -= 1
-            return Scope(team=node.team, nodes=rebased, ancestors=ancestors)
-    raise Http404(_("No such team."))
+        return Scope(team=None, nodes=tree.nodes())
+    team = tree.by_slug(slug)
+    if team is None:
+        raise Http404(_("No such team."))
+    return Scope(team=team, nodes=tree.nodes([team.pk]), ancestors=tree.ancestors(team.pk))
 
 
 def cycle_list() -> list[Cycle]:
@@ -135,34 +97,11 @@ def cycle_default(cycles: Iterable[Cycle]) -> Cycle | None:
 
 
 @dataclass
-class KeyResultLine:
-    """A key result with progress, pace, health and reasons computed once, for every page that lists it."""
+class KeyResultLine(FiguresMixin):
+    """A key result with its figures (``objectives.figures``), for every page that lists it."""
 
     key_result: KeyResult
-    progress: float
-    expected: float
-    health: str
-    reasons: tuple[str, ...]
-
-    @property
-    def progress_percent(self) -> int:
-        return round(self.progress * 100)
-
-    @property
-    def expected_percent(self) -> int:
-        return round(self.expected * 100)
-
-    @property
-    def health_label(self) -> str:
-        return str(HEALTH_LABELS[self.health])
-
-    @property
-    def confidence_band(self) -> str | None:
-        return rules.confidence_band(self.key_result.confidence)
-
-    @property
-    def reason_labels(self) -> list[tuple[str, str]]:
-        return [(reason, str(REASON_LABELS[reason])) for reason in self.reasons]
+    figures: KeyResultFigures
 
     @property
     def owner_name(self) -> str:
@@ -170,65 +109,8 @@ class KeyResultLine:
         return user_name(owner.first_name, owner.last_name, owner.username) if owner else ""
 
 
-def _figures(
-    *,
-    kind: str,
-    start: Decimal,
-    target: Decimal,
-    current: Decimal,
-    confidence: int | None,
-    has_owner: bool,
-    last_checkin_at: datetime | None,
-    cycle: Cycle,
-    today: date,
-    expected: float,
-    tz: tzinfo,
-    owner_active: bool = True,
-) -> tuple[float, str, tuple[str, ...]]:
-    """Progress, health and reasons of one key result (``expected`` and ``tz`` computed once per request)."""
-    value = rules.key_result_progress(kind=kind, start=start, target=target, current=current)
-    last = last_checkin_at.astimezone(tz).date() if last_checkin_at else None
-    reasons = rules.attention_reasons(
-        progress=value,
-        expected=expected,
-        confidence=confidence,
-        has_owner=has_owner,
-        last_checkin=last,
-        cycle_start=cycle.start_date,
-        today=today,
-        cycle_active=cycle.status == Cycle.Status.ACTIVE,
-        owner_active=owner_active,
-    )
-    return value, rules.health(progress=value, expected=expected, confidence=confidence), reasons
-
-
-def key_result_line(
-    key_result: KeyResult,
-    *,
-    cycle: Cycle,
-    today: date,
-    expected: float | None = None,
-    tz: tzinfo | None = None,
-) -> KeyResultLine:
-    if expected is None:
-        expected = cycle.expected_progress(on=today)
-    value, health, reasons = _figures(
-        kind=key_result.kind,
-        start=key_result.start_value,
-        target=key_result.target_value,
-        current=key_result.current_value,
-        confidence=key_result.confidence,
-        has_owner=key_result.owner_id is not None,
-        owner_active=key_result.owner_id is None or key_result.owner.is_active,
-        last_checkin_at=key_result.last_checkin_at,
-        cycle=cycle,
-        today=today,
-        expected=expected,
-        tz=tz or timezone.get_current_timezone(),
-    )
-    return KeyResultLine(
-        key_result=key_result, progress=value, expected=expected, health=health, reasons=reasons
-    )
+def key_result_line(key_result: KeyResult, *, cycle: Cycle, moment: Moment) -> KeyResultLine:
+    return KeyResultLine(key_result=key_result, figures=figures_of(key_result, moment=moment, cycle=cycle))
 
 
 # The dashboard reads every key result of the scope as plain tuples (model instances for 1,500 rows cost more
@@ -319,7 +201,7 @@ class TeamRow:
 
     @property
     def pace_health_label(self) -> str:
-        return str(HEALTH_LABELS[self.pace_health]) if self.pace_health else ""
+        return health_label(self.pace_health) if self.pace_health else ""
 
     def _rate(self, checked: int) -> int | None:
         return round(100 * checked / self.key_results) if self.key_results else None
@@ -505,7 +387,7 @@ def dashboard_get(*, user, cycle: Cycle, scope: Scope, today: date | None = None
             owners[team_id].add(owner_id)
 
     # Only published objectives count: a draft is not yet a commitment and cannot be checked in.
-    attention: list[tuple[tuple, float, str, tuple[str, ...]]] = []
+    attention: list[tuple[tuple, KeyResultFigures]] = []
     per_objective: dict[int, list[tuple[float, Decimal]]] = {
         objective_id: [] for objective_id in active_objectives
     }
@@ -516,7 +398,7 @@ def dashboard_get(*, user, cycle: Cycle, scope: Scope, today: date | None = None
     )
     if team_ids is not None:
         key_results = key_results.filter(objective__team_id__in=team_ids)
-    tz = timezone.get_current_timezone()
+    moment = moment_now(today=today)
     i_team, i_objective, i_owner = _ROW["objective__team_id"], _ROW["objective_id"], _ROW["owner_id"]
     i_kind, i_start, i_target = _ROW["kind"], _ROW["start_value"], _ROW["target_value"]
     i_current, i_confidence, i_last, i_weight = (
@@ -530,7 +412,7 @@ def dashboard_get(*, user, cycle: Cycle, scope: Scope, today: date | None = None
         row = rows.get(team_id)
         if row is None or kr[i_objective] not in per_objective:
             continue
-        value, health, reasons = _figures(
+        figures = figures_from_values(
             kind=kr[i_kind],
             start=kr[i_start],
             target=kr[i_target],
@@ -540,17 +422,15 @@ def dashboard_get(*, user, cycle: Cycle, scope: Scope, today: date | None = None
             owner_active=kr[_ROW["owner__is_active"]] is not False,
             last_checkin_at=kr[i_last],
             cycle=cycle,
-            today=today,
-            expected=expected,
-            tz=tz,
+            moment=moment,
         )
-        per_objective[kr[i_objective]].append((value, kr[i_weight]))
+        per_objective[kr[i_objective]].append((figures.progress, kr[i_weight]))
         row.key_results += 1
-        setattr(row, health, getattr(row, health) + 1)
+        setattr(row, figures.health, getattr(row, figures.health) + 1)
         if kr[i_owner]:
             owners[team_id].add(kr[i_owner])
-        if reasons:
-            attention.append((kr, value, health, reasons))
+        if figures.reasons:
+            attention.append((kr, figures))
     for objective_id, items in per_objective.items():
         rows[active_objectives[objective_id]].objective_progress.append(rules.objective_progress(items))
 
@@ -579,14 +459,13 @@ def dashboard_get(*, user, cycle: Cycle, scope: Scope, today: date | None = None
         row.checked_last_week = row.weekly[-2] if len(weeks) > 1 else 0
 
     order = {node.team.pk: index for index, node in enumerate(scope.nodes)}
-    attention.sort(key=lambda item: (-len(item[3]), order[item[0][i_team]]))
+    attention.sort(key=lambda item: (-len(item[1].reasons), order[item[0][i_team]]))
     teams_by_id = {node.team.pk: node.team for node in scope.nodes}
 
-    def build(item: tuple[tuple, float, str, tuple[str, ...]]) -> KeyResultLine:
-        kr, value, health, reasons = item
-        key_result = _key_result_from_row(kr, team=teams_by_id[kr[i_team]])
+    def build(item: tuple[tuple, KeyResultFigures]) -> KeyResultLine:
+        kr, figures = item
         return KeyResultLine(
-            key_result=key_result, progress=value, expected=expected, health=health, reasons=reasons
+            key_result=_key_result_from_row(kr, team=teams_by_id[kr[i_team]]), figures=figures
         )
 
     row_list = [rows[node.team.pk] for node in scope.nodes]
@@ -699,13 +578,13 @@ def team_okrs_for_user(*, user, team: Team, cycle: Cycle, today: date | None = N
         feedback[item.key_result_id].append(item)
 
     grouped: dict[int, list[TeamKeyResult]] = defaultdict(list)
-    expected, tz = cycle.expected_progress(on=today), timezone.get_current_timezone()
+    expected, moment = cycle.expected_progress(on=today), moment_now(today=today)
     for key_result in key_results:
         key_result.objective = by_id[key_result.objective_id]
         key_result.objective.team = team
         grouped[key_result.objective_id].append(
             TeamKeyResult(
-                line=key_result_line(key_result, cycle=cycle, today=today, expected=expected, tz=tz),
+                line=key_result_line(key_result, cycle=cycle, moment=moment),
                 latest_checkins=latest_checkins.get(key_result.pk, []),
                 feedback=feedback.get(key_result.pk, []),
                 can_give_feedback=can_give_feedback(access, key_result),
@@ -764,7 +643,7 @@ def export_rows(*, user, cycle: Cycle, scope: Scope, today: date | None = None) 
     teams = {node.team.pk: node.team for node in scope.nodes}
     objective_list.sort(key=lambda o: (order.get(o.team_id, len(order)), o.position, o.pk))
     rows: list[ExportRow] = []
-    expected, tz = cycle.expected_progress(on=today), timezone.get_current_timezone()
+    moment = moment_now(today=today)
     for objective in objective_list:
         team_name = teams[objective.team_id].name if objective.team_id in teams else ""
         status = str(objective.get_status_display())
@@ -790,8 +669,7 @@ def export_rows(*, user, cycle: Cycle, scope: Scope, today: date | None = None) 
             )
         for key_result in key_results[objective.pk]:
             key_result.objective = objective
-            line = key_result_line(key_result, cycle=cycle, today=today, expected=expected, tz=tz)
-            last = key_result.last_checkin_at
+            line = key_result_line(key_result, cycle=cycle, moment=moment)
             rows.append(
                 ExportRow(
                     team=team_name,
@@ -808,7 +686,7 @@ def export_rows(*, user, cycle: Cycle, scope: Scope, today: date | None = None) 
                     expected=line.expected,
                     health=line.health_label,
                     confidence=key_result.confidence,
-                    last_checkin=timezone.localtime(last).date() if last else None,
+                    last_checkin=line.last_checkin_date,
                 )
             )
     return rows

@@ -16,13 +16,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from checkins.forms import FeedbackForm
-from dashboards.selectors import cycle_default, cycle_list, scope_resolve, team_okrs_for_user, team_tree_nodes
+from dashboards.selectors import cycle_default, cycle_list, scope_resolve, team_okrs_for_user
 from objectives.charts import sparkline
 from objectives.permissions import access_for, can_manage_members, forget_access
 from teams.forms import MemberAddForm, MemberRoleForm
 from teams.models import Membership, Team
 from teams.selectors import team_members, team_tree, user_display_name
 from teams.services import membership_create, membership_delete, membership_update
+from teams.tree import TeamTree
+from workshops.selectors import team_kpis
 
 
 @login_required
@@ -40,7 +42,7 @@ def _team_page_context(request: HttpRequest, team: Team, *, add_form: MemberAddF
     cycles = cycle_list()
     by_pk = {str(cycle.pk): cycle for cycle in cycles}
     cycle = by_pk.get(request.GET.get("cycle", "")) or cycle_default(cycles)
-    scope = scope_resolve(slug=team.slug, nodes=team_tree_nodes())
+    scope = scope_resolve(slug=team.slug, tree=TeamTree.load())
     # The dashboard's read model, so the team page and the dashboard show the same figures.
     objectives = team_okrs_for_user(user=request.user, team=team, cycle=cycle) if cycle else []
     for objective in objectives:
@@ -67,6 +69,8 @@ def _team_page_context(request: HttpRequest, team: Team, *, add_form: MemberAddF
         "can_manage": can_manage,
         "add_form": add_form or (MemberAddForm(team=team) if can_manage else None),
         "role_choices": Membership.Role.choices,
+        "kpis": team_kpis(team_ids=[team.pk]),  # lazy: read only where the page shows them
+        "kpis_show_team": False,
     }
 
 

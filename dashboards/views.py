@@ -26,6 +26,8 @@ from dashboards.selectors import (
     scope_resolve,
     team_tree_nodes,
 )
+from teams.tree import TeamTree
+from workshops.selectors import team_kpis
 
 ROWS_PER_PAGE = 25
 ATTENTION_PER_PAGE = 20
@@ -34,10 +36,11 @@ ATTENTION_PER_PAGE = 20
 def _filters(request):
     """The cycle and scope asked for (defaults: the active cycle, the whole organisation), and the form."""
     cycles = cycle_list()
-    nodes = team_tree_nodes()
+    tree = TeamTree.load()
+    nodes = team_tree_nodes(tree)
     form = DashboardFilterForm(request.GET, cycles=cycles, nodes=nodes, default_cycle=cycle_default(cycles))
     cycle = form.selected_cycle()
-    scope = scope_resolve(slug=form.selected_scope(), nodes=nodes)
+    scope = scope_resolve(slug=form.selected_scope(), tree=tree)
     return form, cycle, scope
 
 
@@ -54,7 +57,13 @@ def _weekly_label(row: TeamRow, dashboard: Dashboard) -> str:
 @require_http_methods(["GET"])
 def index(request):
     form, cycle, scope = _filters(request)
-    context = {"form": form, "cycle": cycle, "scope": scope}
+    context = {
+        "form": form,
+        "cycle": cycle,
+        "scope": scope,
+        "kpis": team_kpis(team_ids=scope.team_ids),  # lazy: read where the page shows them
+        "kpis_show_team": len(scope.team_ids) > 1,
+    }
     if cycle is not None:
         dashboard = dashboard_get(user=request.user, cycle=cycle, scope=scope)
         query = {"cycle": cycle.pk, "scope": scope.slug}

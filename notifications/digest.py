@@ -9,10 +9,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.mail import EmailMultiAlternatives
-from django.db.models import Exists, OuterRef, Subquery
+from django.db.models import Exists, OuterRef
 from django.utils import timezone, translation
-from django.utils.text import format_lazy
-from django.utils.translation import gettext_lazy as _
 
 from checkins.models import CheckIn
 from notifications import delivery as deliveries
@@ -20,27 +18,17 @@ from notifications.due import ReminderKey, Week, reminder_slot, site_zone, week_
 from notifications.models import EmailDelivery
 from notifications.rendering import absolute_reverse, message_build, user_language
 from objectives import progress
+from objectives.figures import Moment, figures_of
+from objectives.labels import HEALTH_LABELS
 from objectives.models import Cycle, KeyResult, Objective
 from objectives.selectors import cycle_current
 from teams.models import Membership, Team
+from teams.tree import TeamTree
 
 # Leaders get their digest on Monday morning (site time zone); a later run in the same week catches up.
 DIGEST_WEEKDAY = 1
 DIGEST_HOUR = 7
 
-REASON_LABELS = {
-    progress.OFF_TRACK: _("off track"),
-    progress.LOW_CONFIDENCE: _("low confidence"),
-    progress.STALE: format_lazy(_("not updated for {days} days"), days=progress.STALE_DAYS),
-    progress.BACK_LOADED: _("back-loaded — progress comes only towards the end"),
-    progress.NO_OWNER: _("no owner"),
-    progress.OWNER_DEACTIVATED: _("owner deactivated"),
-}
-HEALTH_LABELS = {
-    progress.ON_TRACK: _("on track"),
-    progress.AT_RISK: _("at risk"),
-    progress.OFF_TRACK: _("off track"),
-}
 DIGEST_ATTENTION_LIMIT = 25  # the dashboard has the full list
 
 
@@ -146,41 +134,14 @@ class Digest:
 
 
 def _led_teams_in_order(user) -> list[tuple[Team, int]]:
-    """The teams ``user`` leads and every team below them, depth-first in name order (two queries)."""
+    """The teams ``user`` leads and every team below them, depth-first in name order (two queries); a lead
+    of a section and of a team below it sees the team once, under the section."""
     roots = set(
         Membership.objects.filter(user=user, role=Membership.Role.LEAD).values_list("team_id", flat=True)
     )
     if not roots:
         return []
-    teams = {t.pk: t for t in Team.objects.all().only("id", "name", "slug", "parent_id")}
-    children: dict[int | None, list[Team]] = defaultdict(list)
-    for team in teams.values():
-        children[team.parent_id].append(team)
-    # A lead of a section and of a team below it sees the team once, under the section.
-    top = [teams[r] for r in roots if r in teams and not (_ancestor_ids(teams, teams[r]) & roots)]
-    result: list[tuple[Team, int]] = []
-    seen: set[int] = set()
-
-    def walk(team: Team, depth: int) -> None:
-        if team.pk in seen:
-            return
-        seen.add(team.pk)
-        result.append((team, depth))
-        for child in sorted(children.get(team.pk, ()), key=lambda t: t.name):
-            walk(child, depth + 1)
-
-    for team in sorted(top, key=lambda t: t.name):
-        walk(team, 0)
-    return result
-
-
-def _ancestor_ids(teams: dict[int, Team], team: Team) -> set[int]:
-    result: set[int] = set()
-    node = team.parent_id
-    while node is not None and node not in result:
-        result.add(node)
-        node = teams[node].parent_id if node in teams else None
-    return result
+    return [(node.team, node.depth) for node in TeamTree.load().nodes(roots)]
 
 
 def leader_digest_build(*, user, now: dt.datetime | None = None) -> Digest | None:
@@ -198,7 +159,7 @@ def leader_digest_build(*, user, now: dt.datetime | None = None) -> Digest | Non
     today = now.astimezone(tz).date()
     this_week = week_of(now, tz)
     last_week = week_of(this_week.start - dt.timedelta(days=1), tz)
-    expected = progress.expected_progress(start=cycle.start_date, end=cycle.end_date, on=today)
+    expected = cycle.expected_progress(on=today)
     rows = {team.pk: DigestTeam(team=team, depth=depth) for team, depth in ordered}
 
     objective_ids_by_team: dict[int, list[int]] = defaultdict(list)
@@ -207,9 +168,6 @@ def leader_digest_build(*, user, now: dt.datetime | None = None) -> Digest | Non
     ).values_list("id", "team_id"):
         objective_ids_by_team[team_id].append(objective_id)
 
-    latest = (
-        CheckIn.objects.filter(key_result=OuterRef("pk")).order_by("-created_at").values("created_at")[:1]
-    )
     last_week_checkins = CheckIn.objects.filter(
         key_result=OuterRef("pk"), created_at__gte=last_week.start, created_at__lt=this_week.start
     )
@@ -219,40 +177,24 @@ def leader_digest_build(*, user, now: dt.datetime | None = None) -> Digest | Non
             objective__cycle=cycle, objective__status=Objective.Status.ACTIVE, objective__team_id__in=rows
         )
         .select_related("objective__team", "owner")
-        .annotate(latest_checkin_at=Subquery(latest), checked_in_last_week=Exists(last_week_checkins))
+        .annotate(checked_in_last_week=Exists(last_week_checkins))
         .order_by("objective__position", "objective_id", "position", "id")
     )
     items_by_objective: dict[int, list[tuple[float, Any]]] = defaultdict(list)
     attention: list[tuple[int, AttentionItem]] = []
     team_rank = {team.pk: rank for rank, (team, _depth) in enumerate(ordered)}
+    moment = Moment(today=today, tz=tz)
     for key_result in key_results:
         row = rows[key_result.objective.team_id]
-        kr_progress = key_result.progress
-        items_by_objective[key_result.objective_id].append((kr_progress, key_result.weight))
+        figures = figures_of(key_result, moment=moment, cycle=cycle)
+        items_by_objective[key_result.objective_id].append((figures.progress, key_result.weight))
         row.key_results += 1
         row.checked_in_last_week += int(key_result.checked_in_last_week)
-        row.health_counts[
-            progress.health(progress=kr_progress, expected=expected, confidence=key_result.confidence)
-        ] += 1
-        last = key_result.latest_checkin_at
-        reasons = progress.attention_reasons(
-            progress=kr_progress,
-            expected=expected,
-            confidence=key_result.confidence,
-            has_owner=key_result.owner_id is not None,
-            owner_active=key_result.owner_id is None or key_result.owner.is_active,
-            last_checkin=last.astimezone(tz).date() if last else None,
-            cycle_start=cycle.start_date,
-            today=today,
-            cycle_active=cycle.status == Cycle.Status.ACTIVE,
-        )
-        if reasons:
+        row.health_counts[figures.health] += 1
+        if figures.reasons:
             url = absolute_reverse("checkins:key_result_detail", args=(key_result.pk,))
             item = AttentionItem(
-                key_result=key_result,
-                progress=kr_progress,
-                reasons=tuple(str(REASON_LABELS.get(r, r)) for r in reasons),
-                url=url,
+                key_result=key_result, progress=figures.progress, reasons=figures.reason_texts, url=url
             )
             attention.append((team_rank[key_result.objective.team_id], item))
 

@@ -10,9 +10,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import QuerySet
 
-from checkins.models import CheckIn
 from objectives.models import Cycle, KeyResult, Objective
 
 logger = logging.getLogger(__name__)
@@ -75,10 +74,7 @@ class ReminderKey:
 
 def reminder_key_results() -> QuerySet[KeyResult]:
     """Key results that ask for a weekly check-in: in progress, owned, in an active objective of an active
-    cycle, with the time of their latest check-in (one query; the latest via the check-in index)."""
-    latest = (
-        CheckIn.objects.filter(key_result=OuterRef("pk")).order_by("-created_at").values("created_at")[:1]
-    )
+    cycle (one query; the latest check-in is the one the check-in service keeps on the key result)."""
     return (
         KeyResult.objects.in_progress()
         .filter(
@@ -88,7 +84,6 @@ def reminder_key_results() -> QuerySet[KeyResult]:
             objective__cycle__status=Cycle.Status.ACTIVE,
         )
         .select_related("objective__team", "objective__cycle")
-        .annotate(latest_checkin_at=Subquery(latest))
         .order_by("objective__team__name", "objective__position", "objective_id", "position", "id")
     )
 
@@ -116,7 +111,7 @@ def reminders_due(
             slot = reminder_slot(week=week, weekday=team.reminder_weekday, hour=team.reminder_hour, tz=tz)
             if now < slot:
                 continue
-        if key_result.latest_checkin_at is not None and key_result.latest_checkin_at >= week.start:
+        if key_result.last_checkin_at is not None and key_result.last_checkin_at >= week.start:
             continue
         due[ReminderKey(key_result.owner_id, week.iso_year, week.iso_week)].append(key_result)
     return dict(due)

@@ -12,6 +12,7 @@ from notifications import delivery as deliveries
 from notifications.due import ReminderKey, reminders_due
 from notifications.models import EmailDelivery
 from notifications.rendering import absolute_reverse, message_build
+from objectives.figures import KeyResultFigures, figures_of, moment_now
 from objectives.models import KeyResult
 
 
@@ -32,6 +33,7 @@ def sent_reminder_keys(*, keys) -> set[ReminderKey]:
 @dataclass(frozen=True)
 class ReminderItem:
     key_result: KeyResult
+    figures: KeyResultFigures
     url: str
 
 
@@ -54,7 +56,11 @@ def checkin_reminder_send(
         if not key_results:
             return None
         my_week = absolute_reverse("checkins:my_week")
-        items = [ReminderItem(key_result=kr, url=f"{my_week}#kr-{kr.pk}") for kr in key_results]
+        moment = moment_now(today=timezone.localdate(now))
+        items = [
+            ReminderItem(key_result=kr, figures=figures_of(kr, moment=moment), url=f"{my_week}#kr-{kr.pk}")
+            for kr in key_results
+        ]
         return message_build(
             user=user,
             template="checkin_reminder",

@@ -8,18 +8,21 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.db.models import Prefetch, QuerySet
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, viewsets
+from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
+from rest_framework.parsers import JSONParser
 from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
 
 from objectives import progress as rules
 from objectives import services
-from objectives.models import Cycle, Initiative, KeyResult, Objective
+from objectives.figures import KeyResultFigures, figures_of, moment_now
+from objectives.models import Cycle, Initiative, KeyResult, Milestone, Objective
 from objectives.permissions import (
     ANONYMOUS,
     Access,
@@ -289,29 +292,39 @@ class KeyResultSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["current_value", "confidence"]
 
-    def _today(self):
-        # Once per request: the list's rows share the root serializer's context. (setdefault would still
-        # evaluate localdate() on every call.)
-        today = self.context.get("today")
-        if today is None:
-            today = self.context["today"] = timezone.localdate()
-        return today
+    def _figures(self, key_result: KeyResult) -> KeyResultFigures:
+        # Once per key result and request, from the one read model; the list's rows share the root
+        # serializer's context, so the moment (today, time zone) is computed once.
+        moment = self.context.get("moment")
+        if moment is None:
+            moment = self.context["moment"] = moment_now()
+        cache = self.context.setdefault("figures", {})
+        if key_result.pk not in cache or cache[key_result.pk][0] is not key_result:
+            cache[key_result.pk] = (key_result, figures_of(key_result, moment=moment))
+        return cache[key_result.pk][1]
 
     @extend_schema_field(FRACTION)
     def get_progress(self, key_result: KeyResult) -> float:
-        return key_result.progress
+        return self._figures(key_result).progress
 
-    @extend_schema_field(FRACTION)
-    def get_expected_progress(self, key_result: KeyResult) -> float:
-        return key_result.objective.cycle.expected_progress(self._today())
+    @extend_schema_field(
+        serializers.FloatField(
+            min_value=0,
+            max_value=1,
+            read_only=True,
+            allow_null=True,
+            help_text=(
+                "Progress expected by today: along the planned path (milestones) if any, else the elapsed "
+                "fraction of the cycle; null for kinds without a pace (achieve, stay_above, stay_below)."
+            ),
+        )
+    )
+    def get_expected_progress(self, key_result: KeyResult) -> float | None:
+        return self._figures(key_result).expected
 
     @extend_schema_field(serializers.ChoiceField(choices=rules.HEALTHS, read_only=True))
     def get_health(self, key_result: KeyResult) -> str:
-        return rules.health(
-            progress=key_result.progress,
-            expected=self.get_expected_progress(key_result),
-            confidence=key_result.confidence,
-        )
+        return self._figures(key_result).health
 
     def validate_objective(self, objective: Objective) -> Objective:
         if objective.cycle.is_closed and not request_access(self.context).is_staff:
@@ -330,6 +343,14 @@ class KeyResultSerializer(serializers.ModelSerializer):
         )
 
 
+class MilestoneSerializer(serializers.ModelSerializer):
+    """One point of a key result's planned path: the value planned by a date within its cycle."""
+
+    class Meta:
+        model = Milestone
+        fields = ["date", "planned_value"]
+
+
 class KeyResultViewSet(viewsets.ModelViewSet):
     """Key results with their progress, expected progress and health (objectives/progress.py)."""
 
@@ -346,6 +367,7 @@ class KeyResultViewSet(viewsets.ModelViewSet):
         return (
             KeyResult.objects.filter(visible_objectives_q(access, prefix="objective__"))
             .select_related("objective__cycle", "objective__team")
+            .prefetch_related("milestones")  # the plan that expected progress follows
             .order_by("objective_id", "position", "id")
         )
 
@@ -367,6 +389,36 @@ class KeyResultViewSet(viewsets.ModelViewSet):
 
     def perform_destroy(self, instance: KeyResult) -> None:
         services.key_result_delete(key_result=instance)
+
+    @extend_schema(
+        summary="The key result's planned path",
+        description=(
+            "The milestones (date → planned value) of an `increase_to` or `decrease_to` key result, by date. "
+            "With a plan, `expected_progress` follows it instead of the straight line from the start value "
+            "at the cycle's start to the target at its end. `PUT` replaces the whole plan (an empty list "
+            "removes it) and needs the same rights as changing the key result; each date must fall strictly "
+            "inside the cycle, once, and each planned value between the start value and the target."
+        ),
+        request=MilestoneSerializer(many=True),
+        responses=MilestoneSerializer(many=True),
+    )
+    # A JSON list: form encodings cannot carry one.
+    @action(
+        detail=True,
+        methods=["get", "put"],
+        pagination_class=None,
+        filterset_class=None,
+        parser_classes=[JSONParser],
+    )
+    def milestones(self, request, pk=None) -> Response:
+        key_result = self.get_object()
+        if request.method == "PUT":
+            serializer = MilestoneSerializer(data=request.data, many=True)
+            serializer.is_valid(raise_exception=True)
+            rows = [(row["date"], row["planned_value"]) for row in serializer.validated_data]
+            services.key_result_plan_set(key_result=key_result, actor=request.user, milestones=rows)
+        milestones = Milestone.objects.filter(key_result=key_result).order_by("date")
+        return Response(MilestoneSerializer(milestones, many=True).data)
 
 
 # --- Initiatives -----------------------------------------------------------------------------------------

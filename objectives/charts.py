@@ -30,6 +30,7 @@ STYLES: dict[str, tuple[str, float, str | None, bool]] = {
     "target": ("#1b6e2e", 2, "8 5", False),
     "threshold": ("#1b6e2e", 2, "12 4 2 4", False),  # the line a "stay" key result must hold
     "pace": ("#4f5b67", 2, "2 4", False),
+    "plan": ("#4f5b67", 2, "2 4", True),  # the pace along a planned path, with a marker per milestone
 }
 
 
@@ -48,6 +49,7 @@ class BurnupLabels:
     target: str
     threshold: str  # the line to hold, for ``stay_above`` / ``stay_below``
     pace: str
+    plan: str  # the pace along a planned path (milestones)
     today: str
     week: str
 
@@ -205,12 +207,14 @@ def burnup_chart(
     description: str,
     y_unit: str = "",
     today: date | None = None,
+    milestones: Sequence[Point] = (),
     width: int = 880,
     height: int = 320,
 ) -> SafeString:
     """Value over the cycle's weeks with the target line and, for the kinds with a pace, the expected pace
-    from start value to target. A "stay" key result shows the line it must hold (the threshold) instead of a
-    target, and neither it nor an ``achieve`` key result has a pace line (``progress.PACED_KINDS``)."""
+    from start value to target: the straight line, or the planned path through the ``milestones``
+    (``progress.planned_path``). A "stay" key result shows the line it must hold (the threshold) instead of
+    a target, and neither it nor an ``achieve`` key result has a pace line (``progress.PACED_KINDS``)."""
     actual = [(start, start_value), *[(day, value) for day, value in points if start <= day <= end]]
     line = ((start, target_value), (end, target_value))
     if kind in (progress.STAY_ABOVE, progress.STAY_BELOW):
@@ -218,7 +222,13 @@ def burnup_chart(
     else:
         series = [Series(labels.target, line, "target")]
     if kind in progress.PACED_KINDS:
-        series.append(Series(labels.pace, ((start, start_value), (end, target_value)), "pace"))
+        path = progress.planned_path(
+            start=start_value, target=target_value, cycle_start=start, cycle_end=end, milestones=milestones
+        )
+        if len(path) > 2:
+            series.append(Series(labels.plan, path, "plan"))
+        else:
+            series.append(Series(labels.pace, path, "pace"))
     series.append(Series(labels.actual, actual, "actual"))
     return line_chart(
         chart_id=chart_id,

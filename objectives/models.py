@@ -252,6 +252,61 @@ class KeyResult(models.Model):
             kind=self.kind, start=self.start_value, target=self.target_value, current=self.current_value
         )
 
+    @property
+    def plan(self) -> tuple[progress.Milestone, ...]:
+        """The planned path's milestones as (date, planned value): prefetch ``milestones`` for lists."""
+        return tuple((milestone.date, milestone.planned_value) for milestone in self.milestones.all())
+
+
+class Milestone(models.Model):
+    """A point on a key result's planned path: the value planned by a date within its cycle.
+
+    Expected progress follows the plan instead of the straight line (``progress.planned_progress``).
+    """
+
+    key_result = models.ForeignKey(
+        KeyResult, verbose_name=_("key result"), on_delete=models.CASCADE, related_name="milestones"
+    )
+    date = models.DateField(_("date"))
+    planned_value = value_field(_("planned value"))
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("milestone")
+        verbose_name_plural = _("milestones")
+        ordering = ["key_result", "date"]
+        constraints = [
+            # Also the index of a key result's plan: Milestone.objects.filter(key_result=…).order_by("date")
+            models.UniqueConstraint(
+                fields=["key_result", "date"],
+                name="milestone_one_per_key_result_and_date",
+                violation_error_message=_("A key result has one milestone per date."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date}: {self.planned_value}"
+
+    def clean(self) -> None:
+        if not self.key_result_id or not self.date:
+            return
+        key_result, errors = self.key_result, {}
+        cycle = key_result.objective.cycle
+        if key_result.kind not in progress.PACED_KINDS:
+            errors["key_result"] = _("Only “increase to” and “decrease to” key results have a planned path.")
+        if not cycle.start_date < self.date < cycle.end_date:
+            errors["date"] = _("A milestone’s date must fall after the cycle starts and before it ends.")
+        value = self.planned_value
+        if isinstance(value, Decimal | int):
+            low, high = sorted((key_result.start_value, key_result.target_value))
+            if not low <= value <= high:
+                errors["planned_value"] = _(
+                    "The planned value must lie between the start value and the target."
+                )
+        if errors:
+            raise ValidationError(errors)
+
 
 class Initiative(models.Model):
     class Status(models.TextChoices):

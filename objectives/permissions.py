@@ -104,6 +104,23 @@ def can_grade_key_result(access: Access, key_result) -> bool:
     return can_lead_team(access, objective.team_id)
 
 
+def can_adjust_key_result(access: Access, key_result) -> bool:
+    """Adjust a published key result that still counts, with a reason: a lead of its team."""
+    objective = key_result.objective
+    return (
+        objective.status == "active"
+        and key_result.retired_at is None
+        and can_lead_team(access, objective.team_id)
+        and can_edit_objective(access, objective)
+    )
+
+
+def can_promote_key_result(access: Access, key_result) -> bool:
+    """Offer to promote a published key result to a KPI: a lead of its team."""
+    objective = key_result.objective
+    return objective.status == "active" and can_lead_team(access, objective.team_id)
+
+
 def can_check_in_kpi(access: Access, kpi) -> bool:
     """Like key results: members and leads of the KPI's team, and leads above it."""
     return access.is_staff or kpi.team_id in access.team_ids

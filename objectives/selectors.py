@@ -5,8 +5,14 @@ from __future__ import annotations
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from objectives.models import Cycle, Initiative, KeyResult, Objective
-from objectives.permissions import access_for, can_view_objective
+from objectives.history import key_result_timeline
+from objectives.models import Cycle, Initiative, KeyResult, Kpi, Objective
+from objectives.permissions import (
+    access_for,
+    can_adjust_key_result,
+    can_promote_key_result,
+    can_view_objective,
+)
 
 
 def cycle_current() -> Cycle | None:
@@ -39,3 +45,15 @@ def initiative_get_for_user(*, user, pk: int) -> Initiative:
     if initiative is None or not can_view_objective(access_for(user), initiative.objective):
         raise Http404(_("No such initiative."))
     return initiative
+
+
+def key_result_history_panel(*, user, key_result: KeyResult) -> dict:
+    """What ``objectives/_kr_history.html`` shows on the key result page: the timeline of changes, the KPI
+    it became, and the adjust and promote links where the user may use them (two queries)."""
+    access = access_for(user)
+    return {
+        "timeline": key_result_timeline(key_result=key_result),
+        "kpi": Kpi.objects.filter(source_key_result=key_result).first(),
+        "can_adjust": can_adjust_key_result(access, key_result),
+        "can_promote": can_promote_key_result(access, key_result),
+    }

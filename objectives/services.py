@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from objectives.models import Cycle, Initiative, KeyResult, Objective
+from objectives.models import Cycle, Initiative, KeyResult, Milestone, Objective
 from okrhub.lib import assign_fields
 from teams.models import Team
 
@@ -236,3 +238,41 @@ def initiative_update(*, initiative: Initiative, data: dict[str, Any]) -> Initia
 @transaction.atomic
 def initiative_delete(*, initiative: Initiative) -> None:
     initiative.delete()
+
+
+# --- A key result's planned path ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def key_result_plan_set(
+    *, key_result: KeyResult, actor, milestones: Sequence[tuple[date, Decimal | int]]
+) -> list[Milestone]:
+    """Make ``milestones`` (date, planned value) the key result's whole planned path; an empty list removes
+    the plan. Unchanged milestones are kept, so the history records only what changed. Every milestone is
+    checked (``Milestone.clean`` and its constraints); on any error nothing changes and every error is
+    reported, each with its date."""
+    existing = {milestone.date: milestone for milestone in key_result.milestones.all()}
+    plan, errors = [], []
+    for day, value in sorted(milestones, key=lambda row: row[0]):
+        milestone = existing.pop(day, None) or Milestone(key_result=key_result, date=day)
+        if milestone.pk is not None and milestone.planned_value == Decimal(value):
+            plan.append(milestone)
+            continue
+        milestone.planned_value = Decimal(value)
+        milestone._history_user = actor
+        try:
+            milestone.full_clean()
+        except ValidationError as error:
+            errors += [
+                _("%(date)s: %(error)s") % {"date": date_format(day, "SHORT_DATE_FORMAT"), "error": m}
+                for m in error.messages
+            ]
+            continue
+        milestone.save()
+        plan.append(milestone)
+    if errors:
+        raise ValidationError({"milestones": errors})
+    for milestone in existing.values():
+        milestone._history_user = actor
+        milestone.delete()
+    return plan

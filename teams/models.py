@@ -69,14 +69,15 @@ class Team(models.Model):
         return self.name
 
     def clean(self) -> None:
-        # A team may not sit below itself: walk up from the proposed parent.
-        seen = {self.pk} if self.pk else set()
-        node = self.parent
-        while node is not None:
-            if node.pk in seen:
+        # A team may not sit below itself: neither the proposed parent nor any team above it may be this one.
+        if self.pk and self.parent_id:
+            from teams.tree import TeamTree  # the tree module reads this model
+
+            if self.pk in {
+                self.parent_id,
+                *TeamTree.load(columns=("id", "parent_id", "name")).ancestor_ids(self.parent_id),
+            }:
                 raise ValidationError({"parent": _("A team cannot be placed below itself.")})
-            seen.add(node.pk)
-            node = node.parent
 
 
 class Membership(models.Model):

@@ -133,3 +133,42 @@ class KpiCheckInForm(forms.Form):
     note = forms.CharField(
         label=_("Note"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+
+class MilestoneForm(forms.Form):
+    """One row of a key result's planned path; a row left empty is no milestone."""
+
+    date = forms.DateField(
+        label=_("Date"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    planned_value = value_form_field(_("Planned value"))
+
+    def clean(self) -> dict:
+        data = super().clean()
+        day, value = data.get("date"), data.get("planned_value")
+        if day is None and value is not None and "date" not in self.errors:
+            self.add_error("date", _("Give the date of this milestone."))
+        if value is None and day is not None and "planned_value" not in self.errors:
+            self.add_error("planned_value", _("Give the value planned by this date."))
+        return data
+
+
+class BaseMilestoneFormSet(forms.BaseFormSet):
+    def plan(self) -> list[tuple]:
+        """The (date, planned value) rows that were filled in and not marked for removal."""
+        return [
+            (form.cleaned_data["date"], form.cleaned_data["planned_value"])
+            for form in self.forms
+            if form.cleaned_data.get("date") and not form.cleaned_data.get("DELETE")
+        ]
+
+
+MilestoneFormSet = forms.formset_factory(
+    MilestoneForm, formset=BaseMilestoneFormSet, extra=2, can_delete=True, max_num=24, validate_max=True
+)
+
+
+def milestone_formset(key_result: KeyResult, data=None) -> BaseMilestoneFormSet:
+    """The plan editor of a key result, prefilled with its milestones (prefetch ``milestones`` for lists)."""
+    initial = [{"date": day, "planned_value": value} for day, value in key_result.plan]
+    return MilestoneFormSet(data, initial=initial, prefix="plan")

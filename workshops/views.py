@@ -20,9 +20,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from django_htmx.http import reswap, retarget, trigger_client_event
 
-from dashboards.selectors import REASON_LABELS
 from objectives import charts
 from objectives.history import key_result_timeline
+from objectives.labels import REASON_LABELS
 from objectives.models import Cycle, KeyResult, Kpi, Objective
 from objectives.permissions import (
     access_for,
@@ -35,7 +35,7 @@ from objectives.permissions import (
     can_publish,
     can_run_workshop,
 )
-from objectives.progress import OWNER_DEACTIVATED
+from objectives.progress import OWNER_DEACTIVATED, PACED_KINDS
 from objectives.selectors import initiative_get_for_user, key_result_get_for_user, objective_get_for_user
 from objectives.services import (
     initiative_create,
@@ -47,6 +47,7 @@ from objectives.services import (
     objective_delete,
     objective_update,
 )
+from objectives.services import key_result_plan_set as services_key_result_plan_set
 from okrhub.numbers import parse_number
 from workshops import coach as coach_rules
 from workshops import selectors, services
@@ -59,6 +60,7 @@ from workshops.forms import (
     ObjectiveDraftForm,
     ReasonForm,
     RetrospectiveForm,
+    milestone_formset,
 )
 
 POLL_SECONDS = 3  # the board refreshes for the others within this (plus the request time), well under 5 s
@@ -304,9 +306,8 @@ def objective_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return _edit_response(request, context, status=400 if request.method == "POST" else 200)
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def key_result_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def _changeable_key_result(request: HttpRequest, pk: int) -> KeyResult:
+    """The key result, if the user may change it in the workshop (its plan too); 404 or 403 otherwise."""
     key_result = key_result_get_for_user(user=request.user, pk=pk)
     objective = key_result.objective
     access = access_for(request.user)
@@ -314,6 +315,16 @@ def key_result_edit(request: HttpRequest, pk: int) -> HttpResponse:
     allowed = can_draft(access, objective) if is_draft else can_edit_objective(access, objective)
     if not allowed or key_result.retired_at is not None:
         raise PermissionDenied(_("You may not change this key result."))
+    return key_result
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def key_result_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    key_result = _changeable_key_result(request, pk)
+    objective = key_result.objective
+    access = access_for(request.user)
+    is_draft = objective.status == Objective.Status.DRAFT
     owners = selectors.team_owner_candidates(team=objective.team)
     initial = {
         name: getattr(key_result, name) for name in ("title", "kind", "unit", "start_value", "target_value")
@@ -341,8 +352,41 @@ def key_result_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "timeline": key_result_timeline(key_result=key_result),
         "can_retire": not is_draft and can_edit_objective(access, objective),
         "retire_form": ReasonForm(prefix="retire"),
+        "plan_formset": milestone_formset(key_result) if key_result.kind in PACED_KINDS else None,
     }
     return _edit_response(request, context, status=400 if request.method == "POST" else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def key_result_plan(request: HttpRequest, pk: int) -> HttpResponse:
+    """The planned path of a key result: its milestones, which expected progress then follows."""
+    key_result = _changeable_key_result(request, pk)
+    if key_result.kind not in PACED_KINDS:
+        raise PermissionDenied(_("Only “increase to” and “decrease to” key results have a planned path."))
+    formset = milestone_formset(key_result, request.POST if request.method == "POST" else None)
+    saved, plan_errors = False, []
+    if request.method == "POST" and formset.is_valid():
+        try:
+            services_key_result_plan_set(key_result=key_result, actor=request.user, milestones=formset.plan())
+        except ValidationError as error:
+            plan_errors = error.messages
+        else:
+            if not request.htmx:
+                messages.success(request, _("The planned path was saved."))
+                return redirect(reverse("workshops:key_result_edit", args=[key_result.pk]))
+            formset, saved = milestone_formset(key_result), True
+    context = {
+        "key_result": key_result,
+        "objective": key_result.objective,
+        "plan_formset": formset,
+        "plan_errors": plan_errors,
+        "saved": saved,
+    }
+    if request.htmx:
+        # Errors come back as 200 too: htmx does not swap 4xx responses, and the errors belong in place.
+        return render(request, "workshops/_plan.html", context)
+    return render(request, "workshops/plan.html", context, status=400 if request.method == "POST" else 200)
 
 
 @login_required

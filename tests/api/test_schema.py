@@ -28,11 +28,13 @@ CONTRACT = {
         "expected_progress",
         "health",
     },
+    "Milestone": {"date", "planned_value"},
     "Initiative": {"id", "objective", "key_result", "title", "owner", "status", "due_date"},
     "CheckIn": {"id", "key_result", "value", "confidence", "note", "author", "created_at"},
     "Invitation": {"id", "email", "name", "team", "role", "state", "created_at", "expires_at", "invited_by"},
 }
 READ_ONLY = {
+    "Milestone": set(),
     "Objective": {"id", "progress"},
     "KeyResult": {"id", "current_value", "confidence", "progress", "expected_progress", "health"},
     "CheckIn": {"id", "author", "created_at"},
@@ -46,6 +48,7 @@ PATHS = [
     "/api/v1/cycles/",
     "/api/v1/objectives/",
     "/api/v1/key-results/",
+    "/api/v1/key-results/{id}/milestones/",
     "/api/v1/initiatives/",
     "/api/v1/checkins/",
     "/api/v1/invitations/",

@@ -150,8 +150,8 @@ def test_the_digest_lists_what_needs_attention_with_reasons(digest_org):
     digest = digests.leader_digest_build(user=digest_org.lead, now=MONDAY)
     reasons = {item.key_result.title: item.reasons for item in digest.attention}
     assert reasons == {
-        "Aldri sjekket inn": ("off track", "not updated for 14 days"),
-        "Uten eier": ("off track", "not updated for 14 days", "no owner"),
+        "Aldri sjekket inn": ("Off track", "Not updated for 14 days"),
+        "Uten eier": ("Off track", "Not updated for 14 days", "No owner"),
     }
     assert digest.attention_total == 2
 
@@ -170,8 +170,8 @@ def test_low_confidence_and_back_loaded_key_results_need_attention(digest_org, t
         item.key_result.title: item.reasons
         for item in digests.leader_digest_build(user=digest_org.lead, now=MONDAY).attention
     }
-    assert "back-loaded — progress comes only towards the end" in reasons["Sjekker for sent"]
-    assert "low confidence" in reasons["Lav tillit"]
+    assert "Back-loaded: progress is being left to the end" in reasons["Sjekker for sent"]
+    assert "Low confidence" in reasons["Lav tillit"]
 
 
 def test_the_email_has_both_parts_absolute_links_and_the_users_language(digest_org, mailoutbox):

@@ -26,6 +26,7 @@ LABELS = BurnupLabels(
     target="Target",
     threshold="Line to hold",
     pace="Expected pace",
+    plan="Planned path",
     today="Today",
     week="W%(week)d",
 )
@@ -192,3 +193,29 @@ def test_an_achieve_key_result_has_a_target_but_no_pace():
 def test_kinds_with_a_pace_draw_it(kind):
     target = Decimal(40) if kind == progress.INCREASE_TO else Decimal(2)
     assert "chart-pace" in _lines(_burnup(kind=kind, target_value=target))
+
+
+def test_a_plan_bends_the_pace_line_through_the_milestones():
+    milestones = [(dt.date(2027, 2, 15), Decimal(10)), (dt.date(2027, 3, 15), Decimal(30))]
+    svg = _burnup(milestones=milestones)
+    lines = _lines(svg)
+    assert set(lines) == {"chart-actual", "chart-target", "chart-plan"}
+    plan = lines["chart-plan"]
+    assert len(plan) == 4  # start, two milestones, target
+    xs, ys = zip(*plan, strict=True)
+    assert xs == tuple(sorted(xs))
+    assert ys[0] == ys[1]  # flat until the first milestone: collect data first
+    assert ys[1] > ys[2] > ys[3]  # then up to the target
+    target_y = lines["chart-target"][0][1]
+    assert ys[3] == target_y
+    root = ElementTree.fromstring(svg)
+    texts = [t.text for t in root.iter(f"{SVG}text")]
+    assert "Planned path" in texts and "Expected pace" not in texts
+    # Each milestone is a point with its date and planned value in words.
+    titles = [t.text for c in root.iter(f"{SVG}circle") for t in c.iter(f"{SVG}title")]
+    assert "2027-02-15: 10" in titles and "2027-03-15: 30" in titles
+
+
+def test_a_plan_means_nothing_to_a_stay_key_result():
+    svg = _burnup(kind=progress.STAY_ABOVE, target_value=Decimal(10), milestones=[(dt.date(2027, 2, 15), 12)])
+    assert set(_lines(svg)) == {"chart-actual", "chart-threshold"}

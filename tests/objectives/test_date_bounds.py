@@ -29,6 +29,7 @@ LABELS = BurnupLabels(
     target="Target",
     threshold="Line to hold",
     pace="Expected pace",
+    plan="Planned path",
     today="Today",
     week="W%(week)d",
 )
