@@ -87,3 +87,25 @@ class FeedbackForm(forms.Form):
     def clean_checkin(self):
         pk = self.cleaned_data.get("checkin")
         return self.checkins.get(pk) if pk is not None else None
+
+
+class FeedbackReplyForm(forms.Form):
+    """A reply in a feedback thread; field ids are unique per thread, as many threads share a page."""
+
+    body = forms.CharField(
+        label=_("Reply"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("Write a reply first.")},
+    )
+
+    def __init__(self, *args, parent, **kwargs):
+        kwargs.setdefault("auto_id", f"id_reply{parent.pk}_%s")
+        super().__init__(*args, **kwargs)
+        self.parent = parent
+
+    def clean_body(self) -> str:
+        body = self.cleaned_data["body"].strip()
+        if not body:
+            raise forms.ValidationError(_("Write a reply first."))
+        return body

@@ -19,6 +19,7 @@ from checkins.forms import FeedbackForm
 from dashboards.selectors import cycle_default, cycle_list, scope_resolve, team_okrs_for_user
 from objectives.charts import sparkline
 from objectives.permissions import access_for, can_manage_members, forget_access
+from okrhub.versioning import Change, StaleVersion, stale_message
 from teams.forms import MemberAddForm, MemberRoleForm
 from teams.models import Membership, Team
 from teams.selectors import team_members, team_tree, user_display_name
@@ -134,7 +135,21 @@ def member_role(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("Choose a valid role."))
         return _members_response(request, team, status=422)
-    membership_update(membership=membership, data={"role": form.cleaned_data["role"]})
+    role = form.cleaned_data["role"]
+    try:
+        membership_update(membership=membership, data={"role": role}, version=form.cleaned_data["version"])
+    except StaleVersion as stale:
+        changes = []
+        if stale.current.role != role:  # shown by the role's label, not its stored value
+            changes.append(
+                Change(
+                    label=_("Role"),
+                    theirs=stale.current.get_role_display(),
+                    yours=Membership.Role(role).label,
+                )
+            )
+        messages.error(request, stale_message(changes))
+        return _members_response(request, team, status=409)
     messages.success(
         request,
         _("%(name)s is now %(role)s.")

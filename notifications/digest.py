@@ -12,7 +12,8 @@ from django.core.mail import EmailMultiAlternatives
 from django.db.models import Exists, OuterRef
 from django.utils import timezone, translation
 
-from checkins.models import CheckIn
+from checkins.models import CheckIn, Feedback
+from checkins.selectors import feedback_unread_for_user
 from notifications import delivery as deliveries
 from notifications.due import ReminderKey, Week, reminder_slot, site_zone, week_of
 from notifications.models import EmailDelivery
@@ -97,6 +98,14 @@ class AttentionItem:
     url: str
 
 
+@dataclass(frozen=True)
+class FeedbackItem:
+    """Unread feedback for the lead: mostly owners' replies to what the lead asked."""
+
+    feedback: Feedback
+    url: str
+
+
 @dataclass
 class Digest:
     cycle: Cycle
@@ -106,6 +115,7 @@ class Digest:
     teams: list[DigestTeam]
     attention: list[AttentionItem]
     attention_total: int
+    unread_feedback: list[FeedbackItem] = field(default_factory=list)
 
     @property
     def key_results(self) -> int:
@@ -205,6 +215,15 @@ def leader_digest_build(*, user, now: dt.datetime | None = None) -> Digest | Non
             objective_ids
         )
     attention.sort(key=lambda pair: (pair[0], -len(pair[1].reasons)))
+    # The same unread list as My week (checkins.selectors.feedback_unread_for_user): one query.
+    unread = [
+        FeedbackItem(
+            feedback=item,
+            url=absolute_reverse("checkins:key_result_detail", args=(item.key_result_id,))
+            + f"#feedback-thread-{item.parent_id or item.pk}",
+        )
+        for item in feedback_unread_for_user(user=user)[:DIGEST_ATTENTION_LIMIT]
+    ]
     return Digest(
         cycle=cycle,
         today=today,
@@ -213,6 +232,7 @@ def leader_digest_build(*, user, now: dt.datetime | None = None) -> Digest | Non
         teams=[rows[team.pk] for team, _depth in ordered],
         attention=[item for _rank, item in attention[:DIGEST_ATTENTION_LIMIT]],
         attention_total=len(attention),
+        unread_feedback=unread,
     )
 
 

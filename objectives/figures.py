@@ -142,7 +142,7 @@ def figures_of(
     key_result: KeyResult, *, moment: Moment | None = None, cycle: Cycle | None = None
 ) -> KeyResultFigures:
     """One key result's figures; ``cycle`` defaults to ``key_result.objective.cycle`` (load it with
-    ``select_related`` to stay free of queries)."""
+    ``select_related``, its ``owner`` too, and prefetch ``milestones`` to stay free of queries)."""
     return figures_from_values(
         kind=key_result.kind,
         start=key_result.start_value,
@@ -150,20 +150,12 @@ def figures_of(
         current=key_result.current_value,
         confidence=key_result.confidence,
         has_owner=key_result.owner_id is not None,
-        owner_active=owner_is_active(key_result),
+        owner_active=key_result.owner_id is None or key_result.owner.is_active,
         last_checkin_at=key_result.last_checkin_at,
         cycle=cycle or key_result.objective.cycle,
         moment=moment or moment_now(),
+        milestones=key_result.plan,
     )
-
-
-def owner_is_active(key_result: KeyResult) -> bool:
-    """False when the owner's account was deactivated (``rules.OWNER_DEACTIVATED``). Read only from an owner
-    the query loaded (``select_related("owner")``, as every list that shows reasons does), never with a query
-    of its own; an owner not loaded counts as active."""
-    if key_result.owner_id is None or not KeyResult.owner.is_cached(key_result):
-        return True
-    return key_result.owner.is_active
 
 
 def figures_for(

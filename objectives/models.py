@@ -15,6 +15,7 @@ from simple_history.models import HistoricalRecords
 
 from objectives import progress
 from objectives.validators import validate_sensible_date
+from okrhub.versioning import Versioned
 from teams.models import Team
 
 # Values hold up to 12 digits before the decimal point and 4 after (e.g. NOK amounts, percentages, counts).
@@ -26,8 +27,18 @@ def value_field(verbose_name, **kwargs) -> models.DecimalField:
     return models.DecimalField(verbose_name, max_digits=VALUE_DIGITS, decimal_places=VALUE_DECIMALS, **kwargs)
 
 
-class Cycle(models.Model):
+OBJECTIVE_STATUS_FOLLOWS_CYCLE = _(
+    "Published objectives are “published” while their cycle is in planning and “active” once it is active."
+)
+NEW_OBJECTIVE_ARCHIVED_TEAM = _("This team is archived; reactivate it before planning new objectives for it.")
+PARENT_CYCLE_MUST_OVERLAP = _("Align to an objective of a cycle that overlaps this one.")
+
+
+class Cycle(Versioned):
+    """An OKR period. Its life: upcoming → planning (workshops open) → active (check-ins) → closed."""
+
     class Status(models.TextChoices):
+        UPCOMING = "upcoming", _("upcoming")
         PLANNING = "planning", _("planning")
         ACTIVE = "active", _("active")
         CLOSED = "closed", _("closed")
@@ -64,13 +75,36 @@ class Cycle(models.Model):
     def is_closed(self) -> bool:
         return self.status == self.Status.CLOSED
 
+    @property
+    def published_objective_status(self) -> str:
+        """What a published objective is in this cycle: *active* once the cycle is active, *published* before
+        (objectives.services.cycle_activate turns them active with the cycle)."""
+        return Objective.Status.ACTIVE if self.status == self.Status.ACTIVE else Objective.Status.PUBLISHED
+
     def expected_progress(self, on) -> float:
         return progress.expected_progress(start=self.start_date, end=self.end_date, on=on)
 
+    def overlaps(self, other: Cycle) -> bool:
+        """Whether the two cycles share a day: a team may align to an objective of a team above whose cycle
+        overlaps its own (a section planning by tertial, a team by quarter)."""
+        return self.start_date <= other.end_date and other.start_date <= self.end_date
 
-class Objective(models.Model):
+    @classmethod
+    def overlapping_q(cls, cycle: Cycle, *, prefix: str = "") -> Q:
+        """Filter for cycles that overlap ``cycle`` (the rule of ``overlaps``); ``prefix`` reaches them."""
+        return Q(**{f"{prefix}start_date__lte": cycle.end_date, f"{prefix}end_date__gte": cycle.start_date})
+
+    @property
+    def is_closable(self) -> bool:
+        """Closing (final scores, archiving) is for a cycle under way: not one still being planned."""
+        return self.status == self.Status.ACTIVE
+
+
+class Objective(Versioned):
     class Status(models.TextChoices):
         DRAFT = "draft", _("draft")
+        # Published into a cycle still in planning; becomes active when the cycle is activated.
+        PUBLISHED = "published", _("published")
         ACTIVE = "active", _("active")
         ARCHIVED = "archived", _("archived")
 
@@ -116,11 +150,21 @@ class Objective(models.Model):
         return self.title
 
     def clean(self) -> None:
+        if self.pk is None and Team.objects.filter(pk=self.team_id, archived_at__isnull=False).exists():
+            raise ValidationError({"team": NEW_OBJECTIVE_ARCHIVED_TEAM})
+        published = (self.Status.PUBLISHED, self.Status.ACTIVE)
+        if (
+            self.cycle_id
+            and self.status in published
+            and not self.cycle.is_closed
+            and self.status != self.cycle.published_objective_status
+        ):
+            raise ValidationError({"status": OBJECTIVE_STATUS_FOLLOWS_CYCLE})
         if self.parent_id:
             if self.parent_id == self.pk:
                 raise ValidationError({"parent": _("An objective cannot be aligned to itself.")})
-            if self.cycle_id and self.parent.cycle_id != self.cycle_id:
-                raise ValidationError({"parent": _("The parent objective must belong to the same cycle.")})
+            if self.cycle_id and not self.parent.cycle.overlaps(self.cycle):
+                raise ValidationError({"parent": PARENT_CYCLE_MUST_OVERLAP})
 
 
 class AdjustmentHistory(HistoricalRecords):
@@ -140,7 +184,7 @@ class KeyResultQuerySet(models.QuerySet):
         return self.filter(retired_at__isnull=True)
 
 
-class KeyResult(models.Model):
+class KeyResult(Versioned):
     class Kind(models.TextChoices):
         INCREASE_TO = progress.INCREASE_TO, _("increase to")
         DECREASE_TO = progress.DECREASE_TO, _("decrease to")
@@ -195,7 +239,7 @@ class KeyResult(models.Model):
     # Mid-cycle adjustments: who changed what, when and why (the reason is required on active key results).
     # Check-ins rewrite current value and confidence; they have their own record, so history leaves them out.
     history = AdjustmentHistory(
-        excluded_fields=["current_value", "confidence", "last_checkin_at", "updated_at"],
+        excluded_fields=["current_value", "confidence", "last_checkin_at", "updated_at", "version"],
         history_change_reason_field=models.TextField(null=True),
     )
 
@@ -308,7 +352,7 @@ class Milestone(models.Model):
             raise ValidationError(errors)
 
 
-class Initiative(models.Model):
+class Initiative(Versioned):
     class Status(models.TextChoices):
         PLANNED = "planned", _("planned")
         IN_PROGRESS = "in_progress", _("in progress")

@@ -2,6 +2,9 @@ from __future__ import annotations
 
 from django.contrib.auth.middleware import LoginRequiredMiddleware as BaseLoginRequiredMiddleware
 from django.db import connection
+from django.shortcuts import render
+
+from objectives.writability import ObjectLocked
 
 
 class LoginRequiredMiddleware(BaseLoginRequiredMiddleware):
@@ -36,3 +39,20 @@ class QueryCountHeaderMiddleware:
             response = self.get_response(request)
         response["X-Query-Count"] = str(count)
         return response
+
+
+class ObjectLockedMiddleware:
+    """An HTML view that tried to change what may not change now (``objectives.writability.ObjectLocked``)
+    answers 409 with the rule's message, like the API; forms that show a service's errors catch it earlier
+    and keep the typed input."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, ObjectLocked) or request.path_info.startswith("/api/"):
+            return None
+        return render(request, "409.html", {"message": exception.messages[0]}, status=409)

@@ -65,6 +65,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "okrhub.middleware.ObjectLockedMiddleware",
 ]
 if env.bool("QUERY_COUNT_HEADER", default=False):
     # Opt-in for `make bench`: X-Query-Count on every response; outermost so sessions and auth count too.
@@ -85,6 +86,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "teams.context_processors.roles",
             ],
         },
     },

@@ -6,6 +6,7 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from checkins import personal_data
+from dashboards.objective_views import objective_detail
 from dashboards.urls import team_urlpatterns
 from okrhub import views
 from teams import people_views
@@ -29,7 +30,10 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("okrhub.api_urls")),
+    path("organisation/cycles/", include("objectives.cycle_urls")),
+    path("organisation/", include("teams.urls")),
     path("teams/", include((team_urlpatterns, "teams"))),
+    path("objectives/<int:pk>/", objective_detail, name="objective_detail"),
     path("organisation/", include("teams.people_urls")),
     path("invitations/<str:token>/", people_views.invitation_accept, name="invitation_accept"),
     path("dashboards/", include("dashboards.urls")),

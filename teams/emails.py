@@ -62,6 +62,35 @@ def invitation_email_send(*, invitation_id: int) -> str:
     return SENT
 
 
+def password_set_url(user) -> str:
+    """The one-time link to set a password (Django's reset token: it stops working once the password is
+    set, and after PASSWORD_RESET_TIMEOUT)."""
+    path = reverse(
+        "password_reset_confirm",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": default_token_generator.make_token(user),
+        },
+    )
+    return absolute_url(path)
+
+
+def first_admin_email_send(*, user, organisation: str, link: str) -> None:
+    """The first organisation admin's welcome, sent by ``manage.py bootstrap`` (synchronously: no worker
+    runs yet on a fresh installation)."""
+    build_message(
+        to=user.email,
+        language=settings.LANGUAGE_CODE,
+        template="teams/email/first_admin",
+        context={
+            "name": user_display_name(user),
+            "username": user.get_username(),
+            "organisation": organisation,
+            "set_password_url": link,
+        },
+    ).send(fail_silently=False)
+
+
 def password_reset_email_send(*, user_id: int) -> str:
     """A reset link for an active account with a usable password (others get nothing, and the form said the
     same to everyone)."""
@@ -72,13 +101,6 @@ def password_reset_email_send(*, user_id: int) -> str:
         language = user.profile.language
     except Profile.DoesNotExist:
         language = ""
-    path = reverse(
-        "password_reset_confirm",
-        kwargs={
-            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
-            "token": default_token_generator.make_token(user),
-        },
-    )
     message = build_message(
         to=user.email,
         language=language,
@@ -86,7 +108,7 @@ def password_reset_email_send(*, user_id: int) -> str:
         context={
             "name": user_display_name(user),
             "username": user.get_username(),
-            "reset_url": absolute_url(path),
+            "reset_url": password_set_url(user),
         },
     )
     message.send(fail_silently=False)

@@ -10,6 +10,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from okrhub.versioning import Versioned
+
 
 def validate_time_zone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
@@ -27,7 +29,10 @@ class Weekday(models.IntegerChoices):
     SUNDAY = 7, _("Sunday")
 
 
-class Team(models.Model):
+TEAM_MOVE_LOOP = _("A team cannot be placed below itself or below one of its own sub-teams.")
+
+
+class Team(Versioned):
     name = models.CharField(_("name"), max_length=120)
     slug = models.SlugField(_("slug"), max_length=120, unique=True)
     parent = models.ForeignKey(
@@ -48,6 +53,8 @@ class Team(models.Model):
     time_zone = models.CharField(
         _("time zone"), max_length=64, default="Europe/Oslo", validators=[validate_time_zone]
     )
+    # Archived: out of new work (pickers, new objectives, workshops), its history kept and still readable.
+    archived_at = models.DateTimeField(_("archived"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -68,6 +75,10 @@ class Team(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
+
     def clean(self) -> None:
         # A team may not sit below itself: neither the proposed parent nor any team above it may be this one.
         if self.pk and self.parent_id:
@@ -77,10 +88,10 @@ class Team(models.Model):
                 self.parent_id,
                 *TeamTree.load(columns=("id", "parent_id", "name")).ancestor_ids(self.parent_id),
             }:
-                raise ValidationError({"parent": _("A team cannot be placed below itself.")})
+                raise ValidationError({"parent": TEAM_MOVE_LOOP})
 
 
-class Membership(models.Model):
+class Membership(Versioned):
     class Role(models.TextChoices):
         MEMBER = "member", _("member")
         LEAD = "lead", _("team lead")
@@ -129,6 +140,11 @@ class Profile(models.Model):
     language = models.CharField(_("language"), max_length=8, choices=Language.choices, blank=True, default="")
     reminders_enabled = models.BooleanField(_("weekly check-in reminders"), default=True)
     digests_enabled = models.BooleanField(_("weekly digest for team leads"), default=True)
+    is_org_admin = models.BooleanField(
+        _("organisation admin"),
+        default=False,
+        help_text=_("Manages the whole team tree, the cycles and the people. Staff always are."),
+    )
 
     class Meta:
         verbose_name = _("profile")

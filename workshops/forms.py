@@ -92,6 +92,8 @@ class KeyResultDraftForm(DraftUnderObjectiveForm):
 
 
 class KeyResultEditForm(KeyResultDraftForm):
+    """Adjusting a published key result (a reason for the tracked fields); see KeyResultAdjustForm."""
+
     reason = forms.CharField(
         label=_("Reason for the change"),
         max_length=REASON_MAX_LENGTH,
@@ -106,6 +108,37 @@ class InitiativeDraftForm(DraftUnderObjectiveForm):
     objective = forms.ModelChoiceField(label=_("Objective"), queryset=Objective.objects.none())
     title = forms.CharField(label=_("Initiative"), max_length=200)
     owner = OwnerChoiceField(label=_("Owner"), queryset=None, required=False, empty_label=_("No owner yet"))
+
+
+# --- Edit forms: they carry the version of the row they were opened at (okrhub/versioning.py) -------------
+
+
+class VersionedForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+
+    def service_data(self) -> dict:
+        return {name: value for name, value in self.cleaned_data.items() if name not in ("version", "reason")}
+
+    def labels(self) -> dict[str, str]:
+        return {name: field.label for name, field in self.fields.items() if name != "version"}
+
+    def carry_version(self, version: int) -> None:
+        """After a refused save: keep what was typed, now based on ``version``, so saving again keeps it."""
+        self.data = self.data.copy()
+        self.data[self.add_prefix("version")] = version
+
+
+class ObjectiveEditForm(VersionedForm, ObjectiveDraftForm):
+    pass
+
+
+class KeyResultDraftEditForm(VersionedForm, KeyResultDraftForm):
+    def service_data(self) -> dict:
+        return KeyResultDraftForm.service_data(self)
+
+
+class InitiativeEditForm(VersionedForm, InitiativeDraftForm):
+    pass
 
 
 class ReasonForm(forms.Form):
@@ -172,3 +205,8 @@ def milestone_formset(key_result: KeyResult, data=None) -> BaseMilestoneFormSet:
     """The plan editor of a key result, prefilled with its milestones (prefetch ``milestones`` for lists)."""
     initial = [{"date": day, "planned_value": value} for day, value in key_result.plan]
     return MilestoneFormSet(data, initial=initial, prefix="plan")
+
+
+class KeyResultAdjustForm(VersionedForm, KeyResultEditForm):
+    def service_data(self) -> dict:
+        return KeyResultEditForm.service_data(self)

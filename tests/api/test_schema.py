@@ -7,7 +7,7 @@ from django.core.management import call_command
 from rest_framework.test import APIClient
 
 CONTRACT = {
-    "Team": {"id", "name", "slug", "parent"},
+    "Team": {"id", "name", "slug", "parent", "archived_at"},
     "Membership": {"id", "team", "user", "role"},
     "User": {"id", "username", "full_name"},
     "Cycle": {"id", "name", "start_date", "end_date", "status"},
@@ -35,6 +35,7 @@ CONTRACT = {
 }
 READ_ONLY = {
     "Milestone": set(),
+    "Team": {"id", "archived_at"},
     "Objective": {"id", "progress"},
     "KeyResult": {"id", "current_value", "confidence", "progress", "expected_progress", "health"},
     "CheckIn": {"id", "author", "created_at"},
@@ -46,6 +47,7 @@ PATHS = [
     "/api/v1/memberships/",
     "/api/v1/users/",
     "/api/v1/cycles/",
+    "/api/v1/cycles/{id}/close/",
     "/api/v1/objectives/",
     "/api/v1/key-results/",
     "/api/v1/key-results/{id}/milestones/",

@@ -12,6 +12,7 @@ from decimal import Decimal
 import pytest
 from django.test import override_settings
 
+from checkins.services import feedback_create, feedback_reply
 from notifications import delivery as sending
 from notifications import digest as digests
 from notifications.models import EmailDelivery
@@ -202,12 +203,14 @@ def test_building_the_digest_runs_a_bounded_number_of_queries(digest_org, django
                 KeyResultFactory(objective=objective, owner=UserFactory())
 
     grow(2)
-    # lead memberships; the team tree; the active cycle; objectives; key results with their check-in facts
-    with django_assert_num_queries(5):
+    # lead memberships; the team tree; the active cycle; objectives; key results with their check-in facts;
+    # the lead's access (memberships, profile, team tree) and the unread feedback for them
+    with django_assert_num_queries(9):
         small = digests.leader_digest_build(user=digest_org.section_leader, now=MONDAY)
     grow(10)
-    with django_assert_num_queries(5):
-        large = digests.leader_digest_build(user=digest_org.section_leader, now=MONDAY)
+    lead = type(digest_org.section_leader).objects.get(pk=digest_org.section_leader.pk)  # no cached access
+    with django_assert_num_queries(9):
+        large = digests.leader_digest_build(user=lead, now=MONDAY)
     assert (len(small.teams), len(large.teams)) == (5, 15)
 
 
@@ -225,3 +228,19 @@ def test_the_subject_is_plain_text_not_html_escaped(digest_org, mailoutbox):
     english = {message.to[0]: message for message in mailoutbox}[digest_org.lead.email]
     assert english.subject == "Weekly digest for Q1 & <Q2>: your teams after week 11"
     assert "Q1 &amp; &lt;Q2&gt;" in english.alternatives[0][0]
+
+
+def test_the_digest_lists_the_owners_unread_replies_to_the_lead(digest_org, mailoutbox):
+    org = digest_org
+    comment = feedback_create(key_result=org.key_result, author=org.lead, body="Hvordan går det?")
+    feedback_reply(parent=comment, author=digest_org.member, body="Bedre enn ventet <3")
+    digest = digests.leader_digest_build(user=digest_org.lead, now=MONDAY)
+    assert [entry.feedback.body for entry in digest.unread_feedback] == ["Bedre enn ventet <3"]
+    assert digest.unread_feedback[0].url.endswith(f"#feedback-thread-{comment.pk}")
+    # The section leader asked nothing: no replies wait for them.
+    assert digests.leader_digest_build(user=digest_org.section_leader, now=MONDAY).unread_feedback == []
+    run(MONDAY)
+    [message] = [m for m in mailoutbox if m.to == [digest_org.lead.email]]
+    assert "Bedre enn ventet <3" in message.body
+    html = message.alternatives[0][0]
+    assert "Bedre enn ventet &lt;3" in html and f"#feedback-thread-{comment.pk}" in html
