@@ -158,7 +158,6 @@ def figures_of(
     )
 
 
-
 def owner_is_active(key_result: KeyResult) -> bool:
     """False when the owner's account was deactivated (``rules.OWNER_DEACTIVATED``). Read from an owner the
     query loaded (``select_related("owner")``, as every list that shows reasons does), never with a query of
@@ -166,6 +165,7 @@ def owner_is_active(key_result: KeyResult) -> bool:
     if key_result.owner_id is None or not KeyResult.owner.is_cached(key_result):
         return True
     return key_result.owner.is_active
+
 
 def figures_for(
     key_results: Iterable[KeyResult], *, moment: Moment | None = None, cycle: Cycle | None = None
