@@ -18,6 +18,7 @@ from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from objectives.writability import ObjectLocked, require_writable
+from okrhub.client_ip import client_ip
 
 
 class Pagination(pagination.PageNumberPagination):
@@ -81,6 +82,10 @@ class AuthRateThrottle(_RateFromSettings, throttling.AnonRateThrottle):
     """Per client address on the token endpoint, whoever is asking."""
 
     scope = "auth"
+
+    def get_ident(self, request) -> str:
+        # DRF's own would believe X-Forwarded-For from anyone, letting a client pick a fresh counter.
+        return client_ip(request)
 
     def get_cache_key(self, request, view) -> str:
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}

@@ -9,7 +9,7 @@ from checkins import personal_data
 from dashboards.objective_views import objective_detail
 from dashboards.urls import team_urlpatterns
 from okrhub import views
-from teams import people_views
+from teams import oidc_views, people_views, two_factor_views
 from teams import views as team_views
 from teams.people_forms import PasswordResetForm
 
@@ -26,6 +26,15 @@ urlpatterns = [
     ),
     # Before the auth include: our login also applies the language from the user's profile.
     path("accounts/login/", views.LoginView.as_view(), name="login"),
+    # Provider sign-in (teams/oidc.py); register …/accounts/oidc/callback/ with the provider.
+    path("accounts/oidc/login/", oidc_views.OIDCLoginView.as_view(), name="oidc_login"),
+    path("accounts/oidc/callback/", oidc_views.OIDCCallbackView.as_view(), name="oidc_callback"),
+    path("accounts/oidc/refused/", oidc_views.oidc_refused, name="oidc_refused"),
+    path("accounts/2fa/", two_factor_views.verify, name="two_factor_verify"),
+    path("accounts/2fa/setup/", two_factor_views.setup, name="two_factor_setup"),
+    path("accounts/2fa/disable/", two_factor_views.disable, name="two_factor_disable"),
+    # Before the auth include: also ends the provider's session after a provider sign-in.
+    path("accounts/logout/", oidc_views.logout, name="logout"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 
+from teams.oidc import password_sign_in_allowed
+
 
 class EmailOrUsernameBackend(ModelBackend):
     """The username first (exactly, as Django does); else the one account with that email address.
@@ -30,3 +32,7 @@ class EmailOrUsernameBackend(ModelBackend):
         if user.check_password(password) and self.user_can_authenticate(user):
             return user
         return None
+
+    def user_can_authenticate(self, user) -> bool:
+        # OIDC_ONLY: people sign in with the organisation's provider; only staff keep a password.
+        return super().user_can_authenticate(user) and password_sign_in_allowed(user)

@@ -11,6 +11,7 @@ urlpatterns = [
     path("people/", views.people_list, name="list"),
     path("people/<int:pk>/deactivate/", views.person_deactivate, name="deactivate"),
     path("people/<int:pk>/reactivate/", views.person_reactivate, name="reactivate"),
+    path("people/<int:pk>/unlock/", views.person_unlock, name="unlock"),
     path("people/<int:pk>/anonymise/", views.person_anonymise, name="anonymise"),
     path("invitations/", views.invitation_list, name="invitations"),
     path("invitations/new/", views.invitation_create, name="invite"),

@@ -20,7 +20,9 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from teams import people_services as services
+from teams.lockouts import account_unlock, locked_usernames
 from teams.models import Invitation
+from teams.oidc import invitation_login_context
 from teams.people_forms import AccountForm, InvitationAcceptForm, InviteForm
 from teams.people_selectors import PEOPLE_PAGE_SIZE, invitable_teams, invitations_open_for, people_search
 from teams.permissions import access_for, can_invite, can_manage_people, forget_access
@@ -181,7 +183,7 @@ def invitation_accept(request, token: str):
     return render(
         request,
         "teams/invitation_accept.html",
-        {"invitation": invitation, "form": form},
+        {"invitation": invitation, "form": form, **invitation_login_context(token)},
         status=400 if form.errors else 200,
     )
 
@@ -228,6 +230,7 @@ def people_list(request):
         {
             "page": page,
             "rows": rows,
+            "locked": locked_usernames(person.get_username() for person in page.object_list),
             "query": query,
             "page_query": urlencode({"q": query}) + "&" if query else "",
         },
@@ -254,6 +257,16 @@ def person_reactivate(request, pk: int):
     else:
         services.person_reactivate(user=person)
         messages.success(request, _("%(name)s can sign in again.") % _names(person))
+    return redirect(_back_to_people(request))
+
+
+@login_required
+@require_POST
+def person_unlock(request, pk: int):
+    """Lift a sign-in lockout (too many failed attempts) before it runs out by itself."""
+    person = _get_person_for_admin(request, pk)
+    account_unlock(user=person)
+    messages.success(request, _("%(name)s can try to sign in again right away.") % _names(person))
     return redirect(_back_to_people(request))
 
 

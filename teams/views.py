@@ -36,6 +36,7 @@ from teams.permissions import (
 )
 from teams.selectors import user_display_name
 from teams.services import api_token_rotate, profile_update
+from teams.two_factor import has_two_factor
 
 ORG_ADMIN_REVOKE_SELF = gettext_lazy(
     "You cannot revoke your own organisation admin role; ask another organisation admin."
@@ -102,6 +103,8 @@ def profile_context(
         "token": token,
         "can_invite": can_invite(access),
         "may_manage_people": can_manage_people(access),
+        "has_two_factor": has_two_factor(user),
+        "two_factor_required": settings.REQUIRE_2FA_FOR_STAFF and user.is_staff,
     }
 
 

@@ -6,15 +6,7 @@ a closed loopback port; the cache case points the Redis cache of the test client
 
 from __future__ import annotations
 
-import contextlib
-import os
 import re
-import signal
-import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 import httpx
 import pytest
@@ -22,64 +14,19 @@ from django.core.cache import caches
 from django.test import Client
 from rest_framework.authtoken.models import Token
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def closed_port() -> int:
-    """A loopback port nothing listens on (bound, then released)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.servers import free_port, gunicorn
 
 
 @pytest.fixture(scope="module")
 def app_without_database(tmp_path_factory):
-    port = closed_port()
     env = {
-        **os.environ,
-        "DEBUG": "false",
-        "SECRET_KEY": "outage-test-only",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "DATABASE_URL": f"postgres://okrhub:x@127.0.0.1:{closed_port()}/okrhub",
-        "GUNICORN_BIND": f"127.0.0.1:{port}",
-        "GUNICORN_WORKERS": "1",
+        "DATABASE_URL": f"postgres://okrhub:x@127.0.0.1:{free_port()}/okrhub",
         "CACHE_URL": "locmemcache://",
     }
-    log = tmp_path_factory.mktemp("outage") / "gunicorn.log"
-    with open(log, "wb") as out:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "okrhub.wsgi:application",
-                "--config",
-                "docker/gunicorn.conf.py",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert process.poll() is None, log.read_text()
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{base}/healthz", timeout=2).status_code == 503:
-                    break
-            assert time.monotonic() < deadline, log.read_text()
-            time.sleep(0.2)
+    with gunicorn(
+        env, log_dir=tmp_path_factory.mktemp("outage"), ready=lambda r: r.status_code == 503
+    ) as base:
         yield base
-    finally:
-        process.send_signal(signal.SIGTERM)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(timeout=15)
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=5)
 
 
 def test_the_api_answers_503_json_with_retry_after(app_without_database):
@@ -132,7 +79,7 @@ def redis_cache_on_a_closed_port(settings):
     settings.CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": f"redis://127.0.0.1:{closed_port()}/1",
+            "LOCATION": f"redis://127.0.0.1:{free_port()}/1",
         }
     }
     yield
