@@ -194,12 +194,21 @@ def figures_of(
         current=key_result.current_value,
         confidence=key_result.confidence,
         has_owner=key_result.owner_id is not None,
-        owner_active=key_result.owner_id is None or key_result.owner.is_active,
+        owner_active=owner_is_active(key_result),
         last_checkin_at=key_result.last_checkin_at,
         cycle=cycle or key_result.objective.cycle,
         moment=moment or moment_now(),
         milestones=_plan(key_result),
     )
+
+
+def owner_is_active(key_result: KeyResult) -> bool:
+    """False when the owner's account was deactivated (``rules.OWNER_DEACTIVATED``). Read from an owner the
+    query loaded (``select_related("owner")``, as every list that shows reasons does), never with a query of
+    its own: an owner that was not loaded counts as active."""
+    if key_result.owner_id is None or not KeyResult.owner.is_cached(key_result):
+        return True
+    return key_result.owner.is_active
 
 
 def figures_for(

@@ -8,15 +8,12 @@ import re
 
 from django import forms
 from django.contrib.auth import forms as auth_forms
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from teams.models import Membership, Team
 from teams.people_services import InvitationRequest, invitations_check
-
-User = get_user_model()
 
 MAX_ROWS = 1000
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024

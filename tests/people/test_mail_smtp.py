@@ -12,7 +12,6 @@ import environ
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.mail import get_connection
-from django.http import HttpRequest
 from django.test import override_settings
 from django.urls import reverse
 
@@ -103,4 +102,7 @@ def test_an_invitation_and_a_password_reset_arrive_by_smtp_and_their_links_work(
         form_page.redirect_chain[-1][0],
         {"new_password1": "ny-sommer-2027", "new_password2": "ny-sommer-2027"},
     )
-    assert client.login(request=HttpRequest(), username="nina.ny@example.org", password="ny-sommer-2027")
+    response = client.post(
+        reverse("login"), {"username": "nina.ny@example.org", "password": "ny-sommer-2027"}
+    )
+    assert response.status_code == 302

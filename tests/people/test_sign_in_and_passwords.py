@@ -173,7 +173,9 @@ def test_people_download_their_own_data(client, org):
     CheckInFactory(key_result=org.key_result, author=org.member, value=12, confidence=7, note="Bra uke")
     CheckInFactory(key_result=org.other_key_result, author=org.outsider, value=3, confidence=5, note="Annen")
     client.force_login(org.member)
-    assert reverse("personal_data") in client.get(reverse("profile")).text
+    profile = client.get(reverse("profile")).text
+    assert reverse("personal_data") in profile
+    assert re.search(r"<title>([^<]*)</title>", profile), "the page title is plain text"
     response = client.get(reverse("personal_data"))
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/json")
