@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from celery.schedules import crontab
@@ -25,6 +26,8 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if DEBUG or TESTING else [])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Who to write to about accessibility (an email address or a URL), shown on the accessibility statement.
+ACCESSIBILITY_CONTACT = env("ACCESSIBILITY_CONTACT", default="")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -43,6 +46,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
+    "csp",
     "teams",
     "objectives",
     "checkins",
@@ -62,6 +66,7 @@ MIDDLEWARE = [
     "okrhub.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
 ]
@@ -124,6 +129,8 @@ FIRST_DAY_OF_WEEK = 1
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Files whitenoise serves at the site root, such as /favicon.ico that browsers ask for on every first visit.
+WHITENOISE_ROOT = BASE_DIR / "public"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -228,6 +235,26 @@ SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=14 * 24 * 3600)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy (django-csp 4): scripts and styles from our own static files only, no inline code,
+# no eval (htmx is told not to evaluate: <meta name="htmx-config"> in base.html). Forms post to us, plus the
+# sign-in provider's origin when one is configured (FORM_ACTION_ORIGINS; OIDC_ISSUER's origin is added).
+FORM_ACTION_ORIGINS = env.list("FORM_ACTION_ORIGINS", default=[])
+_oidc_issuer = urlsplit(env("OIDC_ISSUER", default=""))
+if _oidc_issuer.scheme and _oidc_issuer.netloc:
+    FORM_ACTION_ORIGINS.append(f"{_oidc_issuer.scheme}://{_oidc_issuer.netloc}")
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'", *FORM_ACTION_ORIGINS],
+    },
+}
 
 LOGGING = {
     "version": 1,

@@ -10,6 +10,7 @@ from teams import views as team_views
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    path("accessibility/", views.accessibility_statement, name="accessibility"),
     path("accounts/profile/", team_views.profile, name="profile"),
     # Before the auth include: our login also applies the language from the user's profile.
     path("accounts/login/", views.LoginView.as_view(), name="login"),

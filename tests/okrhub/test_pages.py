@@ -16,8 +16,9 @@ from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, r
 from tests.factories import CheckInFactory, UserFactory
 
 # Public on purpose, or not an HTML page of ours: login and password reset, the health check, the language
-# switch (a POST from the login page), the admin (its own login) and the API (DRF authenticates it).
-PUBLIC_NAMES = {"login", "logout", "healthz", "set_language"}
+# switch (a POST from the login page), the accessibility statement (public bodies must publish it publicly),
+# the admin (its own login) and the API (DRF authenticates it).
+PUBLIC_NAMES = {"login", "logout", "healthz", "set_language", "accessibility"}
 PUBLIC_PREFIXES = ("password_reset",)
 PUBLIC_NAMESPACES = {"admin"}
 PUBLIC_PATHS = ("/api/", "/admin/", "/static/")
