@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from checkins.models import CheckIn, EmailDelivery, Feedback
+from checkins.models import CheckIn, Feedback
 
 
 @admin.register(CheckIn)
@@ -20,11 +20,3 @@ class FeedbackAdmin(admin.ModelAdmin):
     autocomplete_fields = ["key_result", "author"]
     raw_id_fields = ["checkin"]
     list_select_related = ["key_result", "author"]
-
-
-@admin.register(EmailDelivery)
-class EmailDeliveryAdmin(admin.ModelAdmin):
-    list_display = ["user", "kind", "iso_year", "iso_week", "sent_at", "attempts"]
-    list_filter = ["kind", "iso_year", "iso_week"]
-    search_fields = ["user__username", "user__email"]
-    list_select_related = ["user"]

@@ -19,7 +19,9 @@ from checkins.models import CheckIn
 from objectives.api import ID_REGEX, VisibleKeyResultField
 from objectives.models import KeyResult
 from objectives.permissions import access_for, can_change_checkin, can_check_in, visible_objectives_q
+from objectives.writability import ObjectLocked
 from okrhub.api import MayChange, validation_error_detail
+from okrhub.api_versions import VersionedViewSetMixin
 
 
 class CheckInFilter(filters.FilterSet):
@@ -50,7 +52,6 @@ class CheckInSerializer(serializers.ModelSerializer):
         return key_result
 
     def _service_errors(self, error: DjangoValidationError) -> serializers.ValidationError:
-        # A closed cycle, an archived or draft objective: the key result cannot take check-ins.
         if not hasattr(error, "error_dict"):
             return serializers.ValidationError({"key_result": error.messages})
         return serializers.ValidationError(validation_error_detail(error))
@@ -64,6 +65,8 @@ class CheckInSerializer(serializers.ModelSerializer):
                 confidence=validated_data["confidence"],
                 note=validated_data.get("note", ""),
             )
+        except ObjectLocked:
+            raise  # a closed cycle, an archived or draft objective, a retired key result: 409 (okrhub/api.py)
         except DjangoValidationError as error:
             raise self._service_errors(error) from error
 
@@ -75,11 +78,13 @@ class CheckInSerializer(serializers.ModelSerializer):
                 confidence=validated_data.get("confidence", instance.confidence),
                 note=validated_data.get("note", instance.note),
             )
+        except ObjectLocked:
+            raise  # a closed cycle, an archived or draft objective, a retired key result: 409 (okrhub/api.py)
         except DjangoValidationError as error:
             raise self._service_errors(error) from error
 
 
-class CheckInViewSet(viewsets.ModelViewSet):
+class CheckInViewSet(VersionedViewSetMixin, viewsets.ModelViewSet):
     """Check-ins on the key results the user may see. Members of a key result's team check in on it; the
     author may change or delete a check-in during the same week."""
 
@@ -106,7 +111,4 @@ class CheckInViewSet(viewsets.ModelViewSet):
         serializer.save()
 
     def perform_destroy(self, instance: CheckIn) -> None:
-        try:
-            services.checkin_delete(checkin=instance)
-        except DjangoValidationError as error:
-            raise serializers.ValidationError(validation_error_detail(error)) from error
+        services.checkin_delete(checkin=instance)

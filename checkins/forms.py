@@ -11,18 +11,13 @@ from django.utils.translation import gettext_lazy as _
 
 from checkins.models import CheckIn
 from objectives.models import VALUE_DECIMALS, VALUE_DIGITS, KeyResult
+from okrhub.numbers import DecimalField
 
 ACHIEVE_CHOICES = [("1", _("done")), ("0", _("not done"))]
 
 
 class CheckInForm(forms.Form):
-    value = forms.DecimalField(
-        label=_("Value"),
-        max_digits=VALUE_DIGITS,
-        decimal_places=VALUE_DECIMALS,
-        localize=True,
-        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
-    )
+    value = DecimalField(label=_("Value"), max_digits=VALUE_DIGITS, decimal_places=VALUE_DECIMALS)
     confidence = forms.IntegerField(
         label=_("Confidence"),
         min_value=1,
@@ -92,3 +87,25 @@ class FeedbackForm(forms.Form):
     def clean_checkin(self):
         pk = self.cleaned_data.get("checkin")
         return self.checkins.get(pk) if pk is not None else None
+
+
+class FeedbackReplyForm(forms.Form):
+    """A reply in a feedback thread; field ids are unique per thread, as many threads share a page."""
+
+    body = forms.CharField(
+        label=_("Reply"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("Write a reply first.")},
+    )
+
+    def __init__(self, *args, parent, **kwargs):
+        kwargs.setdefault("auto_id", f"id_reply{parent.pk}_%s")
+        super().__init__(*args, **kwargs)
+        self.parent = parent
+
+    def clean_body(self) -> str:
+        body = self.cleaned_data["body"].strip()
+        if not body:
+            raise forms.ValidationError(_("Write a reply first."))
+        return body

@@ -1,4 +1,4 @@
-"""How it is going: check-ins, feedback on them, and the record of reminders and digests sent."""
+"""How it is going: check-ins and feedback on them."""
 
 from __future__ import annotations
 
@@ -11,23 +11,12 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from objectives.models import Cycle, KeyResult, Objective, value_field
+from objectives.models import KeyResult, value_field
+from objectives.writability import require_checkin_possible
+from okrhub.versioning import Versioned
 
 
-def checkin_validate_target(key_result: KeyResult) -> None:
-    """A check-in needs a key result still counted, of a published objective in a cycle that is not closed."""
-    objective = key_result.objective
-    if key_result.retired_at is not None:
-        raise ValidationError(gettext("The key result is retired; check-ins are no longer possible."))
-    if objective.cycle.status == Cycle.Status.CLOSED:
-        raise ValidationError(gettext("The cycle is closed; check-ins are no longer possible."))
-    if objective.status == Objective.Status.ARCHIVED:
-        raise ValidationError(gettext("The objective is archived; check-ins are no longer possible."))
-    if objective.status == Objective.Status.DRAFT:
-        raise ValidationError(gettext("The objective is still a draft; publish it before checking in."))
-
-
-class CheckIn(models.Model):
+class CheckIn(Versioned):
     key_result = models.ForeignKey(
         KeyResult, verbose_name=_("key result"), on_delete=models.CASCADE, related_name="checkins"
     )
@@ -68,11 +57,17 @@ class CheckIn(models.Model):
     def clean(self) -> None:
         # The service checks this on the locked row first; here it also guards the admin's forms.
         if self.key_result_id:
-            checkin_validate_target(self.key_result)
+            require_checkin_possible(self.key_result)
 
 
 class Feedback(models.Model):
-    """A lead's comment on a key result, or on one of its check-ins."""
+    """A lead's comment on a key result, or on one of its check-ins, and the replies in its thread.
+
+    A thread is a comment (``parent`` empty) and its replies (``parent`` = the comment), oldest first. Each
+    item is *for* someone, who sees it as unread until they read it (``recipient_id``, and the same rule as a
+    query in ``checkins.selectors.feedback_for_user_q``): what others write is for the key result's owner;
+    what the owner writes is for whoever started the thread.
+    """
 
     key_result = models.ForeignKey(
         KeyResult, verbose_name=_("key result"), on_delete=models.CASCADE, related_name="feedback"
@@ -92,6 +87,14 @@ class Feedback(models.Model):
         on_delete=models.SET_NULL,
         related_name="feedback_given",
     )
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("reply to"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="replies",
+    )
     body = models.TextField(_("feedback"), max_length=4000)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     read_at = models.DateTimeField(_("read"), null=True, blank=True)
@@ -108,40 +111,19 @@ class Feedback(models.Model):
     def __str__(self) -> str:
         return f"{self.author}: {self.body[:40]}"
 
+    def clean(self) -> None:
+        if self.parent_id is not None:
+            if self.parent.parent_id is not None:
+                raise ValidationError({"parent": gettext("Reply to the thread's first comment.")})
+            if self.parent.key_result_id != self.key_result_id:
+                raise ValidationError({"parent": gettext("The reply must belong to the same key result.")})
 
-class EmailDelivery(models.Model):
-    """One reminder or digest per user per ISO week: the unique constraint makes sending idempotent."""
-
-    class Kind(models.TextChoices):
-        CHECKIN_REMINDER = "checkin_reminder", _("check-in reminder")
-        LEADER_DIGEST = "leader_digest", _("leader digest")
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("user"),
-        on_delete=models.CASCADE,
-        related_name="email_deliveries",
-    )
-    kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
-    iso_year = models.PositiveSmallIntegerField(_("ISO year"))
-    iso_week = models.PositiveSmallIntegerField(_("ISO week"))
-    created_at = models.DateTimeField(_("created"), default=timezone.now)
-    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
-    # A sender holds the row until then (conditional update), so two workers never send the same email;
-    # the lease outlives the task time limit, so it only lapses when its holder died.
-    claimed_until = models.DateTimeField(_("claimed until"), null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    last_error = models.TextField(_("last error"), blank=True)
-
-    class Meta:
-        verbose_name = _("email delivery")
-        verbose_name_plural = _("email deliveries")
-        ordering = ["-created_at"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["user", "kind", "iso_year", "iso_week"], name="email_delivery_once_per_week"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()} → {self.user} ({self.iso_year}-W{self.iso_week:02d})"
+    @property
+    def recipient_id(self) -> int | None:
+        """Whom this item is for (needs ``key_result`` and, for a reply, ``parent`` loaded): see the class."""
+        owner_id = self.key_result.owner_id
+        if self.author_id != owner_id:
+            return owner_id
+        if self.parent_id is not None and self.parent.author_id != owner_id:
+            return self.parent.author_id
+        return None

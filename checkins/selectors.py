@@ -8,66 +8,44 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet, prefetch_related_objects
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from checkins.models import CheckIn, Feedback
 from objectives import progress as rules
-from objectives.charts import format_number
+from objectives.figures import FiguresMixin, KeyResultFigures, Moment, figures_of, moment_now
 from objectives.models import Cycle, Initiative, KeyResult, Objective
 from objectives.permissions import (
     access_for,
     can_change_checkin,
     can_check_in,
     can_give_feedback,
+    can_reply_to_feedback,
     can_update_initiative,
     iso_week_of,
     visible_objectives_q,
 )
 from objectives.selectors import key_result_get_for_user
+from objectives.writability import checkin_refusal, is_writable
+from okrhub.numbers import format_number
 
 HISTORY_PAGE_SIZE = 10
-HEALTH_LABELS = {
-    rules.ON_TRACK: gettext_lazy("on track"),
-    rules.AT_RISK: gettext_lazy("at risk"),
-    rules.OFF_TRACK: gettext_lazy("off track"),
-}
 
 
 @dataclass
-class KeyResultRow:
-    """A key result as My week and the key result page show it; numbers computed here, not in templates."""
+class KeyResultRow(FiguresMixin):
+    """A key result as My week and the key result page show it; its figures from ``objectives.figures``."""
 
     key_result: KeyResult
-    progress: float
-    expected: float
-    health: str
-    confidence_band: str | None
+    figures: KeyResultFigures
     checked_in_this_week: bool
     can_check_in: bool
+    checkin_closed_reason: str | None  # why it takes no check-ins (retired, archived, closed), if it does not
     current_display: str
     target_display: str
     form: object = None  # the check-in form, bound when it came back with errors
-
-    @property
-    def progress_percent(self) -> int:
-        return round(self.progress * 100)
-
-    @property
-    def expected_percent(self) -> int:
-        return round(self.expected * 100)
-
-    @property
-    def last_checkin_date(self) -> date | None:
-        moment = self.key_result.last_checkin_at
-        return timezone.localtime(moment).date() if moment else None
-
-    @property
-    def health_label(self) -> str:
-        return str(HEALTH_LABELS[self.health])
 
 
 @dataclass
@@ -111,33 +89,37 @@ def _current_display(key_result: KeyResult) -> str:
     return value_display(key_result.current_value, key_result.unit)
 
 
+def target_display(key_result: KeyResult) -> str:
+    if key_result.kind == rules.ACHIEVE:
+        return _("done")
+    return value_display(key_result.target_value, key_result.unit)
+
+
+def key_result_displays(key_result: KeyResult) -> tuple[str, str]:
+    """The current and the target value as a reader sees them: "1 268,5 timer", "done"."""
+    return _current_display(key_result), target_display(key_result)
+
+
 def is_this_week(moment: datetime | None, *, now: datetime | None = None) -> bool:
     """Whether ``moment`` falls in the current ISO week in local (Oslo) time."""
     return moment is not None and iso_week_of(moment) == iso_week_of(now or timezone.now())
 
 
-def key_result_row(key_result: KeyResult, *, access, today: date | None = None, now=None) -> KeyResultRow:
+def key_result_row(
+    key_result: KeyResult, *, access, moment: Moment | None = None, now: datetime | None = None
+) -> KeyResultRow:
     """Needs ``objective__cycle`` loaded (select_related) to stay free of queries."""
-    today = today or timezone.localdate()
-    value = rules.key_result_progress(
-        kind=key_result.kind,
-        start=key_result.start_value,
-        target=key_result.target_value,
-        current=key_result.current_value,
-    )
-    expected = key_result.objective.cycle.expected_progress(on=today)
-    is_achieve = key_result.kind == rules.ACHIEVE
+    current, target = key_result_displays(key_result)
+    refusal = checkin_refusal(key_result)
     return KeyResultRow(
         key_result=key_result,
-        progress=value,
-        expected=expected,
-        health=rules.health(progress=value, expected=expected, confidence=key_result.confidence),
-        confidence_band=rules.confidence_band(key_result.confidence),
+        figures=figures_of(key_result, moment=moment),
         checked_in_this_week=is_this_week(key_result.last_checkin_at, now=now),
-        # A retired key result keeps its check-ins but takes no new ones (checkin_validate_target).
-        can_check_in=key_result.retired_at is None and can_check_in(access, key_result),
-        current_display=_current_display(key_result),
-        target_display=_("done") if is_achieve else value_display(key_result.target_value, key_result.unit),
+        # Retired, archived or closed: it keeps its check-ins, takes no new ones (objectives/writability.py).
+        can_check_in=refusal is None and can_check_in(access, key_result),
+        checkin_closed_reason=refusal,
+        current_display=current,
+        target_display=target,
     )
 
 
@@ -149,6 +131,7 @@ def _my_week_key_results(*, user, access, include_team: bool) -> QuerySet[KeyRes
         KeyResult.objects.in_progress()
         .filter(mine, objective__cycle__status=Cycle.Status.ACTIVE, objective__status=Objective.Status.ACTIVE)
         .select_related("objective__team", "objective__cycle", "owner")
+        .prefetch_related("milestones")  # the plans that expected progress follows
         .order_by("objective__team__name", "objective__position", "objective_id", "position", "id")
     )
 
@@ -185,7 +168,7 @@ def my_week(*, user, include_team: bool = False, now: datetime | None = None) ->
     """
     access = access_for(user)
     now = now or timezone.now()
-    today = timezone.localdate(now)
+    moment = moment_now(today=timezone.localdate(now))
     teams: OrderedDict[int, TeamGroup] = OrderedDict()
     objectives: dict[int, ObjectiveGroup] = {}
 
@@ -199,7 +182,7 @@ def my_week(*, user, include_team: bool = False, now: datetime | None = None) ->
     rows: dict[int, KeyResultRow] = {}
     owned = checked = 0
     for key_result in _my_week_key_results(user=user, access=access, include_team=include_team):
-        row = key_result_row(key_result, access=access, today=today, now=now)
+        row = key_result_row(key_result, access=access, moment=moment, now=now)
         rows[key_result.pk] = row
         group_for(key_result.objective).key_results.append(row)
         if key_result.owner_id == user.pk:
@@ -228,8 +211,10 @@ def my_week_counter(*, user, now: datetime | None = None) -> WeekCounter:
 
 
 def key_result_for_checkin(*, user, pk: int) -> KeyResult:
-    """The key result, with what a row needs; 404 when the user may not see it."""
-    return key_result_get_for_user(user=user, pk=pk)
+    """The key result, with what a row needs (its plan too); 404 when the user may not see it."""
+    key_result = key_result_get_for_user(user=user, pk=pk)
+    prefetch_related_objects([key_result], "milestones")
+    return key_result
 
 
 def checkin_get_for_user(*, user, pk: int) -> CheckIn:
@@ -325,30 +310,64 @@ FEEDBACK_CHECKIN_CHOICES = 10  # a lead may comment on one of this many latest c
 
 
 def feedback_for_key_results(*, key_result_ids) -> list[Feedback]:
-    """Feedback on these key results, with author and check-in, newest first (one query)."""
+    """Feedback on these key results, with author, check-in and thread, newest first (one query)."""
     key_result_ids = list(key_result_ids)
     if not key_result_ids:
         return []
     return list(
         Feedback.objects.filter(key_result_id__in=key_result_ids)
-        .select_related("author", "checkin")
+        .select_related("author", "checkin", "key_result", "parent")
         .order_by("-created_at", "-id")
     )
 
 
-def feedback_unread_for_owner(*, user) -> list[Feedback]:
-    """Unread feedback on the key results ``user`` owns and may see, newest first, for My week (one query)."""
+def feedback_for_user_q(user) -> Q:
+    """Feedback that is for ``user`` (the rule of ``Feedback.recipient_id`` as a filter): what others write
+    on the key results they own, and what an owner replies in a thread ``user`` started."""
+    for_owner = Q(key_result__owner=user) & ~Q(author=user)
+    reply_to_starter = Q(parent__author=user, author=F("key_result__owner")) & ~Q(key_result__owner=user)
+    return for_owner | reply_to_starter
+
+
+def feedback_unread_for_user(*, user) -> list[Feedback]:
+    """Unread feedback for ``user`` on key results they may see, newest first: comments from leads for an
+    owner, owners' replies for the lead who asked. My week and the leader digest show it (one query)."""
     visible = visible_objectives_q(access_for(user), prefix="key_result__objective__")
     return list(
-        Feedback.objects.filter(visible, key_result__owner=user, read_at__isnull=True)
-        .select_related("author", "checkin", "key_result__objective__team")
+        Feedback.objects.filter(visible, feedback_for_user_q(user), read_at__isnull=True)
+        .select_related("author", "checkin", "parent", "key_result__objective__team")
         .order_by("-created_at", "-id")
     )
+
+
+@dataclass
+class FeedbackThread:
+    """A comment and its replies, oldest reply first."""
+
+    root: Feedback
+    replies: list[Feedback] = field(default_factory=list)
+
+    @property
+    def items(self) -> list[Feedback]:
+        return [self.root, *self.replies]
+
+
+def feedback_threads(items: list[Feedback]) -> list[FeedbackThread]:
+    """Group feedback (any order) into threads, the newest started first; no queries."""
+    threads: dict[int, FeedbackThread] = {}
+    for item in sorted(items, key=lambda item: (item.created_at, item.pk)):
+        if item.parent_id is None:
+            threads[item.pk] = FeedbackThread(root=item)
+    for item in sorted(items, key=lambda item: (item.created_at, item.pk)):
+        if item.parent_id is not None and item.parent_id in threads:
+            threads[item.parent_id].replies.append(item)
+    return sorted(threads.values(), key=lambda thread: (thread.root.created_at, thread.root.pk), reverse=True)
 
 
 def feedback_get_for_user(*, user, pk: int) -> Feedback:
     """A feedback item; 404 unless its key result is visible to ``user``."""
-    feedback = Feedback.objects.select_related("key_result", "checkin", "author").filter(pk=pk).first()
+    related = ("key_result", "checkin", "author", "parent")
+    feedback = Feedback.objects.select_related(*related).filter(pk=pk).first()
     if feedback is None:
         raise Http404(_("No such feedback."))
     feedback.key_result = key_result_get_for_user(user=user, pk=feedback.key_result_id)
@@ -361,15 +380,21 @@ class FeedbackPanel:
     feedback: list[Feedback]
     can_give_feedback: bool
     checkins: list[CheckIn]  # the latest ones, to choose from when commenting on one check-in
+    can_reply: bool = False
 
     @property
     def unread(self) -> int:
         return sum(1 for item in self.feedback if item.read_at is None)
 
+    @property
+    def threads(self) -> list[FeedbackThread]:
+        return feedback_threads(self.feedback)
+
 
 def feedback_panel(*, user, key_result: KeyResult) -> FeedbackPanel:
     """What the feedback partial shows for one key result (at most two queries)."""
-    may_give = can_give_feedback(access_for(user), key_result)
+    access = access_for(user)
+    may_give = can_give_feedback(access, key_result) and is_writable(key_result)
     checkins = []
     if may_give:
         latest = CheckIn.objects.filter(key_result=key_result).order_by("-created_at", "-id")
@@ -379,4 +404,5 @@ def feedback_panel(*, user, key_result: KeyResult) -> FeedbackPanel:
         feedback=feedback_for_key_results(key_result_ids=[key_result.pk]),
         can_give_feedback=may_give,
         checkins=checkins,
+        can_reply=can_reply_to_feedback(access, key_result),
     )

@@ -6,11 +6,13 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from checkins.models import CheckIn, Feedback, checkin_validate_target
+from checkins.models import CheckIn, Feedback
 from objectives.models import KeyResult
+from objectives.writability import require_checkin_possible, require_writable
 
 
 def _lock_key_result(key_result_id: int) -> KeyResult:
@@ -60,7 +62,7 @@ def checkin_submit(
     created_at=None,
 ) -> CheckIn:
     locked = _lock_key_result(key_result.pk)
-    checkin_validate_target(locked)
+    require_checkin_possible(locked)
     checkin = CheckIn(
         key_result=locked,
         author=author,
@@ -87,11 +89,11 @@ def checkin_update(
     *, checkin: CheckIn, value: Decimal | int | str, confidence: int, note: str = ""
 ) -> CheckIn:
     locked = _lock_key_result(checkin.key_result_id)
-    checkin_validate_target(locked)
+    require_checkin_possible(locked)
     checkin.value, checkin.confidence, checkin.note = value, confidence, note.strip()
     _clean(checkin)
     checkin_validate_value(locked, Decimal(checkin.value))
-    checkin.save()
+    checkin.save(update_fields=["value", "confidence", "note", "updated_at"])
     key_result_recompute(key_result=locked)
     return checkin
 
@@ -99,7 +101,7 @@ def checkin_update(
 @transaction.atomic
 def checkin_delete(*, checkin: CheckIn) -> KeyResult:
     locked = _lock_key_result(checkin.key_result_id)
-    checkin_validate_target(locked)
+    require_checkin_possible(locked)
     checkin.delete()
     return key_result_recompute(key_result=locked)
 
@@ -110,12 +112,31 @@ def checkin_delete(*, checkin: CheckIn) -> KeyResult:
 @transaction.atomic
 def feedback_create(*, key_result: KeyResult, author, body: str, checkin: CheckIn | None = None) -> Feedback:
     """A lead's comment on a key result, or on one of its check-ins (plain text, escaped when shown)."""
+    require_writable(key_result)
     if checkin is not None and checkin.key_result_id != key_result.pk:
         raise ValidationError({"checkin": _("The check-in must belong to this key result.")})
     feedback = Feedback(key_result=key_result, checkin=checkin, author=author, body=body.strip())
     feedback.full_clean()
     feedback.save()
     return feedback
+
+
+@transaction.atomic
+def feedback_reply(*, parent: Feedback, author, body: str) -> Feedback:
+    """A reply in ``parent``'s thread (the owner answering a lead, or a lead following up). Replying also
+    marks what in the thread was for ``author`` as read: they have clearly read it."""
+    root = parent if parent.parent_id is None else parent.parent
+    reply = Feedback(
+        key_result=root.key_result, checkin=root.checkin, parent=root, author=author, body=body.strip()
+    )
+    reply.full_clean()
+    reply.save()
+    for item in Feedback.objects.filter(Q(pk=root.pk) | Q(parent=root), read_at__isnull=True).select_related(
+        "key_result", "parent"
+    ):
+        if item.pk != reply.pk and item.recipient_id == getattr(author, "pk", None):
+            feedback_mark_read(feedback=item)
+    return reply
 
 
 def feedback_mark_read(*, feedback: Feedback) -> bool:

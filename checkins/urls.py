@@ -11,4 +11,5 @@ urlpatterns = [
     path("check-ins/<int:pk>/delete/", views.checkin_remove, name="checkin_delete"),
     path("key-results/<int:pk>/feedback/", views.feedback_create, name="feedback_create"),
     path("feedback/<int:pk>/read/", views.feedback_read, name="feedback_read"),
+    path("feedback/<int:pk>/reply/", views.feedback_reply, name="feedback_reply"),
 ]

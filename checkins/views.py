@@ -15,13 +15,23 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from checkins import selectors
-from checkins.forms import CheckInForm, FeedbackForm
+from checkins.forms import CheckInForm, FeedbackForm, FeedbackReplyForm
 from checkins.services import checkin_delete, checkin_submit, checkin_update
 from checkins.services import feedback_create as services_feedback_create
 from checkins.services import feedback_mark_read as services_feedback_mark_read
+from checkins.services import feedback_reply as services_feedback_reply
+from objectives import progress as rules
 from objectives.charts import BurnupLabels, burnup_chart
 from objectives.forms import InitiativeStatusForm
-from objectives.permissions import access_for, can_change_checkin, can_check_in, can_give_feedback
+from objectives.permissions import (
+    access_for,
+    can_change_checkin,
+    can_check_in,
+    can_give_feedback,
+    can_reply_to_feedback,
+)
+from objectives.selectors import key_result_history_panel
+from objectives.writability import checkin_refusal
 
 
 def _next_url(request: HttpRequest, default: str) -> str:
@@ -67,8 +77,9 @@ def my_week(request: HttpRequest) -> HttpResponse:
         "has_teams": bool(access.member_team_ids),
         "iso_week": timezone.localdate().isocalendar().week,
         "next_url": request.get_full_path(),
-        # Leads' feedback on the key results the user owns (checkins/_feedback.html#unread-feedback).
-        "unread_feedback": selectors.feedback_unread_for_owner(user=request.user),
+        # Feedback for the user (checkins/_feedback.html#unread-feedback): leads' comments on what they own,
+        # owners' replies to what they asked.
+        "unread_feedback": selectors.feedback_unread_for_user(user=request.user),
     }
     return render(request, "checkins/my_week.html", context)
 
@@ -94,8 +105,8 @@ def checkin_create(request: HttpRequest, pk: int) -> HttpResponse:
     if not can_check_in(access, key_result):
         raise PermissionDenied(_("Only members and leads of this key result's team may check in."))
     next_url = _next_url(request, reverse("checkins:my_week"))
-    if request.method == "GET" and key_result.retired_at is not None:
-        # Nothing left to check in on: the key result page says since when it is retired.
+    if request.method == "GET" and checkin_refusal(key_result) is not None:
+        # Nothing to check in on (retired, archived, closed, a draft): the key result page says why.
         return redirect("checkins:key_result_detail", pk=key_result.pk)
     if request.method == "GET":
         form = CheckInForm(key_result=key_result)
@@ -192,6 +203,39 @@ def checkin_remove(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "checkins/checkin_delete.html", context, status=400 if error else 200)
 
 
+def _burnup_description(key_result, *, row, kind_text: str) -> str:
+    if key_result.kind in rules.PACED_KINDS:
+        return _(
+            "%(kind)s. Value now %(current)s; expected pace by today %(expected)s %% of the way, progress "
+            "%(progress)s %%."
+        ) % {
+            "kind": kind_text,
+            "current": row.current_display,
+            "expected": row.expected_percent,
+            "progress": row.progress_percent,
+        }
+    # Done/not done and "stay" key results have no pace (objectives.progress.PACED_KINDS).
+    return _("%(kind)s. Value now %(current)s.") % {"kind": kind_text, "current": row.current_display}
+
+
+def _burnup_legend(key_result) -> str:
+    """What the burn-up chart's lines are, in words, for the lines ``burnup_chart`` draws for the kind."""
+    kind = key_result.kind
+    if kind in (rules.STAY_ABOVE, rules.STAY_BELOW):
+        return _("Value over the cycle's weeks (solid) and the line to hold (dash-dot).")
+    if kind in rules.PACED_KINDS and key_result.plan:
+        return _(
+            "Value over the cycle's weeks (solid), the target (dashed) and the planned path from start "
+            "through the milestones to target (dotted, a point per milestone)."
+        )
+    if kind in rules.PACED_KINDS:
+        return _(
+            "Value over the cycle's weeks (solid), the target (dashed) and the expected pace from start to "
+            "target (dotted)."
+        )
+    return _("Value over the cycle's weeks (solid: 1 is done, 0 not yet) and the target (dashed).")
+
+
 @login_required
 @require_http_methods(["GET"])
 def key_result_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -212,6 +256,7 @@ def key_result_detail(request: HttpRequest, pk: int) -> HttpResponse:
     kind_text = selectors.key_result_kind_text(key_result)
     chart = burnup_chart(
         chart_id=f"burnup-{key_result.pk}",
+        kind=key_result.kind,
         start=cycle.start_date,
         end=cycle.end_date,
         start_value=key_result.start_value,
@@ -220,36 +265,45 @@ def key_result_detail(request: HttpRequest, pk: int) -> HttpResponse:
         labels=BurnupLabels(
             actual=_("Value"),
             target=_("Target"),
+            threshold=_("Line to hold"),
             pace=_("Expected pace"),
+            plan=_("Planned path"),
             today=_("Today"),
             week=_("W%(week)d"),
         ),
         title=_("Burn-up: %(title)s") % {"title": key_result.title},
-        description=_(
-            "%(kind)s. Value now %(current)s; expected pace by today %(expected)s %% of the way, progress "
-            "%(progress)s %%."
-        )
-        % {
-            "kind": kind_text,
-            "current": row.current_display,
-            "expected": row.expected_percent,
-            "progress": row.progress_percent,
-        },
+        description=_burnup_description(key_result, row=row, kind_text=kind_text),
         y_unit=unit,
         today=timezone.localdate(),
+        milestones=key_result.plan,
     )
     context = {
         "key_result": key_result,
         "row": row,
         "kind_text": kind_text,
         "chart": chart,
+        "chart_legend": _burnup_legend(key_result),
+        # The planned path in words, beside the chart (kinds without a pace have none to follow).
+        "plan": [
+            (day, selectors.value_display(value, unit))
+            for day, value in (key_result.plan if key_result.kind in rules.PACED_KINDS else ())
+        ],
         "page": page,
         "entries": entries,
         "next_url": request.get_full_path(),
+        **key_result_history_panel(user=request.user, key_result=key_result),
+        # Why no check-in form is shown, when the key result takes none (objectives/writability.py).
+        "checkin_refusal": checkin_refusal(key_result),
     }
     # Feedback from the team's leads (checkins/_feedback.html): the owner reads it here, leads write it.
     panel = selectors.feedback_panel(user=request.user, key_result=key_result)
-    context.update(feedback=panel.feedback, can_give_feedback=panel.can_give_feedback, feedback_form=None)
+    context.update(
+        feedback=panel.feedback,
+        threads=panel.threads,
+        can_give_feedback=panel.can_give_feedback,
+        can_reply=panel.can_reply,
+        feedback_form=None,
+    )
     if panel.can_give_feedback:
         context["feedback_form"] = FeedbackForm(key_result=key_result, checkins=panel.checkins)
     return render(request, "checkins/key_result_detail.html", context)
@@ -261,15 +315,18 @@ def key_result_detail(request: HttpRequest, pk: int) -> HttpResponse:
 HEADINGS = ("h2", "h3", "h4", "h5")  # the panel's heading level follows the page it sits in
 
 
-def _feedback_panel_response(request: HttpRequest, key_result, *, form=None) -> HttpResponse:
+def _feedback_panel_response(request: HttpRequest, key_result, *, form=None, reply_form=None) -> HttpResponse:
     panel = selectors.feedback_panel(user=request.user, key_result=key_result)
     if form is None and panel.can_give_feedback:
         form = FeedbackForm(key_result=key_result, checkins=panel.checkins)
     context = {
         "key_result": key_result,
         "feedback": panel.feedback,
+        "threads": panel.threads,
         "can_give_feedback": panel.can_give_feedback,
+        "can_reply": panel.can_reply,
         "feedback_form": form,
+        "reply_form": reply_form,
         "feedback_heading": request.POST.get("heading") if request.POST.get("heading") in HEADINGS else "h2",
         "next_url": _next_url(request, reverse("checkins:key_result_detail", args=[key_result.pk])),
     }
@@ -308,8 +365,8 @@ def feedback_create(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["POST"])
 def feedback_read(request: HttpRequest, pk: int) -> HttpResponse:
     feedback = selectors.feedback_get_for_user(user=request.user, pk=pk)
-    if feedback.key_result.owner_id != request.user.pk:
-        raise PermissionDenied(_("Only the key result's owner marks its feedback as read."))
+    if feedback.recipient_id != request.user.pk:
+        raise PermissionDenied(_("Only the person the feedback is for marks it as read."))
     services_feedback_mark_read(feedback=feedback)
     if request.htmx:
         if request.POST.get("from") == "panel":
@@ -317,3 +374,26 @@ def feedback_read(request: HttpRequest, pk: int) -> HttpResponse:
         # From My week's list of unread feedback: the item goes away.
         return HttpResponse("")
     return redirect(_next_url(request, reverse("checkins:key_result_detail", args=[feedback.key_result_id])))
+
+
+@login_required
+@require_http_methods(["POST"])
+def feedback_reply(request: HttpRequest, pk: int) -> HttpResponse:
+    """A reply in a feedback thread: the owner answers, or a lead follows up (inline over htmx, or a POST)."""
+    parent = selectors.feedback_get_for_user(user=request.user, pk=pk)
+    key_result = parent.key_result
+    if not can_reply_to_feedback(access_for(request.user), key_result):
+        raise PermissionDenied(_("Only the key result's owner and the leads of its team reply here."))
+    form = FeedbackReplyForm(request.POST, parent=parent)
+    if form.is_valid():
+        try:
+            services_feedback_reply(parent=parent, author=request.user, body=form.cleaned_data["body"])
+        except ValidationError as error:
+            _apply_service_errors(form, error)
+    if request.htmx:
+        return _feedback_panel_response(request, key_result, reply_form=form if form.errors else None)
+    if form.errors:
+        messages.error(request, " ".join(str(error) for errors in form.errors.values() for error in errors))
+    else:
+        messages.success(request, _("Your reply was sent."))
+    return redirect(_next_url(request, reverse("checkins:key_result_detail", args=[key_result.pk])))

@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal
 
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -14,6 +16,7 @@ from openpyxl.utils import get_column_letter
 
 from dashboards.selectors import ExportRow
 from objectives.models import Cycle
+from okrhub.numbers import decimal_mark, format_number
 
 # A cell starting with one of these is run as a formula by spreadsheet programs (CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -74,13 +77,26 @@ def filename(*, cycle: Cycle, scope_slug: str, extension: str) -> str:
     return f"okr-{slugify(cycle.name) or cycle.pk}-{scope}.{extension}"
 
 
+def _csv_cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Decimal | int | float) and not isinstance(value, bool):
+        # Ungrouped, with the language's decimal mark: a Norwegian spreadsheet reads "1268,5" as a number.
+        return format_number(value, grouping=False)
+    if isinstance(value, date):
+        return value.isoformat()
+    return _text_safe(str(value))
+
+
 def to_csv(rows: Sequence[ExportRow]) -> bytes:
-    """UTF-8 with a byte order mark, so spreadsheet programs read æ, ø and å correctly."""
+    """A CSV the active language's spreadsheet programs open as columns of numbers: UTF-8 with a byte order
+    mark (æ, ø and å read correctly); where the decimal mark is a comma (nb), fields are separated by
+    semicolons, as Excel with Norwegian regional settings expects; in English by commas, with points."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csv.writer(buffer, delimiter=";" if decimal_mark() == "," else ",")
     writer.writerow(headers())
     for row in rows:
-        writer.writerow(["" if value is None else _text_safe(value) for value in _values(row)])
+        writer.writerow([_csv_cell(value) for value in _values(row)])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 

@@ -16,13 +16,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from checkins.forms import FeedbackForm
-from dashboards.selectors import cycle_default, cycle_list, scope_resolve, team_okrs_for_user, team_tree_nodes
+from dashboards.selectors import cycle_default, cycle_list, scope_resolve, team_okrs_for_user
 from objectives.charts import sparkline
 from objectives.permissions import access_for, can_manage_members, forget_access
+from okrhub.versioning import Change, StaleVersion, stale_message
 from teams.forms import MemberAddForm, MemberRoleForm
 from teams.models import Membership, Team
 from teams.selectors import team_members, team_tree, user_display_name
 from teams.services import membership_create, membership_delete, membership_update
+from teams.tree import TeamTree
+from workshops.selectors import team_kpis
 
 
 @login_required
@@ -40,7 +43,7 @@ def _team_page_context(request: HttpRequest, team: Team, *, add_form: MemberAddF
     cycles = cycle_list()
     by_pk = {str(cycle.pk): cycle for cycle in cycles}
     cycle = by_pk.get(request.GET.get("cycle", "")) or cycle_default(cycles)
-    scope = scope_resolve(slug=team.slug, nodes=team_tree_nodes())
+    scope = scope_resolve(slug=team.slug, tree=TeamTree.load())
     # The dashboard's read model, so the team page and the dashboard show the same figures.
     objectives = team_okrs_for_user(user=request.user, team=team, cycle=cycle) if cycle else []
     for objective in objectives:
@@ -67,6 +70,8 @@ def _team_page_context(request: HttpRequest, team: Team, *, add_form: MemberAddF
         "can_manage": can_manage,
         "add_form": add_form or (MemberAddForm(team=team) if can_manage else None),
         "role_choices": Membership.Role.choices,
+        "kpis": team_kpis(team_ids=[team.pk]),  # lazy: read only where the page shows them
+        "kpis_show_team": False,
     }
 
 
@@ -130,7 +135,21 @@ def member_role(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("Choose a valid role."))
         return _members_response(request, team, status=422)
-    membership_update(membership=membership, data={"role": form.cleaned_data["role"]})
+    role = form.cleaned_data["role"]
+    try:
+        membership_update(membership=membership, data={"role": role}, version=form.cleaned_data["version"])
+    except StaleVersion as stale:
+        changes = []
+        if stale.current.role != role:  # shown by the role's label, not its stored value
+            changes.append(
+                Change(
+                    label=_("Role"),
+                    theirs=stale.current.get_role_display(),
+                    yours=Membership.Role(role).label,
+                )
+            )
+        messages.error(request, stale_message(changes))
+        return _members_response(request, team, status=409)
     messages.success(
         request,
         _("%(name)s is now %(role)s.")

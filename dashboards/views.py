@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
@@ -13,6 +14,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from checkins.forms import FeedbackForm
+from checkins.selectors import feedback_for_key_results, feedback_threads
 from dashboards import export
 from dashboards.charts import rate_bars
 from dashboards.forms import DashboardFilterForm
@@ -26,6 +29,9 @@ from dashboards.selectors import (
     scope_resolve,
     team_tree_nodes,
 )
+from objectives.permissions import access_for, can_give_feedback
+from teams.tree import TeamTree
+from workshops.selectors import team_kpis
 
 ROWS_PER_PAGE = 25
 ATTENTION_PER_PAGE = 20
@@ -34,10 +40,11 @@ ATTENTION_PER_PAGE = 20
 def _filters(request):
     """The cycle and scope asked for (defaults: the active cycle, the whole organisation), and the form."""
     cycles = cycle_list()
-    nodes = team_tree_nodes()
+    tree = TeamTree.load()
+    nodes = team_tree_nodes(tree)
     form = DashboardFilterForm(request.GET, cycles=cycles, nodes=nodes, default_cycle=cycle_default(cycles))
     cycle = form.selected_cycle()
-    scope = scope_resolve(slug=form.selected_scope(), nodes=nodes)
+    scope = scope_resolve(slug=form.selected_scope(), tree=tree)
     return form, cycle, scope
 
 
@@ -50,11 +57,32 @@ def _weekly_label(row: TeamRow, dashboard: Dashboard) -> str:
     return _("Key results checked in per week, %(weeks)s") % {"weeks": weeks}
 
 
+def _attach_feedback(request, lines) -> None:
+    """Leads comment on the needs-attention lines in place: each line they may comment on gets its threads
+    and a form (one query for the page's lines, none when the viewer leads none of them)."""
+    access = access_for(request.user)
+    mine = [line for line in lines if can_give_feedback(access, line.key_result)]
+    by_key_result = defaultdict(list)
+    for item in feedback_for_key_results(key_result_ids=[line.key_result.pk for line in mine]):
+        by_key_result[item.key_result_id].append(item)
+    for line in mine:
+        line.can_give_feedback = True
+        line.threads = feedback_threads(by_key_result[line.key_result.pk])
+        line.feedback_count = len(by_key_result[line.key_result.pk])
+        line.feedback_form = FeedbackForm(key_result=line.key_result)
+
+
 @login_required
 @require_http_methods(["GET"])
 def index(request):
     form, cycle, scope = _filters(request)
-    context = {"form": form, "cycle": cycle, "scope": scope}
+    context = {
+        "form": form,
+        "cycle": cycle,
+        "scope": scope,
+        "kpis": team_kpis(team_ids=scope.team_ids),  # lazy: read where the page shows them
+        "kpis_show_team": len(scope.team_ids) > 1,
+    }
     if cycle is not None:
         dashboard = dashboard_get(user=request.user, cycle=cycle, scope=scope)
         query = {"cycle": cycle.pk, "scope": scope.slug}
@@ -66,6 +94,7 @@ def index(request):
         attention = Paginator(dashboard.attention, ATTENTION_PER_PAGE).get_page(
             request.GET.get("attention_page")
         )
+        _attach_feedback(request, list(attention.object_list))
         context.update(
             dashboard=dashboard,
             rows=rows,

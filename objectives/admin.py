@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from objectives.models import Cycle, Initiative, KeyResult, Objective
+from objectives.models import Cycle, Initiative, KeyResult, Milestone, Objective
 
 
 @admin.register(Cycle)
@@ -36,6 +36,12 @@ class ObjectiveAdmin(admin.ModelAdmin):
     inlines = [KeyResultInline, InitiativeInline]
 
 
+class MilestoneInline(admin.TabularInline):
+    model = Milestone
+    extra = 0
+    fields = ["date", "planned_value"]
+
+
 @admin.register(KeyResult)
 class KeyResultAdmin(admin.ModelAdmin):
     list_display = ["title", "objective", "owner", "kind", "current_value", "target_value", "confidence"]
@@ -44,6 +50,7 @@ class KeyResultAdmin(admin.ModelAdmin):
     autocomplete_fields = ["objective", "owner"]
     readonly_fields = ["current_value", "confidence", "last_checkin_at"]
     list_select_related = ["objective", "owner"]
+    inlines = [MilestoneInline]
 
 
 @admin.register(Initiative)

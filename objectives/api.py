@@ -7,30 +7,36 @@ checked there too (403) and go through objectives/services.py.
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch, QuerySet
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
-from rest_framework import serializers, viewsets
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
+from rest_framework import permissions, serializers, viewsets
+from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
+from rest_framework.parsers import JSONParser
 from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
 
 from objectives import progress as rules
 from objectives import services
-from objectives.models import Cycle, Initiative, KeyResult, Objective
+from objectives.figures import KeyResultFigures, figures_of, moment_now
+from objectives.models import Cycle, Initiative, KeyResult, Milestone, Objective
 from objectives.permissions import (
     ANONYMOUS,
     Access,
     access_for,
     can_create_objective,
     can_edit_objective,
+    can_manage_cycles,
     can_publish,
     can_update_initiative,
     visible_objectives_q,
 )
-from okrhub.api import MayChange, StaffWrites
+from okrhub.api import Conflict, MayChange
+from okrhub.api_versions import VersionedViewSetMixin
 from teams.models import Team
 from teams.selectors import team_descendant_ids
 
@@ -41,7 +47,6 @@ FRACTION = serializers.FloatField(min_value=0, max_value=1, read_only=True)
 
 # Retired key results no longer count towards an objective's progress.
 COUNTED_KEY_RESULTS = KeyResult.objects.in_progress()
-CLOSED_CYCLE = _("The cycle is closed; its OKRs can no longer be changed.")
 # Members who own an initiative (but do not lead its team) may move it along, nothing else.
 OWNER_INITIATIVE_FIELDS = frozenset({"status", "due_date"})
 
@@ -80,26 +85,66 @@ class CycleSerializer(serializers.ModelSerializer):
     class Meta:
         model = Cycle
         fields = ["id", "name", "start_date", "end_date", "status"]
+        extra_kwargs = {
+            "status": {
+                "help_text": (
+                    "upcoming → planning → active → closed. Changing it runs the same lifecycle action as "
+                    "the cycles page: activating makes the published objectives active, closing freezes "
+                    "the scores and archives the objectives."
+                )
+            }
+        }
 
     def create(self, validated_data) -> Cycle:
         return services.cycle_create(**validated_data)
 
     def update(self, instance: Cycle, validated_data) -> Cycle:
-        return services.cycle_update(cycle=instance, data=validated_data)
+        status = validated_data.pop("status", instance.status)
+        if validated_data:
+            instance = services.cycle_update(cycle=instance, data=validated_data)
+        return services.cycle_move_to(cycle=instance, status=status, actor=self.context["request"].user)
 
 
-class CycleViewSet(viewsets.ModelViewSet):
-    """OKR periods. Everyone signed in reads them; staff change them."""
+class ManagesCycles(permissions.BasePermission):
+    """Everyone signed in reads cycles; organisation admins (and staff) create and change them."""
+
+    def has_permission(self, request, view) -> bool:
+        return request.method in permissions.SAFE_METHODS or can_manage_cycles(access_for(request.user))
+
+
+class CycleViewSet(VersionedViewSetMixin, viewsets.ModelViewSet):
+    """OKR periods. Everyone signed in reads them; organisation admins change them."""
+
+    may_conflict = False
 
     queryset = Cycle.objects.order_by("-start_date", "id")
     serializer_class = CycleSerializer
-    permission_classes = [IsAuthenticated, StaffWrites]
+    permission_classes = [IsAuthenticated, ManagesCycles]
     lookup_value_regex = ID_REGEX
     filterset_fields = ["status"]
     ordering_fields = ["id", "name", "start_date", "end_date"]
 
     def perform_destroy(self, instance: Cycle) -> None:
         services.cycle_delete(cycle=instance)
+
+    @extend_schema(
+        request=None,
+        responses={200: CycleSerializer, 409: OpenApiResponse(description="The cycle is already closed.")},
+        summary="Close the cycle",
+        description=(
+            "Closes the cycle for the whole organisation, as the cycles page does: key results without a "
+            "final score get their progress as score, published and active objectives are archived, and "
+            "everything in the cycle becomes read-only. Organisation admins only."
+        ),
+    )
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        cycle = self.get_object()
+        try:
+            services.cycle_close(cycle=cycle, actor=request.user)
+        except DjangoValidationError as error:
+            raise Conflict(" ".join(error.messages)) from error
+        return Response(self.get_serializer(cycle).data)
 
 
 # --- Filters ---------------------------------------------------------------------------------------------
@@ -180,11 +225,6 @@ class ObjectiveSerializer(serializers.ModelSerializer):
             key_results = list(objective.key_results.in_progress())
         return rules.objective_progress((kr.progress, kr.weight) for kr in key_results)
 
-    def validate_cycle(self, cycle: Cycle) -> Cycle:
-        if cycle.is_closed and not request_access(self.context).is_staff:
-            raise serializers.ValidationError(CLOSED_CYCLE)
-        return cycle
-
     def create(self, validated_data) -> Objective:
         return services.objective_create(**validated_data)
 
@@ -192,7 +232,7 @@ class ObjectiveSerializer(serializers.ModelSerializer):
         return services.objective_update(objective=instance, data=validated_data)
 
 
-class ObjectiveViewSet(viewsets.ModelViewSet):
+class ObjectiveViewSet(VersionedViewSetMixin, viewsets.ModelViewSet):
     """Objectives organisation-wide; drafts only for their team, its leads and OKR ambassadors."""
 
     serializer_class = ObjectiveSerializer
@@ -289,34 +329,39 @@ class KeyResultSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["current_value", "confidence"]
 
-    def _today(self):
-        # Once per request: the list's rows share the root serializer's context. (setdefault would still
-        # evaluate localdate() on every call.)
-        today = self.context.get("today")
-        if today is None:
-            today = self.context["today"] = timezone.localdate()
-        return today
+    def _figures(self, key_result: KeyResult) -> KeyResultFigures:
+        # Once per key result and request, from the one read model; the list's rows share the root
+        # serializer's context, so the moment (today, time zone) is computed once.
+        moment = self.context.get("moment")
+        if moment is None:
+            moment = self.context["moment"] = moment_now()
+        cache = self.context.setdefault("figures", {})
+        if key_result.pk not in cache or cache[key_result.pk][0] is not key_result:
+            cache[key_result.pk] = (key_result, figures_of(key_result, moment=moment))
+        return cache[key_result.pk][1]
 
     @extend_schema_field(FRACTION)
     def get_progress(self, key_result: KeyResult) -> float:
-        return key_result.progress
+        return self._figures(key_result).progress
 
-    @extend_schema_field(FRACTION)
-    def get_expected_progress(self, key_result: KeyResult) -> float:
-        return key_result.objective.cycle.expected_progress(self._today())
+    @extend_schema_field(
+        serializers.FloatField(
+            min_value=0,
+            max_value=1,
+            read_only=True,
+            allow_null=True,
+            help_text=(
+                "Progress expected by today: along the planned path (milestones) if any, else the elapsed "
+                "fraction of the cycle; null for kinds without a pace (achieve, stay_above, stay_below)."
+            ),
+        )
+    )
+    def get_expected_progress(self, key_result: KeyResult) -> float | None:
+        return self._figures(key_result).expected
 
     @extend_schema_field(serializers.ChoiceField(choices=rules.HEALTHS, read_only=True))
     def get_health(self, key_result: KeyResult) -> str:
-        return rules.health(
-            progress=key_result.progress,
-            expected=self.get_expected_progress(key_result),
-            confidence=key_result.confidence,
-        )
-
-    def validate_objective(self, objective: Objective) -> Objective:
-        if objective.cycle.is_closed and not request_access(self.context).is_staff:
-            raise serializers.ValidationError(CLOSED_CYCLE)
-        return objective
+        return self._figures(key_result).health
 
     def create(self, validated_data) -> KeyResult:
         # A new key result has nothing to adjust yet, so a reason is not needed.
@@ -330,7 +375,15 @@ class KeyResultSerializer(serializers.ModelSerializer):
         )
 
 
-class KeyResultViewSet(viewsets.ModelViewSet):
+class MilestoneSerializer(serializers.ModelSerializer):
+    """One point of a key result's planned path: the value planned by a date within its cycle."""
+
+    class Meta:
+        model = Milestone
+        fields = ["date", "planned_value"]
+
+
+class KeyResultViewSet(VersionedViewSetMixin, viewsets.ModelViewSet):
     """Key results with their progress, expected progress and health (objectives/progress.py)."""
 
     serializer_class = KeyResultSerializer
@@ -346,6 +399,7 @@ class KeyResultViewSet(viewsets.ModelViewSet):
         return (
             KeyResult.objects.filter(visible_objectives_q(access, prefix="objective__"))
             .select_related("objective__cycle", "objective__team")
+            .prefetch_related("milestones")  # the plan that expected progress follows
             .order_by("objective_id", "position", "id")
         )
 
@@ -368,6 +422,36 @@ class KeyResultViewSet(viewsets.ModelViewSet):
     def perform_destroy(self, instance: KeyResult) -> None:
         services.key_result_delete(key_result=instance)
 
+    @extend_schema(
+        summary="The key result's planned path",
+        description=(
+            "The milestones (date → planned value) of an `increase_to` or `decrease_to` key result, by date. "
+            "With a plan, `expected_progress` follows it instead of the straight line from the start value "
+            "at the cycle's start to the target at its end. `PUT` replaces the whole plan (an empty list "
+            "removes it) and needs the same rights as changing the key result; each date must fall strictly "
+            "inside the cycle, once, and each planned value between the start value and the target."
+        ),
+        request=MilestoneSerializer(many=True),
+        responses=MilestoneSerializer(many=True),
+    )
+    # A JSON list: form encodings cannot carry one.
+    @action(
+        detail=True,
+        methods=["get", "put"],
+        pagination_class=None,
+        filterset_class=None,
+        parser_classes=[JSONParser],
+    )
+    def milestones(self, request, pk=None) -> Response:
+        key_result = self.get_object()
+        if request.method == "PUT":
+            serializer = MilestoneSerializer(data=request.data, many=True)
+            serializer.is_valid(raise_exception=True)
+            rows = [(row["date"], row["planned_value"]) for row in serializer.validated_data]
+            services.key_result_plan_set(key_result=key_result, actor=request.user, milestones=rows)
+        milestones = Milestone.objects.filter(key_result=key_result).order_by("date")
+        return Response(MilestoneSerializer(milestones, many=True).data)
+
 
 # --- Initiatives -----------------------------------------------------------------------------------------
 
@@ -381,11 +465,6 @@ class InitiativeSerializer(serializers.ModelSerializer):
         model = Initiative
         fields = ["id", "objective", "key_result", "title", "owner", "status", "due_date"]
 
-    def validate_objective(self, objective: Objective) -> Objective:
-        if objective.cycle.is_closed and not request_access(self.context).is_staff:
-            raise serializers.ValidationError(CLOSED_CYCLE)
-        return objective
-
     def create(self, validated_data) -> Initiative:
         return services.initiative_create(**validated_data)
 
@@ -393,7 +472,7 @@ class InitiativeSerializer(serializers.ModelSerializer):
         return services.initiative_update(initiative=instance, data=validated_data)
 
 
-class InitiativeViewSet(viewsets.ModelViewSet):
+class InitiativeViewSet(VersionedViewSetMixin, viewsets.ModelViewSet):
     """Initiatives: leads change them; their owners move them along (status and due date)."""
 
     serializer_class = InitiativeSerializer

@@ -16,8 +16,10 @@ from datetime import date, timedelta
 from decimal import Decimal
 from html import escape
 
-from django.utils.formats import number_format
 from django.utils.safestring import SafeString, mark_safe
+
+from objectives import progress
+from okrhub.numbers import format_number
 
 Number = Decimal | int | float
 Point = tuple[date, Number]
@@ -26,7 +28,9 @@ Point = tuple[date, Number]
 STYLES: dict[str, tuple[str, float, str | None, bool]] = {
     "actual": ("#1f5fa8", 3, None, True),
     "target": ("#1b6e2e", 2, "8 5", False),
+    "threshold": ("#1b6e2e", 2, "12 4 2 4", False),  # the line a "stay" key result must hold
     "pace": ("#4f5b67", 2, "2 4", False),
+    "plan": ("#4f5b67", 2, "2 4", True),  # the pace along a planned path, with a marker per milestone
 }
 
 
@@ -43,18 +47,11 @@ class BurnupLabels:
 
     actual: str
     target: str
+    threshold: str  # the line to hold, for ``stay_above`` / ``stay_below``
     pace: str
+    plan: str  # the pace along a planned path (milestones)
     today: str
     week: str
-
-
-def format_number(value: Number) -> str:
-    """A value without trailing zeros, in the active language's number format (10.5000 → "10,5" in nb)."""
-    dec = value if isinstance(value, Decimal) else Decimal(str(value))
-    if dec == dec.to_integral_value():
-        return number_format(dec.quantize(Decimal(1)), decimal_pos=0, use_l10n=True)
-    text = format(dec.normalize(), "f")
-    return number_format(dec, decimal_pos=len(text.split(".")[1]), use_l10n=True)
 
 
 def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
@@ -75,13 +72,19 @@ def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
     return ticks
 
 
-def _week_starts(start: date, end: date) -> list[date]:
-    monday = start + timedelta(days=(7 - start.weekday()) % 7)
-    weeks = []
-    while monday <= end:
-        weeks.append(monday)
-        monday += timedelta(days=7)
-    return weeks
+def _week_starts(start: date, end: date, *, max_count: int) -> list[date]:
+    """The Mondays from ``start`` to ``end``, at most ``max_count`` of them (every n-th on long spans).
+
+    Computed by offsets, never by stepping past ``end``: a stored cycle that ends near ``date.max`` or spans
+    centuries must not overflow or draw a tick per pixel.
+    """
+    offset = (7 - start.weekday()) % 7
+    if (end - start).days < offset:
+        return []
+    first = start + timedelta(days=offset)
+    count = (end - first).days // 7 + 1
+    stride = max(1, math.ceil(count / max(max_count, 1)))
+    return [first + timedelta(days=7 * stride * index) for index in range(math.ceil(count / stride))]
 
 
 def line_chart(
@@ -137,7 +140,7 @@ def line_chart(
             f'transform="rotate(-90 14 {top + plot_h / 2})">{escape(y_unit)}</text>'
         )
     # Week ticks along the x axis; thinned out so labels never overlap.
-    weeks = _week_starts(start, end)
+    weeks = _week_starts(start, end, max_count=plot_w // 4)
     every = max(1, math.ceil(len(weeks) * 44 / plot_w))
     base_y = top + plot_h
     out.append(f'<line x1="{left}" y1="{base_y}" x2="{left + plot_w}" y2="{base_y}" stroke="#1d2833"/>')
@@ -193,6 +196,7 @@ def line_chart(
 def burnup_chart(
     *,
     chart_id: str,
+    kind: str,
     start: date,
     end: date,
     start_value: Number,
@@ -203,16 +207,29 @@ def burnup_chart(
     description: str,
     y_unit: str = "",
     today: date | None = None,
+    milestones: Sequence[Point] = (),
     width: int = 880,
     height: int = 320,
 ) -> SafeString:
-    """Value over the cycle's weeks, the target line, and the expected pace from start value to target."""
+    """Value over the cycle's weeks with the target line and, for the kinds with a pace, the expected pace
+    from start value to target: the straight line, or the planned path through the ``milestones``
+    (``progress.planned_path``). A "stay" key result shows the line it must hold (the threshold) instead of
+    a target, and neither it nor an ``achieve`` key result has a pace line (``progress.PACED_KINDS``)."""
     actual = [(start, start_value), *[(day, value) for day, value in points if start <= day <= end]]
-    series = [
-        Series(labels.target, ((start, target_value), (end, target_value)), "target"),
-        Series(labels.pace, ((start, start_value), (end, target_value)), "pace"),
-        Series(labels.actual, actual, "actual"),
-    ]
+    line = ((start, target_value), (end, target_value))
+    if kind in (progress.STAY_ABOVE, progress.STAY_BELOW):
+        series = [Series(labels.threshold, line, "threshold")]
+    else:
+        series = [Series(labels.target, line, "target")]
+    if kind in progress.PACED_KINDS:
+        path = progress.planned_path(
+            start=start_value, target=target_value, cycle_start=start, cycle_end=end, milestones=milestones
+        )
+        if len(path) > 2:
+            series.append(Series(labels.plan, path, "plan"))
+        else:
+            series.append(Series(labels.pace, path, "pace"))
+    series.append(Series(labels.actual, actual, "actual"))
     return line_chart(
         chart_id=chart_id,
         series=series,

@@ -7,8 +7,8 @@ from datetime import datetime
 
 from django.utils.translation import gettext_lazy as _
 
-from objectives.charts import format_number
 from objectives.models import KeyResult
+from okrhub.numbers import format_number
 from teams.selectors import user_display_name
 
 # The fields a timeline shows, in this order. Check-ins (current value, confidence) have their own list.

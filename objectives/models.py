@@ -14,6 +14,8 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from objectives import progress
+from objectives.validators import validate_sensible_date
+from okrhub.versioning import Versioned
 from teams.models import Team
 
 # Values hold up to 12 digits before the decimal point and 4 after (e.g. NOK amounts, percentages, counts).
@@ -25,15 +27,25 @@ def value_field(verbose_name, **kwargs) -> models.DecimalField:
     return models.DecimalField(verbose_name, max_digits=VALUE_DIGITS, decimal_places=VALUE_DECIMALS, **kwargs)
 
 
-class Cycle(models.Model):
+OBJECTIVE_STATUS_FOLLOWS_CYCLE = _(
+    "Published objectives are “published” while their cycle is in planning and “active” once it is active."
+)
+NEW_OBJECTIVE_ARCHIVED_TEAM = _("This team is archived; reactivate it before planning new objectives for it.")
+PARENT_CYCLE_MUST_OVERLAP = _("Align to an objective of a cycle that overlaps this one.")
+
+
+class Cycle(Versioned):
+    """An OKR period. Its life: upcoming → planning (workshops open) → active (check-ins) → closed."""
+
     class Status(models.TextChoices):
+        UPCOMING = "upcoming", _("upcoming")
         PLANNING = "planning", _("planning")
         ACTIVE = "active", _("active")
         CLOSED = "closed", _("closed")
 
     name = models.CharField(_("name"), max_length=60, unique=True)
-    start_date = models.DateField(_("start date"))
-    end_date = models.DateField(_("end date"))
+    start_date = models.DateField(_("start date"), validators=[validate_sensible_date])
+    end_date = models.DateField(_("end date"), validators=[validate_sensible_date])
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PLANNING)
 
     class Meta:
@@ -63,13 +75,36 @@ class Cycle(models.Model):
     def is_closed(self) -> bool:
         return self.status == self.Status.CLOSED
 
+    @property
+    def published_objective_status(self) -> str:
+        """What a published objective is in this cycle: *active* once the cycle is active, *published* before
+        (objectives.services.cycle_activate turns them active with the cycle)."""
+        return Objective.Status.ACTIVE if self.status == self.Status.ACTIVE else Objective.Status.PUBLISHED
+
     def expected_progress(self, on) -> float:
         return progress.expected_progress(start=self.start_date, end=self.end_date, on=on)
 
+    def overlaps(self, other: Cycle) -> bool:
+        """Whether the two cycles share a day: a team may align to an objective of a team above whose cycle
+        overlaps its own (a section planning by tertial, a team by quarter)."""
+        return self.start_date <= other.end_date and other.start_date <= self.end_date
 
-class Objective(models.Model):
+    @classmethod
+    def overlapping_q(cls, cycle: Cycle, *, prefix: str = "") -> Q:
+        """Filter for cycles that overlap ``cycle`` (the rule of ``overlaps``); ``prefix`` reaches them."""
+        return Q(**{f"{prefix}start_date__lte": cycle.end_date, f"{prefix}end_date__gte": cycle.start_date})
+
+    @property
+    def is_closable(self) -> bool:
+        """Closing (final scores, archiving) is for a cycle under way: not one still being planned."""
+        return self.status == self.Status.ACTIVE
+
+
+class Objective(Versioned):
     class Status(models.TextChoices):
         DRAFT = "draft", _("draft")
+        # Published into a cycle still in planning; becomes active when the cycle is activated.
+        PUBLISHED = "published", _("published")
         ACTIVE = "active", _("active")
         ARCHIVED = "archived", _("archived")
 
@@ -115,11 +150,21 @@ class Objective(models.Model):
         return self.title
 
     def clean(self) -> None:
+        if self.pk is None and Team.objects.filter(pk=self.team_id, archived_at__isnull=False).exists():
+            raise ValidationError({"team": NEW_OBJECTIVE_ARCHIVED_TEAM})
+        published = (self.Status.PUBLISHED, self.Status.ACTIVE)
+        if (
+            self.cycle_id
+            and self.status in published
+            and not self.cycle.is_closed
+            and self.status != self.cycle.published_objective_status
+        ):
+            raise ValidationError({"status": OBJECTIVE_STATUS_FOLLOWS_CYCLE})
         if self.parent_id:
             if self.parent_id == self.pk:
                 raise ValidationError({"parent": _("An objective cannot be aligned to itself.")})
-            if self.cycle_id and self.parent.cycle_id != self.cycle_id:
-                raise ValidationError({"parent": _("The parent objective must belong to the same cycle.")})
+            if self.cycle_id and not self.parent.cycle.overlaps(self.cycle):
+                raise ValidationError({"parent": PARENT_CYCLE_MUST_OVERLAP})
 
 
 class AdjustmentHistory(HistoricalRecords):
@@ -139,7 +184,7 @@ class KeyResultQuerySet(models.QuerySet):
         return self.filter(retired_at__isnull=True)
 
 
-class KeyResult(models.Model):
+class KeyResult(Versioned):
     class Kind(models.TextChoices):
         INCREASE_TO = progress.INCREASE_TO, _("increase to")
         DECREASE_TO = progress.DECREASE_TO, _("decrease to")
@@ -194,7 +239,7 @@ class KeyResult(models.Model):
     # Mid-cycle adjustments: who changed what, when and why (the reason is required on active key results).
     # Check-ins rewrite current value and confidence; they have their own record, so history leaves them out.
     history = AdjustmentHistory(
-        excluded_fields=["current_value", "confidence", "last_checkin_at", "updated_at"],
+        excluded_fields=["current_value", "confidence", "last_checkin_at", "updated_at", "version"],
         history_change_reason_field=models.TextField(null=True),
     )
 
@@ -251,8 +296,63 @@ class KeyResult(models.Model):
             kind=self.kind, start=self.start_value, target=self.target_value, current=self.current_value
         )
 
+    @property
+    def plan(self) -> tuple[progress.Milestone, ...]:
+        """The planned path's milestones as (date, planned value): prefetch ``milestones`` for lists."""
+        return tuple((milestone.date, milestone.planned_value) for milestone in self.milestones.all())
 
-class Initiative(models.Model):
+
+class Milestone(models.Model):
+    """A point on a key result's planned path: the value planned by a date within its cycle.
+
+    Expected progress follows the plan instead of the straight line (``progress.planned_progress``).
+    """
+
+    key_result = models.ForeignKey(
+        KeyResult, verbose_name=_("key result"), on_delete=models.CASCADE, related_name="milestones"
+    )
+    date = models.DateField(_("date"))
+    planned_value = value_field(_("planned value"))
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("milestone")
+        verbose_name_plural = _("milestones")
+        ordering = ["key_result", "date"]
+        constraints = [
+            # Also the index of a key result's plan: Milestone.objects.filter(key_result=…).order_by("date")
+            models.UniqueConstraint(
+                fields=["key_result", "date"],
+                name="milestone_one_per_key_result_and_date",
+                violation_error_message=_("A key result has one milestone per date."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date}: {self.planned_value}"
+
+    def clean(self) -> None:
+        if not self.key_result_id or not self.date:
+            return
+        key_result, errors = self.key_result, {}
+        cycle = key_result.objective.cycle
+        if key_result.kind not in progress.PACED_KINDS:
+            errors["key_result"] = _("Only “increase to” and “decrease to” key results have a planned path.")
+        if not cycle.start_date < self.date < cycle.end_date:
+            errors["date"] = _("A milestone’s date must fall after the cycle starts and before it ends.")
+        value = self.planned_value
+        if isinstance(value, Decimal | int):
+            low, high = sorted((key_result.start_value, key_result.target_value))
+            if not low <= value <= high:
+                errors["planned_value"] = _(
+                    "The planned value must lie between the start value and the target."
+                )
+        if errors:
+            raise ValidationError(errors)
+
+
+class Initiative(Versioned):
     class Status(models.TextChoices):
         PLANNED = "planned", _("planned")
         IN_PROGRESS = "in_progress", _("in progress")
@@ -280,7 +380,7 @@ class Initiative(models.Model):
         related_name="owned_initiatives",
     )
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PLANNED)
-    due_date = models.DateField(_("due date"), null=True, blank=True)
+    due_date = models.DateField(_("due date"), null=True, blank=True, validators=[validate_sensible_date])
     position = models.PositiveIntegerField(_("position"), default=0)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)

@@ -9,6 +9,9 @@ Rules (see README, “Permissions”):
 - Everyone signed in reads active and archived objectives organisation-wide; drafts only the team,
   its leads and OKR ambassadors.
 - OKR ambassadors may run workshops and edit drafts for any team.
+
+Whether the object may change at all in its state (a closed cycle, an archived objective, a retired key
+result) is not a question of who asks: ``objectives/writability.py`` answers it, for everyone.
 """
 
 from __future__ import annotations
@@ -18,12 +21,18 @@ from datetime import datetime
 from django.db.models import Q
 from django.utils import timezone
 
+from objectives.writability import is_published, is_writable
 from teams.permissions import (  # noqa: F401 — re-exported: this module is the one views and the API ask
     ANONYMOUS,
     Access,
     access_for,
+    can_create_team,
     can_lead_team,
+    can_manage_cycles,
     can_manage_members,
+    can_manage_organisation,
+    can_rename_team,
+    can_restructure_team,
     forget_access,
 )
 
@@ -50,8 +59,6 @@ def can_view_objective(access: Access, objective) -> bool:
 
 def can_edit_objective(access: Access, objective) -> bool:
     """Create or change an objective (and its key results and initiatives) of this team."""
-    if objective.cycle.status == "closed" and not access.is_staff:
-        return False
     if can_lead_team(access, objective.team_id):
         return True
     return access.is_ambassador and objective.status == "draft"
@@ -79,6 +86,13 @@ def can_give_feedback(access: Access, key_result) -> bool:
     return can_lead_team(access, key_result.objective.team_id)
 
 
+def can_reply_to_feedback(access: Access, key_result) -> bool:
+    """Reply in a feedback thread on the key result: the leads who comment, and its owner."""
+    if access.is_authenticated and key_result.owner_id == access.user_id:
+        return True
+    return can_give_feedback(access, key_result)
+
+
 def can_run_workshop(access: Access, *, team_id: int) -> bool:
     return access.is_staff or access.is_ambassador or team_id in access.team_ids
 
@@ -89,19 +103,37 @@ def can_publish(access: Access, *, team_id: int) -> bool:
 
 def can_draft(access: Access, objective) -> bool:
     """Everyone in the workshop (members, leads, ambassadors) writes and changes the team's drafts."""
-    if objective.status != "draft" or objective.cycle.status == "closed":
+    if objective.status != "draft":
         return False
     return can_run_workshop(access, team_id=objective.team_id)
 
 
 def can_grade_key_result(access: Access, key_result) -> bool:
-    """The final score when a cycle closes: the key result's owner or a lead of its team, while published."""
+    """The final score when a cycle closes: the key result's owner or a lead of its team, while published
+    and writable."""
     objective = key_result.objective
-    if objective.status != "active" or objective.cycle.status == "closed":
+    if not is_published(objective) or not is_writable(key_result):
         return False
     if access.is_authenticated and key_result.owner_id == access.user_id:
         return True
     return can_lead_team(access, objective.team_id)
+
+
+def can_adjust_key_result(access: Access, key_result) -> bool:
+    """Adjust a published key result that still counts, with a reason: a lead of its team."""
+    objective = key_result.objective
+    return (
+        is_published(objective)
+        and is_writable(key_result)
+        and can_lead_team(access, objective.team_id)
+        and can_edit_objective(access, objective)
+    )
+
+
+def can_promote_key_result(access: Access, key_result) -> bool:
+    """Offer to promote a published key result to a KPI: a lead of its team."""
+    objective = key_result.objective
+    return is_published(objective) and can_lead_team(access, objective.team_id)
 
 
 def can_check_in_kpi(access: Access, kpi) -> bool:

@@ -11,12 +11,14 @@ from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import exceptions, pagination, permissions, throttling
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from objectives.permissions import access_for
+from objectives.writability import ObjectLocked, require_writable
+from okrhub.client_ip import client_ip
 
 
 class Pagination(pagination.PageNumberPagination):
@@ -25,19 +27,35 @@ class Pagination(pagination.PageNumberPagination):
     max_page_size = 200
 
 
+class Conflict(exceptions.APIException):
+    """The object may not change in its current state (objectives/writability.py): 409, nothing changed."""
+
+    status_code = 409
+    default_detail = gettext_lazy("This object cannot be changed in its current state.")
+    default_code = "locked"
+
+
+class PreconditionFailed(exceptions.APIException):
+    """``If-Match`` names a version that is no longer current: 412, nothing changed."""
+
+    status_code = 412
+    default_detail = gettext_lazy(
+        "Someone changed this object since you read it. Read it again (its ETag) and retry your change."
+    )
+    default_code = "stale"
+
+
 class MayChange(permissions.BasePermission):
     """Reads: the ViewSet's queryset already hides what the user may not see (404). Writes: ask the view,
-    which asks objectives/permissions.py (403)."""
+    which asks objectives/permissions.py (403), then whether the object may change now at all (409)."""
 
     def has_object_permission(self, request, view, obj) -> bool:
-        return request.method in permissions.SAFE_METHODS or view.may_change(request, obj)
-
-
-class StaffWrites(permissions.BasePermission):
-    """Organisation structure (teams, cycles): everyone signed in reads, staff write."""
-
-    def has_permission(self, request, view) -> bool:
-        return request.method in permissions.SAFE_METHODS or access_for(request.user).is_staff
+        if request.method in permissions.SAFE_METHODS:
+            return True
+        if not view.may_change(request, obj):
+            return False
+        require_writable(obj)
+        return True
 
 
 class _RateFromSettings:
@@ -65,6 +83,10 @@ class AuthRateThrottle(_RateFromSettings, throttling.AnonRateThrottle):
 
     scope = "auth"
 
+    def get_ident(self, request) -> str:
+        # DRF's own would believe X-Forwarded-For from anyone, letting a client pick a fresh counter.
+        return client_ip(request)
+
     def get_cache_key(self, request, view) -> str:
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
@@ -80,8 +102,10 @@ def validation_error_detail(error: DjangoValidationError) -> dict[str, Any]:
 
 
 def exception_handler(exc, context):
+    if isinstance(exc, ObjectLocked):
+        exc = Conflict(exc.messages[0])
     # Services validate with full_clean(); their errors are the client's fault, so 400 rather than 500.
-    if isinstance(exc, DjangoValidationError):
+    elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(validation_error_detail(exc))
     elif isinstance(exc, ProtectedError):
         exc = exceptions.ValidationError(

@@ -20,6 +20,7 @@ import random
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
@@ -28,9 +29,10 @@ from django.utils import timezone
 from checkins.models import CheckIn
 from checkins.services import checkin_submit
 from dashboards.demo import seed_feedback
-from objectives import progress
+from objectives import periods, progress
 from objectives.models import Cycle, Initiative, KeyResult, Objective
 from objectives.services import initiative_create, key_result_create, objective_create
+from teams.demo import seed_invitations
 from teams.models import Membership, Profile, Team
 from workshops.demo import seed_workshops
 
@@ -50,10 +52,8 @@ SYNTHETIC_SLUG = "syntetisk-organisasjon"
 
 def tertial_for(day: dt.date) -> tuple[str, dt.date, dt.date]:
     """The tertial (four-month period) containing ``day``: name, first day, last day."""
-    index = (day.month - 1) // 4  # 0: Jan–Apr, 1: May–Aug, 2: Sep–Dec
-    start = dt.date(day.year, 4 * index + 1, 1)
-    end = dt.date(day.year + 1, 1, 1) if index == 2 else dt.date(day.year, 4 * index + 5, 1)
-    return f"T{index + 1} {day.year}", start, end - dt.timedelta(days=1)
+    period = periods.containing(periods.TERTIAL, day)
+    return period.name, period.start, period.end
 
 
 def demo_cycles(today: dt.date) -> tuple[Cycle, Cycle]:
@@ -94,6 +94,7 @@ class Person:
 PEOPLE = [
     Person("leader", "Ingrid", "Solberg", "section lead, Kompetansesenteret"),
     Person("ambassador", "Sofie", "Bakken", "OKR ambassador"),
+    Person("orgadmin", "Hanne", "Strand", "organisation admin (teams, cycles and people)"),
     Person("member", "Jonas", "Haugen", "member, Kurs og arrangementer (owns several key results)"),
     Person("kari", "Kari", "Johansen", "team lead, Kurs og arrangementer"),
     Person("ole", "Ole", "Hansen", "member, Kurs og arrangementer"),
@@ -105,6 +106,7 @@ PEOPLE = [
     Person("thea", "Thea", "Kristiansen", "member, Karriere og rådgivning"),
     Person("magnus", "Magnus", "Eriksen", "member, Karriere og rådgivning"),
 ]
+ORG_ADMIN_USERNAME = "orgadmin"
 ADMIN = Person("admin", "Ada", "Administrator", "superuser (Django admin)")
 
 # (slug, name, parent slug, description)
@@ -154,7 +156,13 @@ def demo_people() -> dict[str, object]:
     users = {person.username: _user(person, password_hash=password_hash) for person in PEOPLE}
     users[ADMIN.username] = _user(ADMIN, password_hash=password_hash, is_staff=True, is_superuser=True)
     for username, user in users.items():
-        Profile.objects.get_or_create(user=user, defaults={"is_ambassador": username == "ambassador"})
+        Profile.objects.get_or_create(
+            user=user,
+            defaults={
+                "is_ambassador": username == "ambassador",
+                "is_org_admin": username == ORG_ADMIN_USERNAME,
+            },
+        )
     return users
 
 
@@ -666,6 +674,7 @@ def seed_demo(*, now: dt.datetime | None = None) -> DemoResult:
     # Other apps' demo data goes here: `from <app>.demo import seed_<area>` and call it with what it needs.
     seed_feedback(cycle=active, now=now)
     seed_workshops(active=active, planning=planning, now=now)
+    seed_invitations(users=users, teams=teams, now=now, days=settings.INVITATION_DAYS)
     logins = [(p.username, PASSWORD, p.role) for p in [*PEOPLE, ADMIN]]
     return DemoResult(active_cycle=active, planning_cycle=planning, logins=logins)
 

@@ -12,3 +12,12 @@ def assign_fields(instance, data: dict[str, Any], allowed: tuple[str, ...]) -> N
         raise TypeError(f"Cannot update {sorted(unknown)} on {type(instance).__name__}")
     for field, value in data.items():
         setattr(instance, field, value)
+
+
+def apply_errors(form, error) -> None:
+    """Show a service's ValidationError on the form: on its fields where the form has them, else on top."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)

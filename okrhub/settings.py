@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import environ
 from celery.schedules import crontab
@@ -47,11 +47,15 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "simple_history",
     "csp",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "teams",
     "objectives",
     "checkins",
     "dashboards",
     "workshops",
+    "notifications",  # every message sent: reminders, digests
     "okrhub",  # project-wide management commands (seed_demo)
 ]
 
@@ -63,12 +67,18 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "okrhub.middleware.LoginRequiredMiddleware",
+    # Holds a password sign-in at the authenticator code when the person has one (teams/two_factor.py).
+    "teams.two_factor.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "okrhub.middleware.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "okrhub.middleware.ObjectLockedMiddleware",
+    # Last: turns a sign-in refused for too many failures into the lockout answer (teams/lockouts.py).
+    "axes.middleware.AxesMiddleware",
 ]
 if env.bool("QUERY_COUNT_HEADER", default=False):
     # Opt-in for `make bench`: X-Query-Count on every response; outermost so sessions and auth count too.
@@ -89,6 +99,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "teams.context_processors.roles",
             ],
         },
     },
@@ -113,6 +124,49 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Sign in with the username or the email address (case-insensitive; an address two accounts share is refused).
+# django-axes first: it refuses a locked-out account or address before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "teams.backends.EmailOrUsernameBackend",
+    "teams.oidc.OIDCBackend",  # inert until OIDC_ISSUER and OIDC_CLIENT_ID are set
+]
+# Sign in with the organisation's OpenID Connect provider (teams/oidc.py; README "Signing in safely").
+# Endpoints come from <OIDC_ISSUER>/.well-known/openid-configuration, read on first use.
+OIDC_ISSUER = env("OIDC_ISSUER", default="").rstrip("/")
+OIDC_CLIENT_ID = env("OIDC_CLIENT_ID", default="")
+OIDC_CLIENT_SECRET = env("OIDC_CLIENT_SECRET", default="")
+OIDC_LOGIN_LABEL = env("OIDC_LOGIN_LABEL", default="SSO")
+OIDC_ALLOWED_DOMAINS = [domain.lower() for domain in env.list("OIDC_ALLOWED_DOMAINS", default=[])]
+OIDC_CREATE_USERS = env.bool("OIDC_CREATE_USERS", default=False)
+OIDC_ONLY = env.bool("OIDC_ONLY", default=False)
+OIDC_TIMEOUT = 10  # seconds for each call to the provider
+# mozilla-django-oidc: authorization code flow with PKCE (S256), state and nonce; the ID token is kept in
+# the session for the provider's sign-out.
+OIDC_RP_CLIENT_ID = OIDC_CLIENT_ID
+OIDC_RP_CLIENT_SECRET = OIDC_CLIENT_SECRET
+OIDC_RP_SCOPES = "openid email profile"
+OIDC_USE_PKCE = True
+OIDC_USE_NONCE = True
+OIDC_STORE_ID_TOKEN = True
+OIDC_AUTHENTICATION_CALLBACK_URL = "oidc_callback"
+# Optional two-factor sign-in (TOTP) for password sign-ins; true makes it compulsory for staff.
+REQUIRE_2FA_FOR_STAFF = env.bool("REQUIRE_2FA_FOR_STAFF", default=False)
+OTP_TOTP_ISSUER = "OKR Hub"
+# Sign-in lockout (teams/lockouts.py): LOGIN_FAILURE_LIMIT failures for one account, and separately from one
+# client address, within LOGIN_LOCKOUT_MINUTES lock it out for that long; a successful sign-in resets it.
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # locked for the period from the last counted failure
+AXES_USERNAME_CALLABLE = "teams.lockouts.lockout_username"
+AXES_CLIENT_IP_CALLABLE = "okrhub.client_ip.client_ip"
+AXES_LOCKOUT_CALLABLE = "teams.lockouts.lockout_response"
+AXES_ENABLE_ADMIN = False  # unlocking is on the People page
+AXES_DISABLE_ACCESS_LOG = True  # failures are counted; successful sign-ins need no extra row each
+# Days an invitation link stays valid (teams.people_services.invitation_create).
+INVITATION_DAYS = env.int("INVITATION_DAYS", default=7)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
@@ -224,7 +278,13 @@ SPECTACULAR_SETTINGS = {
 _secure_default = not DEBUG and not TESTING
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=_secure_default)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
-if env.bool("SECURE_PROXY_SSL_HEADER", default=_secure_default):
+# Trusted reverse proxies (addresses or networks). gunicorn reads the same variable and believes their
+# X-Forwarded-Proto (so request.scheme is https behind a TLS proxy); okrhub/client_ip.py believes their
+# X-Forwarded-For. Nobody else's forwarded headers count.
+FORWARDED_ALLOW_IPS = env.list("FORWARDED_ALLOW_IPS", default=["127.0.0.1"])
+# Off by default: Django would read X-Forwarded-Proto from *anyone*; gunicorn already turns a trusted
+# proxy's header into the request's scheme. Turn on only behind a server that strips the header itself.
+if env.bool("SECURE_PROXY_SSL_HEADER", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000 if _secure_default else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=_secure_default)
@@ -237,12 +297,10 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
 # Content-Security-Policy (django-csp 4): scripts and styles from our own static files only, no inline code,
-# no eval (htmx is told not to evaluate: <meta name="htmx-config"> in base.html). Forms post to us, plus the
-# sign-in provider's origin when one is configured (FORM_ACTION_ORIGINS; OIDC_ISSUER's origin is added).
+# no eval (htmx is told not to evaluate: <meta name="htmx-config"> in base.html). Forms post to us, plus
+# FORM_ACTION_ORIGINS and the origin of OIDC_ISSUER (signing out redirects a form post to the provider);
+# okrhub.middleware.ContentSecurityPolicyMiddleware adds those to form-action on every response.
 FORM_ACTION_ORIGINS = env.list("FORM_ACTION_ORIGINS", default=[])
-_oidc_issuer = urlsplit(env("OIDC_ISSUER", default=""))
-if _oidc_issuer.scheme and _oidc_issuer.netloc:
-    FORM_ACTION_ORIGINS.append(f"{_oidc_issuer.scheme}://{_oidc_issuer.netloc}")
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
@@ -259,6 +317,8 @@ CONTENT_SECURITY_POLICY = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"permission_denied_one_line": {"()": "okrhub.log_filters.PermissionDeniedOneLine"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {"django.request": {"filters": ["permission_denied_one_line"]}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }

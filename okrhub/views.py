@@ -10,6 +10,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from teams.oidc import login_context
 from teams.selectors import profile_language
 from teams.views import set_language_cookie
 
@@ -33,6 +34,9 @@ class LoginView(auth_views.LoginView):
 
     A user who follows the site default ("") keeps whatever language they picked before signing in.
     """
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), **login_context(self.request)}
 
     def form_valid(self, form):
         response = super().form_valid(form)

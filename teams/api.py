@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import IsAuthenticated
 
-from okrhub.api import MayChange, StaffWrites
+from okrhub.api import MayChange
+from okrhub.api_versions import VersionedViewSetMixin
 from teams import services
 from teams.models import Membership, Team
-from teams.permissions import access_for, can_manage_members
+from teams.permissions import (
+    access_for,
+    can_create_team,
+    can_manage_members,
+    can_manage_organisation,
+    can_rename_team,
+    can_restructure_team,
+)
 
 User = get_user_model()
 
@@ -20,7 +29,9 @@ ID_REGEX = "[0-9]+"
 class TeamSerializer(serializers.ModelSerializer):
     class Meta:
         model = Team
-        fields = ["id", "name", "slug", "parent"]
+        fields = ["id", "name", "slug", "parent", "archived_at"]
+        read_only_fields = ["archived_at"]
+        extra_kwargs = {"slug": {"required": False, "help_text": "Generated from the name when left out."}}
 
     def create(self, validated_data) -> Team:
         return services.team_create(**validated_data)
@@ -29,15 +40,45 @@ class TeamSerializer(serializers.ModelSerializer):
         return services.team_update(team=instance, data=validated_data)
 
 
-class TeamViewSet(viewsets.ModelViewSet):
-    """The team tree. Everyone signed in reads it; staff change it."""
+class TeamViewSet(VersionedViewSetMixin, viewsets.ModelViewSet):
+    """The team tree. Everyone signed in reads it; organisation admins change all of it, leads the teams
+    inside their subtree (teams/permissions.py, as on the Organisation page)."""
+
+    may_conflict = False
 
     queryset = Team.objects.order_by("name")
     serializer_class = TeamSerializer
-    permission_classes = [IsAuthenticated, StaffWrites]
+    permission_classes = [IsAuthenticated, MayChange]
     lookup_value_regex = ID_REGEX
     filterset_fields = ["parent"]
     ordering_fields = ["id", "name", "slug"]
+
+    def may_change(self, request, team: Team) -> bool:
+        access = access_for(request.user)
+        if request.method == "DELETE":
+            return can_manage_organisation(access)
+        return can_rename_team(access, team) or can_restructure_team(access, team)
+
+    def perform_create(self, serializer) -> None:
+        parent = serializer.validated_data.get("parent")
+        if not can_create_team(access_for(self.request.user), parent_id=parent.pk if parent else None):
+            raise PermissionDenied(_("You may not create teams here."))
+        serializer.save()
+
+    def perform_update(self, serializer) -> None:
+        team, data = serializer.instance, serializer.validated_data
+        access = access_for(self.request.user)
+        renames = any(field in data and data[field] != getattr(team, field) for field in ("name", "slug"))
+        if renames and not can_rename_team(access, team):
+            raise PermissionDenied(_("You may not rename this team."))
+        if "parent" in data and data["parent"] != team.parent:
+            parent = data["parent"]
+            if not (
+                can_restructure_team(access, team)
+                and can_create_team(access, parent_id=parent.pk if parent else None)
+            ):
+                raise PermissionDenied(_("You may not move this team there."))
+        serializer.save()
 
     def perform_destroy(self, instance: Team) -> None:
         services.team_delete(team=instance)
@@ -79,6 +120,7 @@ class MembershipSerializer(serializers.ModelSerializer):
 
 
 class MembershipViewSet(
+    VersionedViewSetMixin,
     mixins.CreateModelMixin,
     mixins.RetrieveModelMixin,
     mixins.UpdateModelMixin,
@@ -87,6 +129,8 @@ class MembershipViewSet(
     viewsets.GenericViewSet,
 ):
     """Who belongs to which team. Leads manage the memberships of their teams and the teams below."""
+
+    may_conflict = False
 
     queryset = Membership.objects.order_by("team__name", "user__username", "id")
     serializer_class = MembershipSerializer

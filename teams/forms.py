@@ -26,16 +26,57 @@ class ProfileForm(forms.ModelForm):
             ),
         }
 
+    def __init__(self, *args, leads_a_team: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not leads_a_team:
+            # The digest goes to leads only: nobody else is offered a switch that does nothing.
+            del self.fields["digests_enabled"]
 
-class MemberAddForm(forms.Form):
-    """A lead adds someone to the team by username or email (no list of every user in the organisation)."""
+
+# --- The Organisation page ---------------------------------------------------------------------------------
+
+
+class TeamCreateForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=Team._meta.get_field("name").max_length)
+    slug = forms.SlugField(
+        label=_("Address (slug)"),
+        max_length=Team._meta.get_field("slug").max_length,
+        required=False,
+        help_text=_("Letters, numbers and hyphens. Left empty, it is made from the name."),
+    )
+
+
+class TeamRenameForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=Team._meta.get_field("name").max_length)
+    slug = forms.SlugField(
+        label=_("Address (slug)"),
+        max_length=Team._meta.get_field("slug").max_length,
+        help_text=_("Letters, numbers and hyphens; the team page's address. Old links stop working."),
+    )
+
+
+class TeamMoveForm(forms.Form):
+    parent = forms.ModelChoiceField(
+        label=_("New parent team"),
+        queryset=Team.objects.none(),
+        required=False,
+        empty_label=None,
+    )
+
+    def __init__(self, *args, parents, allow_top_level: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["parent"]
+        field.queryset = parents
+        if allow_top_level:
+            field.empty_label = _("(top level: no parent team)")
+        else:
+            field.required = True
+
+
+class PersonLookupForm(forms.Form):
+    """Find one active person by username or email (the same rule as adding a member)."""
 
     user = forms.CharField(label=_("Username or email"), max_length=254)
-    role = forms.ChoiceField(label=_("Role"), choices=Membership.Role.choices, initial=Membership.Role.MEMBER)
-
-    def __init__(self, *args, team: Team, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.team = team
 
     def clean_user(self):
         value = self.cleaned_data["user"].strip()
@@ -48,10 +89,26 @@ class MemberAddForm(forms.Form):
             raise forms.ValidationError(_("No active user has this username or email."))
         if len(users) > 1:
             raise forms.ValidationError(_("Several users have this email address; use the username."))
-        if Membership.objects.filter(team=self.team, user=users[0]).exists():
-            raise forms.ValidationError(_("This user is already a member of this team."))
         return users[0]
 
 
 class MemberRoleForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=Membership.Role.choices)
+    # The version the page was opened at (okrhub/versioning.py): a newer change is not overwritten.
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+
+
+class MemberAddForm(PersonLookupForm):
+    """A lead adds someone to the team by username or email (no list of every user in the organisation)."""
+
+    role = forms.ChoiceField(label=_("Role"), choices=Membership.Role.choices, initial=Membership.Role.MEMBER)
+
+    def __init__(self, *args, team: Team, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.team = team
+
+    def clean_user(self):
+        user = super().clean_user()
+        if Membership.objects.filter(team=self.team, user=user).exists():
+            raise forms.ValidationError(_("This user is already a member of this team."))
+        return user

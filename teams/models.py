@@ -10,6 +10,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from okrhub.versioning import Versioned
+
 
 def validate_time_zone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
@@ -27,7 +29,10 @@ class Weekday(models.IntegerChoices):
     SUNDAY = 7, _("Sunday")
 
 
-class Team(models.Model):
+TEAM_MOVE_LOOP = _("A team cannot be placed below itself or below one of its own sub-teams.")
+
+
+class Team(Versioned):
     name = models.CharField(_("name"), max_length=120)
     slug = models.SlugField(_("slug"), max_length=120, unique=True)
     parent = models.ForeignKey(
@@ -48,6 +53,8 @@ class Team(models.Model):
     time_zone = models.CharField(
         _("time zone"), max_length=64, default="Europe/Oslo", validators=[validate_time_zone]
     )
+    # Archived: out of new work (pickers, new objectives, workshops), its history kept and still readable.
+    archived_at = models.DateTimeField(_("archived"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -68,18 +75,23 @@ class Team(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
+
     def clean(self) -> None:
-        # A team may not sit below itself: walk up from the proposed parent.
-        seen = {self.pk} if self.pk else set()
-        node = self.parent
-        while node is not None:
-            if node.pk in seen:
-                raise ValidationError({"parent": _("A team cannot be placed below itself.")})
-            seen.add(node.pk)
-            node = node.parent
+        # A team may not sit below itself: neither the proposed parent nor any team above it may be this one.
+        if self.pk and self.parent_id:
+            from teams.tree import TeamTree  # the tree module reads this model
+
+            if self.pk in {
+                self.parent_id,
+                *TeamTree.load(columns=("id", "parent_id", "name")).ancestor_ids(self.parent_id),
+            }:
+                raise ValidationError({"parent": TEAM_MOVE_LOOP})
 
 
-class Membership(models.Model):
+class Membership(Versioned):
     class Role(models.TextChoices):
         MEMBER = "member", _("member")
         LEAD = "lead", _("team lead")
@@ -128,6 +140,11 @@ class Profile(models.Model):
     language = models.CharField(_("language"), max_length=8, choices=Language.choices, blank=True, default="")
     reminders_enabled = models.BooleanField(_("weekly check-in reminders"), default=True)
     digests_enabled = models.BooleanField(_("weekly digest for team leads"), default=True)
+    is_org_admin = models.BooleanField(
+        _("organisation admin"),
+        default=False,
+        help_text=_("Manages the whole team tree, the cycles and the people. Staff always are."),
+    )
 
     class Meta:
         verbose_name = _("profile")
@@ -135,3 +152,78 @@ class Profile(models.Model):
 
     def __str__(self) -> str:
         return str(self.user)
+
+
+class InvitationQuerySet(models.QuerySet):
+    def open(self) -> InvitationQuerySet:
+        """Neither accepted nor revoked (it may have expired: ``Invitation.state`` says so)."""
+        return self.filter(accepted_at__isnull=True, revoked_at__isnull=True)
+
+
+class Invitation(models.Model):
+    """An email address invited to a team with a role; the link in the email is a signed token (``nonce``
+    rotates on resend, so only the latest link works) and is good once, until ``expires_at``."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("pending")
+        ACCEPTED = "accepted", _("accepted")
+        REVOKED = "revoked", _("revoked")
+        EXPIRED = "expired", _("expired")
+
+    email = models.EmailField(_("email address"))  # stored lower-case (people_services.normalise_email)
+    name = models.CharField(_("name"), max_length=150, blank=True)
+    team = models.ForeignKey(
+        Team, verbose_name=_("team"), on_delete=models.CASCADE, related_name="invitations"
+    )
+    role = models.CharField(
+        _("role"), max_length=16, choices=Membership.Role.choices, default=Membership.Role.MEMBER
+    )
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("invited by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="invitations_sent",
+    )
+    nonce = models.CharField(max_length=32, editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("expires"))
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("accepted by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # The rule "one open invitation per address and team"; also serves the duplicate lookup.
+            models.UniqueConstraint(
+                fields=["email", "team"],
+                condition=models.Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="invitation_one_open_per_email_team",
+                violation_error_message=_("This address already has a pending invitation to this team."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.team}"
+
+    def state_at(self, now) -> str:
+        if self.accepted_at is not None:
+            return self.State.ACCEPTED
+        if self.revoked_at is not None:
+            return self.State.REVOKED
+        if self.expires_at <= now:
+            return self.State.EXPIRED
+        return self.State.PENDING

@@ -11,9 +11,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.contrib.auth import get_user_model
 
 from objectives.models import Cycle, KeyResult, Kpi, Objective
-from objectives.services import initiative_create, key_result_create, objective_create
+from objectives.services import initiative_create, key_result_adjust, key_result_create, objective_create
 from teams.models import Team
-from workshops.services import key_result_adjust, kpi_checkin_submit, kpi_promote
+from workshops.services import kpi_checkin_submit, kpi_promote
 
 User = get_user_model()
 

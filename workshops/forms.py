@@ -8,18 +8,14 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from objectives.models import VALUE_DECIMALS, VALUE_DIGITS, KeyResult, Kpi, Objective
+from okrhub.numbers import DecimalField
 from teams.selectors import user_display_name
 from workshops.services import REASON_MAX_LENGTH
 
 
-def value_form_field(label, *, required: bool = False) -> forms.DecimalField:
-    return forms.DecimalField(
-        label=label,
-        required=required,
-        max_digits=VALUE_DIGITS,
-        decimal_places=VALUE_DECIMALS,
-        localize=True,
-        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+def value_form_field(label, *, required: bool = False) -> DecimalField:
+    return DecimalField(
+        label=label, required=required, max_digits=VALUE_DIGITS, decimal_places=VALUE_DECIMALS
     )
 
 
@@ -96,6 +92,8 @@ class KeyResultDraftForm(DraftUnderObjectiveForm):
 
 
 class KeyResultEditForm(KeyResultDraftForm):
+    """Adjusting a published key result (a reason for the tracked fields); see KeyResultAdjustForm."""
+
     reason = forms.CharField(
         label=_("Reason for the change"),
         max_length=REASON_MAX_LENGTH,
@@ -110,6 +108,37 @@ class InitiativeDraftForm(DraftUnderObjectiveForm):
     objective = forms.ModelChoiceField(label=_("Objective"), queryset=Objective.objects.none())
     title = forms.CharField(label=_("Initiative"), max_length=200)
     owner = OwnerChoiceField(label=_("Owner"), queryset=None, required=False, empty_label=_("No owner yet"))
+
+
+# --- Edit forms: they carry the version of the row they were opened at (okrhub/versioning.py) -------------
+
+
+class VersionedForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+
+    def service_data(self) -> dict:
+        return {name: value for name, value in self.cleaned_data.items() if name not in ("version", "reason")}
+
+    def labels(self) -> dict[str, str]:
+        return {name: field.label for name, field in self.fields.items() if name != "version"}
+
+    def carry_version(self, version: int) -> None:
+        """After a refused save: keep what was typed, now based on ``version``, so saving again keeps it."""
+        self.data = self.data.copy()
+        self.data[self.add_prefix("version")] = version
+
+
+class ObjectiveEditForm(VersionedForm, ObjectiveDraftForm):
+    pass
+
+
+class KeyResultDraftEditForm(VersionedForm, KeyResultDraftForm):
+    def service_data(self) -> dict:
+        return KeyResultDraftForm.service_data(self)
+
+
+class InitiativeEditForm(VersionedForm, InitiativeDraftForm):
+    pass
 
 
 class ReasonForm(forms.Form):
@@ -137,3 +166,47 @@ class KpiCheckInForm(forms.Form):
     note = forms.CharField(
         label=_("Note"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+
+class MilestoneForm(forms.Form):
+    """One row of a key result's planned path; a row left empty is no milestone."""
+
+    date = forms.DateField(
+        label=_("Date"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    planned_value = value_form_field(_("Planned value"))
+
+    def clean(self) -> dict:
+        data = super().clean()
+        day, value = data.get("date"), data.get("planned_value")
+        if day is None and value is not None and "date" not in self.errors:
+            self.add_error("date", _("Give the date of this milestone."))
+        if value is None and day is not None and "planned_value" not in self.errors:
+            self.add_error("planned_value", _("Give the value planned by this date."))
+        return data
+
+
+class BaseMilestoneFormSet(forms.BaseFormSet):
+    def plan(self) -> list[tuple]:
+        """The (date, planned value) rows that were filled in and not marked for removal."""
+        return [
+            (form.cleaned_data["date"], form.cleaned_data["planned_value"])
+            for form in self.forms
+            if form.cleaned_data.get("date") and not form.cleaned_data.get("DELETE")
+        ]
+
+
+MilestoneFormSet = forms.formset_factory(
+    MilestoneForm, formset=BaseMilestoneFormSet, extra=2, can_delete=True, max_num=24, validate_max=True
+)
+
+
+def milestone_formset(key_result: KeyResult, data=None) -> BaseMilestoneFormSet:
+    """The plan editor of a key result, prefilled with its milestones (prefetch ``milestones`` for lists)."""
+    initial = [{"date": day, "planned_value": value} for day, value in key_result.plan]
+    return MilestoneFormSet(data, initial=initial, prefix="plan")
+
+
+class KeyResultAdjustForm(VersionedForm, KeyResultEditForm):
+    def service_data(self) -> dict:
+        return KeyResultEditForm.service_data(self)

@@ -12,13 +12,14 @@ from django.utils.translation import gettext as _
 
 from objectives.models import Cycle, Initiative, KeyResult, Kpi, Objective, Retrospective
 from objectives.permissions import access_for, can_run_workshop, visible_objectives_q
+from objectives.writability import writable_cycles_q
 from teams.models import Membership, Team
 from teams.selectors import team_ancestor_ids, user_display_name
 
 User = get_user_model()
 
 WORKSHOP_CYCLE_STATUSES = (Cycle.Status.PLANNING, Cycle.Status.ACTIVE)
-BOARD_OBJECTIVE_STATUSES = (Objective.Status.DRAFT, Objective.Status.ACTIVE)
+BOARD_OBJECTIVE_STATUSES = (Objective.Status.DRAFT, Objective.Status.PUBLISHED, Objective.Status.ACTIVE)
 
 
 @dataclass(frozen=True)
@@ -28,10 +29,11 @@ class WorkshopRow:
 
 
 def workshop_index_for_user(*, user) -> list[WorkshopRow]:
-    """Teams the user may run workshops for, each with the cycles in planning or active (two queries)."""
+    """Teams the user may run workshops for, each with the cycles in planning or active (two queries).
+    Archived teams plan no new work, so they are left out."""
     access = access_for(user)
     cycles = list(Cycle.objects.filter(status__in=WORKSHOP_CYCLE_STATUSES).order_by("start_date"))
-    teams = Team.objects.order_by("name")
+    teams = Team.objects.filter(archived_at__isnull=True).order_by("name")
     if not (access.is_staff or access.is_ambassador):
         teams = teams.filter(pk__in=access.team_ids)
     return [WorkshopRow(team=team, cycles=cycles) for team in teams]
@@ -97,17 +99,20 @@ def board_version(*, team: Team, cycle: Cycle) -> str:
 
 
 def parent_objectives(*, user, team: Team, cycle: Cycle) -> list[Objective]:
-    """Objectives of the teams above, in the same cycle, that the user may read: the board's context."""
+    """Objectives of the teams above that the user may read, in every cycle that overlaps this one (a team
+    planning by quarter aligns to its section's tertial): the board's context."""
     ancestor_ids = team_ancestor_ids(team)
     if not ancestor_ids:
         return []
     depth = {team_id: index for index, team_id in enumerate(ancestor_ids)}
     objectives = list(
         Objective.objects.filter(
-            visible_objectives_q(access_for(user)), team_id__in=ancestor_ids, cycle=cycle
+            visible_objectives_q(access_for(user)),
+            Cycle.overlapping_q(cycle, prefix="cycle__"),
+            team_id__in=ancestor_ids,
         )
         .exclude(status=Objective.Status.ARCHIVED)
-        .select_related("team")
+        .select_related("team", "cycle")
         .prefetch_related(Prefetch("key_results", queryset=KeyResult.objects.in_progress()))
     )
     # Nearest team first, as the team reads "up" the tree.
@@ -133,11 +138,7 @@ def retrospective_get(*, team: Team, cycle: Cycle) -> Retrospective | None:
 
 def next_cycles(*, cycle: Cycle) -> QuerySet[Cycle]:
     """Cycles objectives may be carried over into: later, and not closed."""
-    return (
-        Cycle.objects.filter(start_date__gt=cycle.start_date)
-        .exclude(status=Cycle.Status.CLOSED)
-        .order_by("start_date")
-    )
+    return Cycle.objects.filter(writable_cycles_q(), start_date__gt=cycle.start_date).order_by("start_date")
 
 
 def team_kpis(*, team_ids) -> QuerySet[Kpi]:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from decimal import Decimal
-from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -16,23 +15,12 @@ from django.utils.translation import gettext as _
 
 from objectives import services as objective_services
 from objectives.models import Cycle, KeyResult, Kpi, KpiMeasurement, Objective, Retrospective
+from objectives.writability import require_writable
+from okrhub.versioning import bump
 from teams.models import Team
 
-# The adjustment rule itself lives with the key result (objectives/services.py) so the API follows it too.
-ADJUSTED_FIELDS = objective_services.ADJUSTED_FIELDS
+# Adjusting a key result (the reason rule) is objectives.services.key_result_adjust, for the API too.
 REASON_MAX_LENGTH = objective_services.REASON_MAX_LENGTH
-key_result_changed_fields = objective_services.key_result_changed_fields
-
-
-def _require_open(cycle: Cycle) -> None:
-    if cycle.status == Cycle.Status.CLOSED:
-        raise ValidationError(_("The cycle is closed and read-only."))
-
-
-def _require_editable(objective: Objective) -> None:
-    _require_open(objective.cycle)
-    if objective.status == Objective.Status.ARCHIVED:
-        raise ValidationError(_("This objective is archived and read-only."))
 
 
 # --- Publishing ---------------------------------------------------------------------------------------------
@@ -40,34 +28,26 @@ def _require_editable(objective: Objective) -> None:
 
 @transaction.atomic
 def team_cycle_publish(*, team: Team, cycle: Cycle) -> int:
-    """Publish every draft of the team in the cycle (draft → active) in one go; returns how many."""
-    _require_open(cycle)
+    """Publish every draft of the team in the cycle in one go: *published* in a cycle in planning (active
+    with the cycle), *active* in an active cycle. Returns how many."""
+    require_writable(cycle)
     return Objective.objects.filter(team=team, cycle=cycle, status=Objective.Status.DRAFT).update(
-        status=Objective.Status.ACTIVE, updated_at=timezone.now()
+        status=cycle.published_objective_status, updated_at=timezone.now(), **bump()
     )
 
 
-# --- Adjusting mid-cycle ------------------------------------------------------------------------------------
-
-
-@transaction.atomic
-def key_result_adjust(*, key_result: KeyResult, actor, data: dict[str, Any], reason: str = "") -> KeyResult:
-    """Change a key result of an open cycle; see objectives.services.key_result_adjust for the reason rule."""
-    _require_editable(key_result.objective)
-    return objective_services.key_result_adjust(key_result=key_result, actor=actor, data=data, reason=reason)
+# --- Retiring mid-cycle -------------------------------------------------------------------------------------
 
 
 @transaction.atomic
 def key_result_retire(*, key_result: KeyResult, actor, reason: str) -> KeyResult:
     """Stop counting a key result mid-cycle. It stays, with its history and check-ins, but out of progress."""
-    _require_editable(key_result.objective)
+    require_writable(key_result)  # a retired key result is read-only, so it is not retired twice
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Give a short reason for retiring the key result.")})
     if len(reason) > REASON_MAX_LENGTH:
         raise ValidationError({"reason": _("Keep the reason short (at most 300 characters).")})
-    if key_result.retired_at is not None:
-        raise ValidationError(_("This key result is already retired."))
     key_result.retired_at = timezone.now()
     key_result._change_reason = reason
     key_result._history_user = actor
@@ -81,7 +61,7 @@ def key_result_retire(*, key_result: KeyResult, actor, reason: str) -> KeyResult
 
 @transaction.atomic
 def key_result_grade(*, key_result: KeyResult, actor, score: Decimal | str | float) -> KeyResult:
-    _require_editable(key_result.objective)
+    require_writable(key_result)
     try:
         value = Decimal(str(score)).quantize(Decimal("0.01"))
     except ArithmeticError as error:
@@ -100,7 +80,7 @@ def key_result_grade(*, key_result: KeyResult, actor, score: Decimal | str | flo
 def retrospective_save(
     *, team: Team, cycle: Cycle, actor, what_worked: str, what_to_change: str
 ) -> Retrospective:
-    _require_open(cycle)
+    require_writable(cycle)
     retrospective = Retrospective.objects.select_for_update().filter(team=team, cycle=cycle).first()
     if retrospective is None:
         retrospective = Retrospective(team=team, cycle=cycle)
@@ -112,45 +92,20 @@ def retrospective_save(
     return retrospective
 
 
-def _fill_missing_scores(key_results: Iterable[KeyResult], actor) -> None:
-    for key_result in key_results:
-        if key_result.final_score is None:
-            key_result.final_score = Decimal(str(round(key_result.progress, 2)))
-            key_result._change_reason = _("Final score (from progress)")
-            key_result._history_user = actor
-            key_result.save()
-
-
 @transaction.atomic
 def team_cycle_close(*, team: Team, cycle: Cycle, actor) -> int:
     """Close the team's part of the cycle: ungraded key results get their progress as score, objectives are
     archived (read-only). Returns the number of objectives archived."""
-    _require_open(cycle)
+    require_writable(cycle)
     objectives = Objective.objects.filter(team=team, cycle=cycle, status=Objective.Status.ACTIVE)
-    _fill_missing_scores(
+    objective_services.fill_missing_scores(
         KeyResult.objects.in_progress().filter(objective__in=objectives).select_related("objective"), actor
     )
-    return objectives.update(status=Objective.Status.ARCHIVED, updated_at=timezone.now())
+    return objectives.update(status=Objective.Status.ARCHIVED, updated_at=timezone.now(), **bump())
 
 
-@transaction.atomic
-def cycle_close(*, cycle: Cycle, actor) -> Cycle:
-    """Close the whole cycle (organisation-wide): every published key result gets a score; all read-only."""
-    _require_open(cycle)
-    _fill_missing_scores(
-        KeyResult.objects.in_progress()
-        .filter(objective__cycle=cycle)
-        .exclude(objective__status=Objective.Status.DRAFT)
-        .select_related("objective"),
-        actor,
-    )
-    Objective.objects.filter(cycle=cycle, status=Objective.Status.ACTIVE).update(
-        status=Objective.Status.ARCHIVED, updated_at=timezone.now()
-    )
-    cycle.status = Cycle.Status.CLOSED
-    cycle.full_clean()
-    cycle.save(update_fields=["status"])
-    return cycle
+# The whole cycle closes through the lifecycle service, the same one the cycles page and the API use.
+cycle_close = objective_services.cycle_close
 
 
 def is_unfinished(key_result: KeyResult) -> bool:
@@ -164,7 +119,7 @@ def carry_over(*, team: Team, source: Cycle, target: Cycle, key_result_ids: Iter
 
     A copied key result starts where the old one ended (its current value) and keeps its target.
     """
-    _require_open(target)
+    require_writable(target)
     if target.pk == source.pk or target.start_date <= source.start_date:
         raise ValidationError(_("Carry over into a later cycle."))
     chosen = list(
@@ -258,6 +213,7 @@ def kpi_checkin_submit(
 ) -> KpiMeasurement:
     """Check in on a KPI; like a key result, its current value follows the latest check-in."""
     locked = Kpi.objects.select_for_update().get(pk=kpi.pk)
+    require_writable(locked)
     measurement = KpiMeasurement(
         kpi=locked, author=author, value=value, note=note.strip(), created_at=created_at or timezone.now()
     )

@@ -16,6 +16,7 @@ urlpatterns = [
     ),
     path("key-results/<int:pk>/retire/", views.key_result_retire, name="key_result_retire"),
     path("key-results/<int:pk>/history/", views.key_result_history, name="key_result_history"),
+    path("key-results/<int:pk>/plan/", views.key_result_plan, name="key_result_plan"),
     path("key-results/<int:pk>/promote/", views.kpi_promote, name="kpi_promote"),
     path("initiatives/<int:pk>/edit/", views.initiative_edit, name="initiative_edit"),
     path(

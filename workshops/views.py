@@ -22,7 +22,8 @@ from django_htmx.http import reswap, retarget, trigger_client_event
 
 from objectives import charts
 from objectives.history import key_result_timeline
-from objectives.models import Cycle, KeyResult, Kpi, Objective
+from objectives.labels import REASON_LABELS
+from objectives.models import KeyResult, Kpi, Objective
 from objectives.permissions import (
     access_for,
     can_check_in_kpi,
@@ -31,31 +32,43 @@ from objectives.permissions import (
     can_edit_objective,
     can_grade_key_result,
     can_lead_team,
+    can_manage_cycles,
     can_publish,
     can_run_workshop,
 )
+from objectives.progress import OWNER_DEACTIVATED, PACED_KINDS
 from objectives.selectors import initiative_get_for_user, key_result_get_for_user, objective_get_for_user
 from objectives.services import (
     initiative_create,
     initiative_delete,
     initiative_update,
+    key_result_adjust,
     key_result_create,
     key_result_delete,
     objective_create,
     objective_delete,
     objective_update,
 )
+from objectives.services import key_result_plan_set as services_key_result_plan_set
+from objectives.writability import is_published, is_writable, require_writable
+from okrhub.numbers import parse_number
+from okrhub.versioning import StaleVersion, changes_between, stale_message
 from workshops import coach as coach_rules
 from workshops import selectors, services
 from workshops.forms import (
     InitiativeDraftForm,
+    InitiativeEditForm,
+    KeyResultAdjustForm,
+    KeyResultDraftEditForm,
     KeyResultDraftForm,
     KeyResultEditForm,
     KpiCheckInForm,
     KpiPromoteForm,
     ObjectiveDraftForm,
+    ObjectiveEditForm,
     ReasonForm,
     RetrospectiveForm,
+    milestone_formset,
 )
 
 POLL_SECONDS = 3  # the board refreshes for the others within this (plus the request time), well under 5 s
@@ -80,9 +93,13 @@ def _board_context(request: HttpRequest, team, cycle, **forms) -> dict:
         objectives=objectives, members=selectors.team_member_names(team=team)
     )
     coach_rules.attach(objectives, board_coach)
+    _attach_edit_flags(access, objectives)
     drafts = [o for o in objectives if o.status == Objective.Status.DRAFT]
     owners = selectors.team_owner_candidates(team=team)
     parents = selectors.parent_objectives(user=request.user, team=team, cycle=cycle)
+    # New key results and initiatives go under the newest draft by default: the objective just created.
+    newest = max(drafts, key=lambda objective: objective.pk, default=None)
+    under_newest = {"objective": newest.pk} if newest else {}
     return {
         "team": team,
         "cycle": cycle,
@@ -94,17 +111,37 @@ def _board_context(request: HttpRequest, team, cycle, **forms) -> dict:
         "poll_seconds": POLL_SECONDS,
         "can_publish": can_publish(access, team_id=team.pk),
         "can_lead": can_lead_team(access, team.pk),
+        # The needs-attention label, shown beside a key result whose owner left (progress.OWNER_DEACTIVATED).
+        "owner_deactivated_label": REASON_LABELS[OWNER_DEACTIVATED],
         "objective_form": forms.get("objective_form")
         or ObjectiveDraftForm(owners=owners, parents=parents, prefix="objective"),
-        "kr_form": forms.get("kr_form") or KeyResultDraftForm(owners=owners, objectives=drafts, prefix="kr"),
+        "kr_form": forms.get("kr_form")
+        or KeyResultDraftForm(owners=owners, objectives=drafts, prefix="kr", initial=under_newest),
         "initiative_form": forms.get("initiative_form")
-        or InitiativeDraftForm(owners=owners, objectives=drafts, prefix="initiative"),
+        or InitiativeDraftForm(owners=owners, objectives=drafts, prefix="initiative", initial=under_newest),
     }
 
 
-def _board_list_response(request: HttpRequest, team, cycle, *, clear_editor: bool = False) -> HttpResponse:
+def _attach_edit_flags(access, objectives) -> None:
+    """What the board offers to edit, decided here (permissions and writability) so the template only shows
+    it: drafts are edited by the workshop, published key results adjusted by the team's leads."""
+    for objective in objectives:
+        draftable = can_draft(access, objective) and is_writable(objective)
+        objective.can_edit = draftable
+        adjustable = is_published(objective) and can_edit_objective(access, objective)
+        for key_result in objective.key_results.all():
+            key_result.can_edit = (draftable or adjustable) and is_writable(key_result)
+        for initiative in objective.initiatives.all():
+            initiative.can_edit = draftable
+
+
+def _board_list_response(
+    request: HttpRequest, team, cycle, *, clear_editor: bool = False, created=None
+) -> HttpResponse:
     context = _board_context(request, team, cycle)
     context["clear_editor"] = clear_editor
+    # The one who just added an objective gets it chosen in the key result and initiative forms.
+    context["created_objective"] = created.pk if isinstance(created, Objective) else None
     response = render(request, "workshops/board.html#board-list", context)
     response = reswap(retarget(response, "#board-list"), "outerHTML")
     return trigger_client_event(response, "okr-saved", after="receive")
@@ -141,14 +178,15 @@ def board(request: HttpRequest, team_slug: str, cycle_id: int) -> HttpResponse:
 def _create(request, team_slug, cycle_id, *, form_key: str, form_id: str, build, save) -> HttpResponse:
     team, cycle = selectors.workshop_get_for_user(user=request.user, team_slug=team_slug, cycle_id=cycle_id)
     form = build(request, team, cycle)
+    created = None
     if form.is_valid():
         try:
-            save(request, team, cycle, form)
+            created = save(request, team, cycle, form)
         except ValidationError as error:
             _apply_errors(form, error)
     if form.is_valid() and not form.errors:
         if request.htmx:
-            return _board_list_response(request, team, cycle)
+            return _board_list_response(request, team, cycle, created=created)
         return redirect(_board_url(team, cycle))
     if request.htmx:
         return _form_errors_response(request, form, form_id)
@@ -167,7 +205,7 @@ def objective_new(request: HttpRequest, team_slug: str, cycle_id: int) -> HttpRe
 
     def save(request, team, cycle, form):
         data = form.cleaned_data
-        objective_create(
+        return objective_create(
             team=team, cycle=cycle, title=data["title"], owner=data["owner"], parent=data["parent"]
         )
 
@@ -266,6 +304,24 @@ def _edit_response(request, template_context: dict, *, status: int = 200) -> Htt
     return render(request, "workshops/edit.html", template_context, status=status)
 
 
+def _save_edit(form, save) -> int | None:
+    """Validate and ``save``; None when saved, else the status to answer with, the errors on the form and
+    what was typed kept. Saving over a newer change is refused (409) with what changed, field by field."""
+    if not form.is_valid():
+        return 400
+    try:
+        save()
+    except StaleVersion as stale:
+        changes = changes_between(stale.current, form.service_data(), form.labels())
+        form.add_error(None, stale_message(changes))
+        form.carry_version(stale.current.version)
+        return 409
+    except ValidationError as error:
+        _apply_errors(form, error)
+        return 400
+    return None
+
+
 def _after_edit(request, objective) -> HttpResponse:
     if request.htmx:
         return _board_list_response(request, objective.team, objective.cycle, clear_editor=True)
@@ -282,51 +338,73 @@ def objective_edit(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied(
             _("Only drafts can be changed in the workshop, by the team and OKR ambassadors.")
         )
+    require_writable(objective)
     parents = selectors.parent_objectives(user=request.user, team=objective.team, cycle=objective.cycle)
     owners = selectors.team_owner_candidates(team=objective.team)
-    initial = {"title": objective.title, "owner": objective.owner_id, "parent": objective.parent_id}
-    form = ObjectiveDraftForm(
+    initial = {
+        "title": objective.title,
+        "owner": objective.owner_id,
+        "parent": objective.parent_id,
+        "version": objective.version,
+    }
+    form = ObjectiveEditForm(
         request.POST or None, owners=owners, parents=parents, initial=initial, prefix="edit"
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            objective_update(objective=objective, data=form.cleaned_data)
-        except ValidationError as error:
-            _apply_errors(form, error)
-        else:
+    status = 200
+    if request.method == "POST":
+        status = _save_edit(
+            form,
+            lambda: objective_update(
+                objective=objective, data=form.service_data(), version=form.cleaned_data["version"]
+            ),
+        )
+        if status is None:
             return _after_edit(request, objective)
     context = {"form": form, "object": objective, "objective": objective, "kind": "objective"}
-    return _edit_response(request, context, status=400 if request.method == "POST" else 200)
+    return _edit_response(request, context, status=status)
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def key_result_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def _changeable_key_result(request: HttpRequest, pk: int) -> KeyResult:
+    """The key result, if the user may change it in the workshop (its plan too); 404 or 403 otherwise."""
     key_result = key_result_get_for_user(user=request.user, pk=pk)
     objective = key_result.objective
     access = access_for(request.user)
     is_draft = objective.status == Objective.Status.DRAFT
     allowed = can_draft(access, objective) if is_draft else can_edit_objective(access, objective)
-    if not allowed or key_result.retired_at is not None:
+    if not allowed:
         raise PermissionDenied(_("You may not change this key result."))
+    require_writable(key_result)
+    return key_result
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def key_result_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    key_result = _changeable_key_result(request, pk)
+    objective = key_result.objective
+    access = access_for(request.user)
+    is_draft = objective.status == Objective.Status.DRAFT
     owners = selectors.team_owner_candidates(team=objective.team)
     initial = {
         name: getattr(key_result, name) for name in ("title", "kind", "unit", "start_value", "target_value")
     }
     initial["owner"] = key_result.owner_id
-    form_class = KeyResultDraftForm if is_draft else KeyResultEditForm
+    initial["version"] = key_result.version
+    form_class = KeyResultDraftEditForm if is_draft else KeyResultAdjustForm
     form = form_class(request.POST or None, owners=owners, initial=initial, prefix="edit")
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.key_result_adjust(
+    status = 200
+    if request.method == "POST":
+        status = _save_edit(
+            form,
+            lambda: key_result_adjust(
                 key_result=key_result,
                 actor=request.user,
                 data=form.service_data(),
                 reason=form.cleaned_data.get("reason", ""),
-            )
-        except ValidationError as error:
-            _apply_errors(form, error)
-        else:
+                version=form.cleaned_data["version"],
+            ),
+        )
+        if status is None:
             return _after_edit(request, objective)
     context = {
         "form": form,
@@ -336,8 +414,41 @@ def key_result_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "timeline": key_result_timeline(key_result=key_result),
         "can_retire": not is_draft and can_edit_objective(access, objective),
         "retire_form": ReasonForm(prefix="retire"),
+        "plan_formset": milestone_formset(key_result) if key_result.kind in PACED_KINDS else None,
     }
-    return _edit_response(request, context, status=400 if request.method == "POST" else 200)
+    return _edit_response(request, context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def key_result_plan(request: HttpRequest, pk: int) -> HttpResponse:
+    """The planned path of a key result: its milestones, which expected progress then follows."""
+    key_result = _changeable_key_result(request, pk)
+    if key_result.kind not in PACED_KINDS:
+        raise PermissionDenied(_("Only “increase to” and “decrease to” key results have a planned path."))
+    formset = milestone_formset(key_result, request.POST if request.method == "POST" else None)
+    saved, plan_errors = False, []
+    if request.method == "POST" and formset.is_valid():
+        try:
+            services_key_result_plan_set(key_result=key_result, actor=request.user, milestones=formset.plan())
+        except ValidationError as error:
+            plan_errors = error.messages
+        else:
+            if not request.htmx:
+                messages.success(request, _("The planned path was saved."))
+                return redirect(reverse("workshops:key_result_edit", args=[key_result.pk]))
+            formset, saved = milestone_formset(key_result), True
+    context = {
+        "key_result": key_result,
+        "objective": key_result.objective,
+        "plan_formset": formset,
+        "plan_errors": plan_errors,
+        "saved": saved,
+    }
+    if request.htmx:
+        # Errors come back as 200 too: htmx does not swap 4xx responses, and the errors belong in place.
+        return render(request, "workshops/_plan.html", context)
+    return render(request, "workshops/plan.html", context, status=400 if request.method == "POST" else 200)
 
 
 @login_required
@@ -349,18 +460,22 @@ def initiative_edit(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied(
             _("Only drafts can be changed in the workshop, by the team and OKR ambassadors.")
         )
+    require_writable(initiative)
     owners = selectors.team_owner_candidates(team=objective.team)
-    initial = {"title": initiative.title, "owner": initiative.owner_id}
-    form = InitiativeDraftForm(request.POST or None, owners=owners, initial=initial, prefix="edit")
-    if request.method == "POST" and form.is_valid():
-        try:
-            initiative_update(initiative=initiative, data=form.cleaned_data)
-        except ValidationError as error:
-            _apply_errors(form, error)
-        else:
+    initial = {"title": initiative.title, "owner": initiative.owner_id, "version": initiative.version}
+    form = InitiativeEditForm(request.POST or None, owners=owners, initial=initial, prefix="edit")
+    status = 200
+    if request.method == "POST":
+        status = _save_edit(
+            form,
+            lambda: initiative_update(
+                initiative=initiative, data=form.service_data(), version=form.cleaned_data["version"]
+            ),
+        )
+        if status is None:
             return _after_edit(request, objective)
     context = {"form": form, "object": initiative, "objective": objective, "kind": "initiative"}
-    return _edit_response(request, context, status=400 if request.method == "POST" else 200)
+    return _edit_response(request, context, status=status)
 
 
 @login_required
@@ -386,9 +501,7 @@ def draft_delete(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
 def key_result_retire(request: HttpRequest, pk: int) -> HttpResponse:
     key_result = key_result_get_for_user(user=request.user, pk=pk)
     objective = key_result.objective
-    if objective.status == Objective.Status.DRAFT or not can_edit_objective(
-        access_for(request.user), objective
-    ):
+    if not is_published(objective) or not can_edit_objective(access_for(request.user), objective):
         raise PermissionDenied(_("Only the team's leads retire published key results."))
     form = ReasonForm(request.POST, prefix="retire")
     if form.is_valid():
@@ -483,7 +596,8 @@ def _close_context(request, team, cycle, *, retro_form=None, score_errors=None) 
                 "what_to_change": retrospective.what_to_change,
             }
         retro_form = RetrospectiveForm(initial=initial)
-    is_open = cycle.status != Cycle.Status.CLOSED
+    is_open = is_writable(cycle)
+    active_objectives = sum(1 for o in objectives if o.status == Objective.Status.ACTIVE)
     return {
         "team": team,
         "cycle": cycle,
@@ -493,10 +607,11 @@ def _close_context(request, team, cycle, *, retro_form=None, score_errors=None) 
         "score_errors": score_errors or [],
         "is_open": is_open,
         "can_write_retro": is_open and can_run_workshop(access, team_id=team.pk),
-        "can_close_team": is_open
-        and can_lead_team(access, team.pk)
-        and any(o.status == "active" for o in objectives),
-        "can_close_cycle": is_open and access.is_staff,
+        "can_close_team": cycle.is_closable and can_lead_team(access, team.pk) and active_objectives > 0,
+        "can_close_cycle": cycle.is_closable and can_manage_cycles(access),
+        # What closing will do, said before the lead confirms it.
+        "active_objectives": active_objectives,
+        "ungraded": sum(1 for row in rows if not row["graded"]),
         "can_grade_any": is_open and any(row["can_grade"] for row in rows),
     }
 
@@ -509,8 +624,7 @@ def close(request: HttpRequest, team_slug: str, cycle_id: int) -> HttpResponse:
     here = reverse("workshops:close", args=[team.slug, cycle.pk])
     if request.method == "GET":
         return render(request, "workshops/close.html", _close_context(request, team, cycle))
-    if cycle.status == Cycle.Status.CLOSED:
-        raise PermissionDenied(_("The cycle is closed and read-only."))
+    require_writable(cycle)
     action = request.POST.get("action")
     if action == "scores":
         context = _close_context(request, team, cycle)
@@ -523,10 +637,10 @@ def close(request: HttpRequest, team_slug: str, cycle_id: int) -> HttpResponse:
             if not row["can_grade"]:
                 raise PermissionDenied(_("Only the key result's owner or a team lead gives its final score."))
             try:
-                value = Decimal(raw.strip().replace(",", "."))
-            except ArithmeticError:
+                value = parse_number(raw)
+            except ValueError:
                 value = None
-            if value is None or not value.is_finite() or not (0 <= value <= 1):
+            if value is None or not (0 <= value <= 1):
                 errors.append(
                     _("“%(title)s”: enter a score between 0.0 and 1.0.") % {"title": key_result.title}
                 )
@@ -560,7 +674,7 @@ def close(request: HttpRequest, team_slug: str, cycle_id: int) -> HttpResponse:
         )
         return redirect(here)
     if action == "close_cycle":
-        if not access.is_staff:
+        if not can_manage_cycles(access):
             raise PermissionDenied(_("Only administrators close a cycle for the whole organisation."))
         services.cycle_close(cycle=cycle, actor=request.user)
         messages.success(request, _("The cycle is closed for everyone and is now read-only."))

@@ -18,6 +18,12 @@
         return option;
       }));
       if (fresh.some(function (pair) { return pair[0] === chosen; })) select.value = chosen;
+      // Right after adding an objective, its key results and initiatives go under it (also after a reset).
+      var created = template.dataset.created;
+      if (created && fresh.some(function (pair) { return pair[0] === created; })) {
+        select.value = created;
+        Array.prototype.forEach.call(select.options, function (o) { o.defaultSelected = o.value === created; });
+      }
     });
   }
   document.addEventListener("htmx:afterSettle", syncObjectiveSelects);

@@ -57,7 +57,7 @@ def test_it_needs_authentication_to_list(org, api, path, who, status):
 
 
 @matrix(anonymous=401, outsider=403, member=403, lead=403, ambassador=403, staff=201)
-def test_it_lets_only_staff_create_teams(org, api, who, status):
+def test_it_lets_only_leads_above_and_staff_create_teams(org, api, who, status):
     response = api(persona(org, who)).post(
         "/api/v1/teams/", {"name": "Ny", "slug": "ny", "parent": org.section.pk}
     )
@@ -65,8 +65,8 @@ def test_it_lets_only_staff_create_teams(org, api, who, status):
     assert Team.objects.filter(slug="ny").exists() == (status == 201)
 
 
-@matrix(anonymous=401, outsider=403, member=403, lead=403, ambassador=403, staff=200)
-def test_it_lets_only_staff_rename_teams(org, api, who, status):
+@matrix(anonymous=401, outsider=403, member=403, lead=200, ambassador=403, staff=200)
+def test_it_lets_leads_and_staff_rename_teams(org, api, who, status):
     response = api(persona(org, who)).patch(f"/api/v1/teams/{org.team.pk}/", {"name": "Kurs og arrangement"})
     assert response.status_code == status
 

@@ -78,7 +78,7 @@ LISTS: dict[str, tuple[Callable, int]] = {
     "users": (grow_users, 3),
     "cycles": (grow_cycles, 3),
     "objectives": (grow_objectives, 7),
-    "key-results": (grow_key_results, 6),
+    "key-results": (grow_key_results, 7),  # one more for the planned paths (milestones)
     "initiatives": (grow_initiatives, 6),
     "checkins": (grow_checkins, 6),
 }

@@ -7,7 +7,7 @@ from django.core.management import call_command
 from rest_framework.test import APIClient
 
 CONTRACT = {
-    "Team": {"id", "name", "slug", "parent"},
+    "Team": {"id", "name", "slug", "parent", "archived_at"},
     "Membership": {"id", "team", "user", "role"},
     "User": {"id", "username", "full_name"},
     "Cycle": {"id", "name", "start_date", "end_date", "status"},
@@ -28,13 +28,18 @@ CONTRACT = {
         "expected_progress",
         "health",
     },
+    "Milestone": {"date", "planned_value"},
     "Initiative": {"id", "objective", "key_result", "title", "owner", "status", "due_date"},
     "CheckIn": {"id", "key_result", "value", "confidence", "note", "author", "created_at"},
+    "Invitation": {"id", "email", "name", "team", "role", "state", "created_at", "expires_at", "invited_by"},
 }
 READ_ONLY = {
+    "Milestone": set(),
+    "Team": {"id", "archived_at"},
     "Objective": {"id", "progress"},
     "KeyResult": {"id", "current_value", "confidence", "progress", "expected_progress", "health"},
     "CheckIn": {"id", "author", "created_at"},
+    "Invitation": {"id", "state", "created_at", "expires_at", "invited_by"},
 }
 PATHS = [
     "/api/v1/auth/token/",
@@ -42,10 +47,14 @@ PATHS = [
     "/api/v1/memberships/",
     "/api/v1/users/",
     "/api/v1/cycles/",
+    "/api/v1/cycles/{id}/close/",
     "/api/v1/objectives/",
     "/api/v1/key-results/",
+    "/api/v1/key-results/{id}/milestones/",
     "/api/v1/initiatives/",
     "/api/v1/checkins/",
+    "/api/v1/invitations/",
+    "/api/v1/invitations/{id}/revoke/",
 ]
 
 

@@ -152,7 +152,7 @@ def test_unread_feedback_for_the_owner(org, login, django_assert_num_queries):
     services.feedback_create(key_result=org.other_key_result, author=org.section_leader, body="Ikke din")
     # memberships and profile (access_for, cached per request on the user), then the feedback itself
     with django_assert_num_queries(3):
-        unread = selectors.feedback_unread_for_owner(user=org.member)
+        unread = selectors.feedback_unread_for_user(user=org.member)
         assert [item.body for item in unread] == ["Første"]
         assert unread[0].key_result.objective.team.name == "Kurs"
 
@@ -212,4 +212,4 @@ def test_unread_feedback_on_a_draft_the_owner_may_not_see_is_left_out(org):
     draft = ObjectiveFactory(team=org.other_team, cycle=org.cycle, status=Objective.Status.DRAFT)
     hidden = KeyResultFactory(objective=draft, owner=org.member, title="Skjult")
     services.feedback_create(key_result=hidden, author=org.section_leader, body="Om et utkast")
-    assert selectors.feedback_unread_for_owner(user=org.member) == []
+    assert selectors.feedback_unread_for_user(user=org.member) == []

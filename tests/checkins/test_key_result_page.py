@@ -159,5 +159,45 @@ def test_it_runs_the_same_number_of_queries_for_any_history(org, client, django_
     # history page with authors, chart values.
     # + 1: the feedback on the key result (checkins/_feedback.html)
     # + 2: the change timeline and the KPI it became (workshops: objectives/_kr_history.html)
-    with django_assert_num_queries(11):
+    # + 1: the planned path (milestones), for the expected progress and the chart
+    with django_assert_num_queries(12):
         assert client.get(f"/key-results/{org.key_result.pk}/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("kind", "start", "target", "lines", "words"),
+    [
+        (KeyResult.Kind.STAY_ABOVE, 80, 75, {"chart-actual", "chart-threshold"}, "the line to hold"),
+        (KeyResult.Kind.STAY_BELOW, 3, 5, {"chart-actual", "chart-threshold"}, "the line to hold"),
+        (KeyResult.Kind.ACHIEVE, 0, 1, {"chart-actual", "chart-target"}, "1 is done"),
+        (KeyResult.Kind.DECREASE_TO, 30, 12, {"chart-actual", "chart-target", "chart-pace"}, "expected pace"),
+    ],
+)
+def test_only_kinds_with_a_pace_show_one(org, login, kind, start, target, lines, words):
+    key_result = KeyResultFactory(
+        objective=org.objective, owner=org.member, kind=kind, start_value=start, target_value=target
+    )
+    html = _page(login(org.member), key_result)
+    drawn = {
+        name
+        for name in ("chart-actual", "chart-target", "chart-threshold", "chart-pace")
+        if f'"{name}"' in html
+    }
+    assert drawn == lines
+    assert words in html
+    # The progress bar's pace marker goes with the pace line.
+    assert ('class="progress-pace"' in html) is ("chart-pace" in lines)
+    assert ("% expected by now" in html) is ("chart-pace" in lines)
+
+
+def test_it_shows_the_planned_path_in_the_chart_and_in_words(org, login):
+    from objectives.services import key_result_plan_set
+
+    day = org.cycle.start_date + dt.timedelta(days=60)
+    key_result_plan_set(key_result=org.key_result, actor=org.lead, milestones=[(day, 10)])
+    html = _page(login(org.member), org.key_result)
+    assert 'class="chart-plan"' in html and 'class="chart-pace"' not in html
+    assert ">Planned path</text>" in html and "planned path from start through the milestones" in html
+    assert f'<time datetime="{day.isoformat()}">' in html and "<td>10 courses</td>" in html
+    # 45 days into a 90-day cycle, the plan (still 10 on day 60: collect data first) expects nothing yet.
+    assert "expected 0 %" in html

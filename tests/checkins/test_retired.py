@@ -15,7 +15,8 @@ from rest_framework.test import APIClient
 
 from checkins.models import CheckIn
 from checkins.services import checkin_delete, checkin_submit, checkin_update
-from objectives.models import KeyResult
+from objectives.models import Cycle, KeyResult, Objective
+from objectives.writability import CYCLE_CLOSED, KEY_RESULT_RETIRED, OBJECTIVE_ARCHIVED
 from tests.factories import KeyResultFactory
 from workshops.services import key_result_retire
 
@@ -32,7 +33,7 @@ def test_the_service_refuses_a_check_in_on_a_retired_key_result(org):
     kr = retire(org)
     with override("en"), pytest.raises(ValidationError) as error:
         checkin_submit(key_result=kr, author=org.member, value=20, confidence=7)
-    assert error.value.messages == ["The key result is retired; check-ins are no longer possible."]
+    assert error.value.messages == [KEY_RESULT_RETIRED]
     assert not CheckIn.objects.exists()
     kr.refresh_from_db()
     assert kr.current_value == Decimal(10)
@@ -50,7 +51,7 @@ def test_earlier_check_ins_stay_as_they_were(org):
     assert kr.current_value == Decimal(20)
 
 
-def test_the_api_answers_400(org):
+def test_the_api_answers_409(org):
     retire(org)
     token, _ = Token.objects.get_or_create(user=org.member)
     client = APIClient()
@@ -58,8 +59,9 @@ def test_the_api_answers_400(org):
     response = client.post(
         "/api/v1/checkins/", {"key_result": org.key_result.pk, "value": "20", "confidence": 7}, **EN
     )
-    assert response.status_code == 400
-    assert "The key result is retired; check-ins are no longer possible." in str(response.json())
+    assert response.status_code == 409
+    with override("en"):
+        assert response.json() == {"detail": str(KEY_RESULT_RETIRED)}
     assert not CheckIn.objects.exists()
 
 
@@ -118,4 +120,28 @@ def test_the_model_refuses_one_too_so_the_admin_cannot_add_it(org):
     checkin = CheckIn(key_result=kr, author=org.member, value=Decimal(20), confidence=7)
     with override("en"), pytest.raises(ValidationError) as error:
         checkin.full_clean()
-    assert "The key result is retired; check-ins are no longer possible." in error.value.messages
+    assert str(KEY_RESULT_RETIRED) in error.value.messages
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ("archive", str(OBJECTIVE_ARCHIVED)),
+        ("close", str(CYCLE_CLOSED)),
+    ],
+)
+def test_an_archived_or_closed_key_result_page_shows_no_form_and_says_why(org, client, change, reason):
+    if change == "archive":
+        Objective.objects.filter(pk=org.objective.pk).update(status=Objective.Status.ARCHIVED)
+    else:
+        Cycle.objects.filter(pk=org.cycle.pk).update(status=Cycle.Status.CLOSED)
+    client.force_login(org.member)
+    url = f"/key-results/{org.key_result.pk}/"
+    body = client.get(url, **EN).content.decode()
+    assert 'id="kr-checkin-closed"' in body and reason in body
+    assert f'action="/key-results/{org.key_result.pk}/check-in/"' not in body
+    # The plain check-in page sends them back to the key result page, and a POST changes nothing.
+    assert client.get(f"{url}check-in/", **EN)["Location"] == url
+    response = client.post(f"{url}check-in/", {"value": "20", "confidence": "7"}, **EN)
+    assert reason in response.content.decode()
+    assert not CheckIn.objects.exists()

@@ -107,3 +107,40 @@ def test_the_dashboard_links_both_exports_with_its_scope(org, login):
 def test_there_is_nothing_to_export_without_a_cycle(db, login, django_user_model):
     user = django_user_model.objects.create_user("solo")
     assert login(user).get(CSV).status_code == 404
+
+
+def _kr_with_decimals(org):
+    key_result = KeyResultFactory(
+        objective=org.objective, owner=org.member, title="Timer", start_value=0, target_value=1400
+    )
+    CheckInFactory(key_result=key_result, author=org.member, value="1268.5", confidence=7)
+    return key_result
+
+
+def test_the_norwegian_csv_opens_in_norwegian_excel(org, login):
+    _kr_with_decimals(org)
+    response = login(org.section_leader).get(CSV, HTTP_ACCEPT_LANGUAGE="nb")
+    text = response.content.decode("utf-8")
+    assert text.startswith("\ufeff")
+    rows = list(csv.reader(io.StringIO(text[1:]), delimiter=";"))
+    assert rows[0][:2] == ["Team", "Mål"]
+    row = next(row for row in rows if row[3] == "Timer")
+    # Decimal comma, no thousands separator (Excel would read "1 268,5" as text), no trailing zeros.
+    assert (row[7], row[8], row[9]) == ("0", "1400", "1268,5")
+    assert row[10] == "91"
+
+
+def test_the_english_csv_keeps_commas_and_points(org, login):
+    _kr_with_decimals(org)
+    rows = read_csv(login(org.section_leader).get(CSV, HTTP_ACCEPT_LANGUAGE="en"))
+    row = next(row for row in rows if row[3] == "Timer")
+    assert (row[7], row[8], row[9]) == ("0", "1400", "1268.5")
+
+
+@pytest.mark.parametrize("language", ["nb", "en"])
+def test_xlsx_cells_stay_numbers_in_either_language(org, login, language):
+    _kr_with_decimals(org)
+    response = login(org.section_leader).get(XLSX, HTTP_ACCEPT_LANGUAGE=language)
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    row = next(row for row in sheet.iter_rows(min_row=2, values_only=True) if row[3] == "Timer")
+    assert row[9] == 1268.5 and row[8] == 1400 and row[10] == 91

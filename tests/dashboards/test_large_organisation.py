@@ -24,7 +24,7 @@ def test_the_organisation_dashboard_with_200_teams(large_organisation, client, d
     teams = Team.objects.count()
     assert teams > 200
     # The same queries as for a handful of teams, for a section leader (see test_dashboard.py).
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(14):
         response = client.get(URL)
     assert response.status_code == 200
     dashboard = response.context["dashboard"]

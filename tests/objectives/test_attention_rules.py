@@ -111,4 +111,11 @@ def test_attention_reasons(case, progress, confidence, has_owner, last_checkin, 
 
 
 def test_reasons_come_in_a_fixed_order():
-    assert p.ATTENTION_REASONS == (p.OFF_TRACK, p.LOW_CONFIDENCE, p.STALE, p.BACK_LOADED, p.NO_OWNER)
+    assert p.ATTENTION_REASONS == (
+        p.OFF_TRACK,
+        p.LOW_CONFIDENCE,
+        p.STALE,
+        p.BACK_LOADED,
+        p.NO_OWNER,
+        p.OWNER_DEACTIVATED,
+    )

@@ -7,19 +7,29 @@ import re
 from decimal import Decimal
 from xml.etree import ElementTree
 
+import pytest
 from django.utils import translation
 
+from objectives import progress
 from objectives.charts import (
     BurnupLabels,
     Series,
     burnup_chart,
-    format_number,
     line_chart,
     nice_ticks,
     sparkline,
 )
+from okrhub.numbers import format_number
 
-LABELS = BurnupLabels(actual="Value", target="Target", pace="Expected pace", today="Today", week="W%(week)d")
+LABELS = BurnupLabels(
+    actual="Value",
+    target="Target",
+    threshold="Line to hold",
+    pace="Expected pace",
+    plan="Planned path",
+    today="Today",
+    week="W%(week)d",
+)
 START, END = dt.date(2027, 1, 1), dt.date(2027, 3, 31)
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -27,6 +37,7 @@ SVG = "{http://www.w3.org/2000/svg}"
 def _burnup(**overrides) -> str:
     kwargs = {
         "chart_id": "burnup-1",
+        "kind": progress.INCREASE_TO,
         "start": START,
         "end": END,
         "start_value": Decimal(10),
@@ -149,3 +160,62 @@ def test_sparkline_without_values_is_an_empty_labelled_svg():
     root = ElementTree.fromstring(str(sparkline([], label="No data")))
     assert root.find(f"{SVG}polyline") is None
     assert root.get("role") == "img"
+
+
+def _lines(svg: str) -> dict[str, list[tuple[float, float]]]:
+    root = ElementTree.fromstring(svg)
+    return {
+        p.get("class"): [tuple(map(float, pair.split(","))) for pair in p.get("points").split()]
+        for p in root.iter(f"{SVG}polyline")
+    }
+
+
+@pytest.mark.parametrize("kind", [progress.STAY_ABOVE, progress.STAY_BELOW])
+def test_a_stay_key_result_shows_the_line_to_hold_and_no_pace(kind):
+    svg = _burnup(
+        kind=kind, start_value=Decimal(80), target_value=Decimal(80), points=[(dt.date(2027, 1, 8), 83)]
+    )
+    lines = _lines(svg)
+    assert set(lines) == {"chart-actual", "chart-threshold"}
+    (x0, y0), (x1, y1) = lines["chart-threshold"]
+    assert y0 == y1 and x0 < x1  # a flat line across the whole cycle
+    texts = [t.text for t in ElementTree.fromstring(svg).iter(f"{SVG}text")]
+    assert "Line to hold" in texts
+    assert "Expected pace" not in texts and "Target" not in texts
+
+
+def test_an_achieve_key_result_has_a_target_but_no_pace():
+    lines = _lines(_burnup(kind=progress.ACHIEVE, start_value=0, target_value=1, points=[]))
+    assert set(lines) == {"chart-actual", "chart-target"}
+
+
+@pytest.mark.parametrize("kind", progress.PACED_KINDS)
+def test_kinds_with_a_pace_draw_it(kind):
+    target = Decimal(40) if kind == progress.INCREASE_TO else Decimal(2)
+    assert "chart-pace" in _lines(_burnup(kind=kind, target_value=target))
+
+
+def test_a_plan_bends_the_pace_line_through_the_milestones():
+    milestones = [(dt.date(2027, 2, 15), Decimal(10)), (dt.date(2027, 3, 15), Decimal(30))]
+    svg = _burnup(milestones=milestones)
+    lines = _lines(svg)
+    assert set(lines) == {"chart-actual", "chart-target", "chart-plan"}
+    plan = lines["chart-plan"]
+    assert len(plan) == 4  # start, two milestones, target
+    xs, ys = zip(*plan, strict=True)
+    assert xs == tuple(sorted(xs))
+    assert ys[0] == ys[1]  # flat until the first milestone: collect data first
+    assert ys[1] > ys[2] > ys[3]  # then up to the target
+    target_y = lines["chart-target"][0][1]
+    assert ys[3] == target_y
+    root = ElementTree.fromstring(svg)
+    texts = [t.text for t in root.iter(f"{SVG}text")]
+    assert "Planned path" in texts and "Expected pace" not in texts
+    # Each milestone is a point with its date and planned value in words.
+    titles = [t.text for c in root.iter(f"{SVG}circle") for t in c.iter(f"{SVG}title")]
+    assert "2027-02-15: 10" in titles and "2027-03-15: 30" in titles
+
+
+def test_a_plan_means_nothing_to_a_stay_key_result():
+    svg = _burnup(kind=progress.STAY_ABOVE, target_value=Decimal(10), milestones=[(dt.date(2027, 2, 15), 12)])
+    assert set(_lines(svg)) == {"chart-actual", "chart-threshold"}

@@ -11,8 +11,9 @@ from django.urls import reverse
 from checkins.services import checkin_submit
 from objectives.history import key_result_timeline
 from objectives.models import Cycle, KeyResult, Objective
+from objectives.services import key_result_adjust
 from tests.factories import KeyResultFactory, ObjectiveFactory
-from workshops.services import key_result_adjust, key_result_retire
+from workshops.services import key_result_retire
 
 pytestmark = pytest.mark.django_db
 

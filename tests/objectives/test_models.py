@@ -60,9 +60,18 @@ def test_a_closed_cycle_says_so():
 # --- Objective -----------------------------------------------------------------------------------------
 
 
-def test_a_parent_objective_must_be_in_the_same_cycle():
-    section_objective = ObjectiveFactory(cycle=CycleFactory(name="T3 2026"))
-    objective = ObjectiveFactory.build(team=TeamFactory(), cycle=CycleFactory(name="T1 2027"), title="Mål")
+def test_a_parent_objective_must_be_in_a_cycle_that_overlaps():
+    t3 = CycleFactory(name="T3 2026", start_date=dt.date(2026, 9, 1), end_date=dt.date(2026, 12, 31))
+    t1 = CycleFactory(name="T1 2027", start_date=dt.date(2027, 1, 1), end_date=dt.date(2027, 4, 30))
+    q1 = CycleFactory(name="Q1 2027", start_date=dt.date(2027, 1, 1), end_date=dt.date(2027, 3, 31))
+    assert q1.overlaps(t1) and t1.overlaps(q1) and not t1.overlaps(t3)
+    assert set(Cycle.objects.filter(Cycle.overlapping_q(q1))) == {q1, t1}
+    aligned = ObjectiveFactory.build(
+        team=TeamFactory(), cycle=q1, title="Kvartal", parent=ObjectiveFactory(cycle=t1)
+    )
+    aligned.full_clean()  # a quarter aligns to the tertial it falls in
+    section_objective = ObjectiveFactory(cycle=t3)
+    objective = ObjectiveFactory.build(team=TeamFactory(), cycle=t1, title="Mål")
     objective.parent = section_objective
     with pytest.raises(ValidationError) as error:
         objective.full_clean()
@@ -86,13 +95,13 @@ def test_an_objective_cannot_be_aligned_to_itself():
         objective.full_clean()
 
 
-def test_the_objective_service_refuses_another_cycles_parent_and_saves_nothing():
-    parent = ObjectiveFactory(cycle=CycleFactory(name="T3 2026"))
+def test_the_objective_service_refuses_a_parent_of_a_cycle_apart_and_saves_nothing():
+    t3 = CycleFactory(name="T3 2026", start_date=dt.date(2026, 9, 1), end_date=dt.date(2026, 12, 31))
+    t1 = CycleFactory(name="T1 2027", start_date=dt.date(2027, 1, 1), end_date=dt.date(2027, 4, 30))
+    parent = ObjectiveFactory(cycle=t3)
     before = Objective.objects.count()
     with pytest.raises(ValidationError):
-        services.objective_create(
-            team=TeamFactory(), cycle=CycleFactory(name="T1 2027"), title="Mål", parent=parent
-        )
+        services.objective_create(team=TeamFactory(), cycle=t1, title="Mål", parent=parent)
     assert Objective.objects.count() == before
 
 

@@ -1,4 +1,5 @@
-"""The shape of the house: dependencies point one way, teams ← objectives ← checkins ← dashboards, workshops.
+"""The shape of the house: dependencies point one way, teams ← objectives ← checkins ← dashboards, workshops,
+notifications.
 
 Every module of every app is parsed with ``ast`` (nothing is imported, so a module that is only imported
 lazily, inside a function, is checked too). An app may import from its own layer or any layer below it,
@@ -22,6 +23,7 @@ LAYERS: dict[str, int] = {
     # Capabilities that read all of the above; side by side, so they may use each other.
     "dashboards": 3,
     "workshops": 3,
+    "notifications": 3,  # every message sent or received: reminders, digests
 }
 
 # Known exceptions: (file relative to the project root, the upper app's module or template library) → why.

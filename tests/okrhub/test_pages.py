@@ -16,9 +16,21 @@ from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, r
 from tests.factories import CheckInFactory, UserFactory
 
 # Public on purpose, or not an HTML page of ours: login and password reset, the health check, the language
-# switch (a POST from the login page), the accessibility statement (public bodies must publish it publicly),
-# the admin (its own login) and the API (DRF authenticates it).
-PUBLIC_NAMES = {"login", "logout", "healthz", "set_language", "accessibility"}
+# switch (a POST from the login page), the admin (its own login), the API (DRF authenticates it) and the page
+# an invitation email links to (the invited person has no account yet; the signed token is the credential),
+# signing in with the OpenID Connect provider (start, callback, refusal), and the accessibility statement
+# (public bodies must publish it publicly).
+PUBLIC_NAMES = {
+    "login",
+    "logout",
+    "healthz",
+    "set_language",
+    "invitation_accept",
+    "oidc_login",
+    "oidc_callback",
+    "oidc_refused",
+    "accessibility",
+}
 PUBLIC_PREFIXES = ("password_reset",)
 PUBLIC_NAMESPACES = {"admin"}
 PUBLIC_PATHS = ("/api/", "/admin/", "/static/")

@@ -228,3 +228,12 @@ def test_the_synthetic_organisation_is_built_once():
 def test_it_rejects_negative_sizes():
     with pytest.raises(CommandError):
         _seed(teams=-1)
+
+
+def test_the_demo_has_an_organisation_admin():
+    _seed()
+    _seed()
+    orgadmin = get_user_model().objects.get(username="orgadmin")
+    assert orgadmin.profile.is_org_admin and not orgadmin.is_staff
+    assert orgadmin.check_password("demo")
+    assert Profile.objects.filter(is_org_admin=True).count() == 1

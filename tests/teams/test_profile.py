@@ -33,13 +33,13 @@ def test_it_shows_the_own_settings_with_defaults_when_no_profile_exists(org, log
 
 def test_it_saves_preferences_for_the_signed_in_user_only(org, login):
     Profile.objects.create(user=org.outsider, reminders_enabled=True, digests_enabled=True)
-    client = login(org.member)
+    client = login(org.lead)
     # A smuggled "user" field is ignored: the form has no such field and the view has no id.
     response = client.post(
         URL, {"action": "settings", "language": "en", "reminders_enabled": "", "user": org.outsider.pk}
     )
     assert response.status_code == 302
-    mine = Profile.objects.get(user=org.member)
+    mine = Profile.objects.get(user=org.lead)
     assert (mine.language, mine.reminders_enabled, mine.digests_enabled) == ("en", False, False)
     theirs = Profile.objects.get(user=org.outsider)
     assert (theirs.language, theirs.reminders_enabled, theirs.digests_enabled) == ("", True, True)
@@ -129,3 +129,24 @@ def test_the_nav_links_to_the_profile(org, login):
 @pytest.mark.parametrize("method", ["put", "delete"])
 def test_it_refuses_other_methods(org, login, method):
     assert getattr(login(org.member), method)(URL).status_code == 405
+
+
+@pytest.mark.parametrize(
+    ("persona", "offered"),
+    [("member", False), ("outsider", False), ("ambassador", False), ("lead", True), ("section_leader", True)],
+)
+def test_only_people_who_lead_a_team_are_offered_the_digest_opt_out(org, login, persona, offered):
+    response = login(getattr(org, persona)).get(URL)
+    assert (b'name="digests_enabled"' in response.content) is offered
+    assert ("digests_enabled" in response.context["form"].fields) is offered
+
+
+def test_saving_without_the_digest_switch_keeps_the_digest_setting(org, login):
+    Profile.objects.create(user=org.member, digests_enabled=False)
+    # A member smuggling the field changes nothing: the form has no such field for them.
+    response = login(org.member).post(
+        URL, {"action": "settings", "language": "en", "reminders_enabled": "on", "digests_enabled": "on"}
+    )
+    assert response.status_code == 302
+    profile = Profile.objects.get(user=org.member)
+    assert (profile.language, profile.reminders_enabled, profile.digests_enabled) == ("en", True, False)

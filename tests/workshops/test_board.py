@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
@@ -278,7 +279,8 @@ def test_publish_is_for_leads_and_ambassadors(org, login, planning, persona, sta
     response = login(getattr(org, persona)).post(reverse("workshops:publish", args=[org.team.slug, cycle.pk]))
     assert response.status_code == status
     draft.refresh_from_db()
-    assert (draft.status == Objective.Status.ACTIVE) is (status == 302)
+    # A planning cycle: published now, active when the cycle is activated.
+    assert (draft.status == Objective.Status.PUBLISHED) is (status == 302)
 
 
 @pytest.mark.usefixtures("english")
@@ -291,7 +293,7 @@ def test_publish_confirmation_lists_the_open_warnings(org, login, planning):
     login(org.lead).post(reverse("workshops:publish", args=[org.team.slug, cycle.pk]))
     draft.refresh_from_db()
     other_draft.refresh_from_db()
-    assert draft.status == "active" and other_draft.status == "draft"
+    assert draft.status == "published" and other_draft.status == "draft"
 
 
 def test_saving_in_the_editor_swaps_the_list_and_clears_the_editor(org, login, planning):
@@ -330,3 +332,38 @@ def test_saving_in_the_editor_swaps_the_list_and_clears_the_editor(org, login, p
 def english(settings):
     """Tests that read the English texts ask for them; Norwegian is the site default."""
     settings.LANGUAGE_CODE = "en"
+
+
+def test_alignment_offers_the_objectives_above_in_every_overlapping_cycle(org, login):
+    start = dt.date(2031, 1, 1)
+    quarter = CycleFactory(
+        name="Q1 2031", status=Cycle.Status.PLANNING, start_date=start, end_date=dt.date(2031, 3, 31)
+    )
+    tertial = CycleFactory(name="T1 2031", start_date=start, end_date=dt.date(2031, 4, 30))
+    later = CycleFactory(name="T2 2031", start_date=dt.date(2031, 5, 1), end_date=dt.date(2031, 8, 31))
+    overlapping = ObjectiveFactory(team=org.section, cycle=tertial, title="Seksjonens tertialmål")
+    apart = ObjectiveFactory(team=org.section, cycle=later, title="Senere tertialmål")
+    client = login(org.member)
+    response = client.get(board_url(org, quarter))
+    assert overlapping in response.context["parents"] and apart not in response.context["parents"]
+    assert "T1 2031" in response.content.decode()  # the other cycle is named beside the objective
+    new_url = reverse("workshops:objective_new", args=[org.team.slug, quarter.pk])
+    client.post(new_url, {"objective-title": "Kvartalsmål", "objective-parent": overlapping.pk})
+    assert Objective.objects.get(title="Kvartalsmål").parent == overlapping
+    response = client.post(new_url, {"objective-title": "Feil", "objective-parent": apart.pk})
+    assert response.status_code == 400 and not Objective.objects.filter(title="Feil").exists()
+
+
+def test_new_key_results_and_initiatives_default_to_the_objective_just_created(org, login, planning):
+    cycle, draft = planning
+    client = login(org.member)
+    new_url = reverse("workshops:objective_new", args=[org.team.slug, cycle.pk])
+    response = client.post(new_url, {"objective-title": "Nyeste mål"}, **HTMX)
+    new = Objective.objects.get(title="Nyeste mål")
+    assert f'data-created="{new.pk}"' in response.content.decode()  # workshops.js selects it in the forms
+    # Without JavaScript: back on the board, both forms start on the newest draft, not the first.
+    response = client.get(board_url(org, cycle))
+    assert response.context["kr_form"]["objective"].value() == new.pk
+    assert response.context["initiative_form"]["objective"].value() == new.pk
+    assert draft.pk < new.pk
+    assert re.search(rf'<option value="{new.pk}" selected>Nyeste mål</option>', response.content.decode())

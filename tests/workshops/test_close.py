@@ -20,8 +20,10 @@ def close_url(org, cycle=None):
 
 def test_scores_are_prefilled_with_the_progress(org, login):
     checkin_submit(key_result=org.key_result, author=org.member, value=25, confidence=7)  # 10 → 40: 0.5
-    response = login(org.member).get(close_url(org))
-    assert 'value="0.50"' in response.content.decode()
+    client = login(org.member)
+    assert 'value="0.5"' in client.get(close_url(org)).content.decode()
+    # In Norwegian the score reads with a decimal comma, and a score typed with one is accepted.
+    assert 'value="0,5"' in client.get(close_url(org), HTTP_ACCEPT_LANGUAGE="nb").content.decode()
 
 
 @pytest.mark.parametrize(
@@ -93,13 +95,13 @@ def test_only_staff_close_the_whole_cycle_and_then_everything_is_read_only(org, 
     assert org.cycle.status == Cycle.Status.CLOSED
     assert KeyResult.objects.filter(final_score__isnull=True).count() == 0
     client = login(org.lead)
-    assert client.post(close_url(org), {"action": "retrospective", "what_worked": "x"}).status_code == 403
+    assert client.post(close_url(org), {"action": "retrospective", "what_worked": "x"}).status_code == 409
     assert client.get(close_url(org)).status_code == 200
     response = client.post(
         reverse("workshops:key_result_edit", args=[org.key_result.pk]),
         {"edit-title": "x", "edit-kind": "achieve", "edit-reason": "y"},
     )
-    assert response.status_code == 403
+    assert response.status_code == 409
 
 
 @pytest.mark.parametrize(
@@ -148,3 +150,28 @@ def test_carry_over_only_into_a_later_open_cycle(org, login):
 def english(settings):
     """These tests read the English texts; Norwegian (the site default) is tested where it is asked for."""
     settings.LANGUAGE_CODE = "en"
+
+
+def test_closing_asks_for_confirmation_saying_what_will_happen(org, login):
+    KeyResultFactory(objective=org.objective, owner=org.member, final_score=Decimal("0.8"))
+    body = login(org.lead).get(close_url(org), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    # The close button sits inside a disclosure that first says what closing does (works without JS).
+    confirm = body.split('id="confirm-close-team"', 1)[1].split("</details>", 1)[0]
+    assert "1 objective of Kurs in Q1 test is archived and becomes read-only" in confirm
+    assert "1 key result without a final score gets its progress as score." in confirm
+    assert "Yes, close the cycle for Kurs" in confirm
+    assert 'value="close_team"' in confirm
+    assert 'id="confirm-close-cycle"' not in body  # the organisation-wide close is for staff only
+    assert 'id="confirm-close-cycle"' in login(org.staff).get(close_url(org)).content.decode()
+
+
+def test_a_planning_cycle_offers_no_close(org, login):
+    planning = CycleFactory(name="Neste tertial", status=Cycle.Status.PLANNING)
+    board = reverse("workshops:board", args=[org.team.slug, planning.pk])
+    client = login(org.staff)
+    assert close_url(org, planning) not in client.get(board).content.decode()
+    body = client.get(close_url(org, planning)).content.decode()
+    assert 'value="close_team"' not in body and 'value="close_cycle"' not in body
+    # On the active cycle's board the way to close is there.
+    active_board = reverse("workshops:board", args=[org.team.slug, org.cycle.pk])
+    assert close_url(org) in client.get(active_board).content.decode()

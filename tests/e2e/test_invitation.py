@@ -1,0 +1,138 @@
+"""Joining in a real browser: an admin invites a new colleague, who opens the link from the email, chooses a
+name and password, lands on My week and checks in. axe-core on every page of it."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.core import mail
+from playwright.sync_api import expect
+
+from okrhub.celery import app as celery_app
+from okrhub.demo import COURSES_SLUG
+from teams.models import Invitation, Membership
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def celery_eager():
+    # The live server runs in this process: the email task runs in its thread and lands in mail.outbox.
+    keys = ("task_always_eager", "task_eager_propagates")
+    previous = {key: celery_app.conf[key] for key in keys}
+    celery_app.conf.update(task_always_eager=True, task_eager_propagates=True)
+    yield
+    celery_app.conf.update(previous)
+
+
+def test_an_invited_member_sets_a_password_and_checks_in_on_my_week(
+    demo, live_server, new_page, log_in, screenshot, assert_accessible, celery_eager
+):
+    mail.outbox.clear()
+    admin = log_in(new_page(), "admin")
+    admin.goto(f"{live_server.url}/organisation/people/")
+    expect(admin.get_by_role("heading", level=1)).to_have_text("People")
+    admin.get_by_label("Search by name, username or email").fill("kari")
+    admin.get_by_role("button", name="Search").click()
+    expect(admin.locator("tbody tr")).to_have_count(1)
+    assert_accessible(admin)
+
+    admin.get_by_role("link", name="Invite people").first.click()
+    expect(admin.get_by_role("heading", level=1)).to_have_text("Invite people")
+    assert_accessible(admin)
+    admin.get_by_label("Team", exact=True).select_option(label="Kurs og arrangementer")
+    admin.get_by_label("Email addresses").fill("nina.ny@example.org")
+    admin.get_by_role("button", name="Send invitations").click()
+    expect(admin.get_by_role("heading", level=1)).to_have_text("Pending invitations")
+    expect(admin.locator("tbody")).to_contain_text("nina.ny@example.org")
+    assert_accessible(admin)
+    screenshot(admin, "invitations")
+
+    # The email's link, as the invitee receives it.
+    (message,) = [m for m in mail.outbox if m.to == ["nina.ny@example.org"]]
+    link = re.search(r"https?://\S+/invitations/\S+/", message.body).group(0)
+    path = re.sub(r"^https?://[^/]+", "", link)
+
+    invitee = new_page()
+    invitee.goto(f"{live_server.url}{path}")
+    invitee.context.add_cookies([{"name": "django_language", "value": "en", "url": live_server.url}])
+    invitee.goto(f"{live_server.url}{path}")
+    expect(invitee.get_by_role("heading", level=1)).to_have_text("Join Kurs og arrangementer")
+    assert_accessible(invitee)
+    invitee.get_by_label("First name").fill("Nina")
+    invitee.get_by_label("Last name").fill("Ny")
+    invitee.get_by_label("New password", exact=True).fill("kursdeltaker-2027")
+    invitee.get_by_label("New password confirmation").fill("kursdeltaker-2027")
+    invitee.get_by_role("button", name="Create my account").click()
+
+    expect(invitee.get_by_role("heading", level=1)).to_contain_text("My week")
+    expect(invitee.get_by_text("Welcome to Kurs og arrangementer!")).to_be_visible()
+    assert Membership.objects.filter(user__email="nina.ny@example.org", team__slug=COURSES_SLUG).exists()
+
+    # A new member owns nothing yet: they check in on what the team owns.
+    invitee.get_by_label("Also show key results and initiatives my teammates own").check()
+    invitee.locator("#my-week-filter").get_by_role("button", name="Show").click()
+    row = invitee.locator("[id^=kr-]:has(button:text('Check in'))").first
+    row.get_by_label(re.compile("^Value")).fill("3")
+    row.get_by_label("Confidence").fill("7")
+    row.get_by_role("button", name="Check in").click()
+    expect(row.get_by_text("Checked in this week")).to_be_visible()
+    assert_accessible(invitee)
+    screenshot(invitee, "invited-member-my-week")
+
+    # The link is used up: opening it again offers nothing.
+    again = new_page()
+    again.goto(f"{live_server.url}{path}")
+    expect(again.get_by_role("alert")).to_be_visible()
+    expect(again.locator("input[type=password]")).to_have_count(0)
+    assert_accessible(again)
+    assert Invitation.objects.get(email="nina.ny@example.org").accepted_at is not None
+
+
+PHONE = {"width": 360, "height": 800}
+
+
+def _fits_a_phone(page) -> None:
+    # The page's own content (the shared site header is the base layout's business).
+    width = page.evaluate("document.querySelector('main').scrollWidth")
+    assert width <= PHONE["width"], f"{page.url} scrolls sideways at 360 px ({width} px wide)"
+
+
+def test_the_people_and_password_pages_work_on_a_phone_and_pass_axe(
+    demo, live_server, new_page, log_in, screenshot, assert_accessible
+):
+    visitor = new_page()
+    visitor.set_viewport_size(PHONE)
+    visitor.goto(f"{live_server.url}/accounts/login/")
+    visitor.context.add_cookies([{"name": "django_language", "value": "nb", "url": live_server.url}])
+    visitor.goto(f"{live_server.url}/accounts/login/")
+    visitor.get_by_role("link", name="Glemt passordet?").click()
+    expect(visitor.get_by_role("heading", level=1)).to_have_text("Glemt passordet?")
+    _fits_a_phone(visitor)
+    assert_accessible(visitor)
+    visitor.get_by_label("E-post").fill("ingen@example.org")
+    visitor.get_by_role("button", name="Send meg en lenke").click()
+    expect(visitor.get_by_role("heading", level=1)).to_have_text("Sjekk e-posten din")
+    _fits_a_phone(visitor)
+    assert_accessible(visitor)
+
+    admin = log_in(new_page(), "admin")
+    admin.set_viewport_size(PHONE)
+    for path, heading in [
+        ("/organisation/people/", "People"),
+        ("/organisation/invitations/", "Pending invitations"),
+        ("/organisation/invitations/new/", "Invite people"),
+        ("/accounts/password_change/", "Change password"),
+        ("/accounts/profile/", "Profile"),
+    ]:
+        admin.goto(f"{live_server.url}{path}")
+        expect(admin.get_by_role("heading", level=1)).to_have_text(heading)
+        _fits_a_phone(admin)
+        assert_accessible(admin)
+    screenshot(admin, "people-phone")
+    admin.goto(f"{live_server.url}/organisation/people/?q=ole")
+    admin.get_by_role("link", name=re.compile("^Anonymise")).first.click()
+    expect(admin.get_by_role("heading", level=1)).to_contain_text("Anonymise")
+    _fits_a_phone(admin)
+    assert_accessible(admin)
