@@ -6,10 +6,9 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from dashboards.selectors import REASON_LABELS
-from notifications.digest import REASON_LABELS as DIGEST_REASON_LABELS
 from notifications.digest import leader_digest_build
 from objectives import progress
+from objectives.labels import REASON_LABELS
 from teams import people_services as services
 
 pytestmark = pytest.mark.django_db
@@ -45,7 +44,7 @@ def test_the_dashboard_the_team_page_and_the_digest_say_owner_deactivated(client
     assert str(REASON_LABELS[progress.OWNER_DEACTIVATED]) in team_page.text
     digest = leader_digest_build(user=org.lead)
     (item,) = [item for item in digest.attention if item.key_result.pk == org.key_result.pk]
-    assert str(DIGEST_REASON_LABELS[progress.OWNER_DEACTIVATED]) in item.reasons
+    assert str(REASON_LABELS[progress.OWNER_DEACTIVATED]) in item.reasons
 
 
 def test_the_workshop_board_shows_it(client, org):
