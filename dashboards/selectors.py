@@ -805,7 +805,7 @@ def objective_page_for_user(*, user, objective: Objective, today: date | None = 
         current, target = key_result_displays(key_result)
         rows.append(
             ObjectiveKeyResult(
-                line=key_result_line(key_result, cycle=cycle, today=today, expected=expected, tz=tz),
+                line=key_result_line(key_result, cycle=cycle, moment=moment_now(today=today, tz=tz)),
                 current_display=current,
                 target_display=target,
             )

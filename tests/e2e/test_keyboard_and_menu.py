@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from playwright.sync_api import expect
 
@@ -78,3 +80,19 @@ def test_the_burn_up_chart_fills_its_container(demo, live_server, page, log_in):
     # The favicon is a real icon, linked from the page.
     response = page.request.get(f"{live_server.url}/favicon.ico")
     assert response.ok and response.body()[:4] == b"\x00\x00\x01\x00"
+
+
+def test_the_check_in_form_stacks_on_a_phone(demo, live_server, new_page, log_in):
+    page = new_page()
+    page.set_viewport_size({"width": 360, "height": 800})
+    log_in(page, "member")
+    page.goto(f"{live_server.url}/")
+    form = page.locator("form.checkin-form").first
+    boxes = [
+        form.locator(selector).first.bounding_box()
+        for selector in (".checkin-value", ".checkin-confidence", ".checkin-note", "button[type=submit]")
+    ]
+    # Value, confidence, note and the button one below the other, each starting at the form's left edge.
+    assert all(upper["y"] + upper["height"] <= lower["y"] + 1 for upper, lower in itertools.pairwise(boxes))
+    assert len({round(box["x"]) for box in boxes}) == 1
+    assert boxes[-1]["height"] >= 44

@@ -39,6 +39,7 @@ class Walk:
     pages: dict[str, str] = field(default_factory=dict)  # url name (+ query keys) → path visited
     not_pages: dict[str, str] = field(default_factory=dict)  # url name → why it is not a page
     unreached: list[str] = field(default_factory=list)
+    server_errors: list[str] = field(default_factory=list)  # addresses that answered 5xx
     seen_arguments: dict[str, set] = field(default_factory=dict)
 
     @property
@@ -46,9 +47,10 @@ class Walk:
         return {key.split("?", 1)[0] for key in self.pages}
 
 
-def url_names() -> dict[str, list[str]]:
-    """Every named page the walk should reach (not the API, admin, login or health check) → its arguments."""
-    names: dict[str, list[str]] = {}
+def url_names() -> dict[str, dict[str, str]]:
+    """Every named page the walk should reach (not the API, admin, login or health check) → its arguments
+    and their converters (``{"pk": "int"}``)."""
+    names: dict[str, dict[str, str]] = {}
 
     def collect(resolver: URLResolver, namespace: str = "") -> None:
         for pattern in resolver.url_patterns:
@@ -73,7 +75,7 @@ def url_names() -> dict[str, list[str]]:
         if path.startswith(EXTRA_PATHS) or not (
             _skipped(path) or name in PUBLIC_NAMES or name.startswith(PUBLIC_PREFIXES)
         ):
-            walked[name] = list(kinds)
+            walked[name] = kinds
     return walked
 
 
@@ -129,6 +131,8 @@ def walk(page, base_url: str, *, visit, extra_paths=()) -> Walk:
         if key in result.pages or result.not_pages.get(name) == "POST only":
             return
         why = _probe(page, base_url + path)
+        if why is not None and why.startswith("HTTP 5"):
+            result.server_errors.append(f"{path}: {why}")
         if why is not None:
             if name not in result.names and result.not_pages.get(name) != "POST only":
                 result.not_pages[name] = why if why == "POST only" else result.not_pages.get(name, why)
@@ -157,9 +161,12 @@ def _guesses(result: Walk) -> list[str]:
     for name, arguments in url_names().items():
         if name in result.names or name in result.not_pages or not arguments:
             continue
-        pools = [sorted(result.seen_arguments.get(arg, ()), key=str) for arg in arguments]
-        if not all(pools):
-            continue
+        # Values seen for arguments of the same name; else the sample value for its converter (enough to
+        # tell a POST-only action, which answers 405 before it looks anything up).
+        pools = [
+            sorted(result.seen_arguments.get(arg, ()), key=str) or [SAMPLE_ARGUMENTS.get(kind, "1")]
+            for arg, kind in arguments.items()
+        ]
         for combination in itertools.islice(itertools.product(*pools), MAX_TRIES_PER_NAME):
             paths.append(reverse(name, kwargs=dict(zip(arguments, combination, strict=True))))
         result.not_pages.setdefault(name, "no argument values gave a page")
