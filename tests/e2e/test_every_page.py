@@ -1,4 +1,4 @@
-"""Every page, as member, section leader and OKR ambassador, at 360 and 1280 px wide, in Chromium.
+"""Every page, as member, section leader, OKR ambassador and organisation admin, at 360 and 1280 px wide.
 
 On each page: nothing is wider than the window, axe-core finds nothing serious or critical, the browser
 reports no Content-Security-Policy violation, help text does not cover its input, and (at 360 px) buttons,
@@ -92,7 +92,8 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:80]
 
 
-@pytest.mark.parametrize("username", ["member", "leader", "ambassador"])
+# The three roles of the issue, and the organisation admin for the pages only they see (cycles, people).
+@pytest.mark.parametrize("username", ["member", "leader", "ambassador", "orgadmin"])
 def test_every_page_fits_is_accessible_and_keeps_to_the_security_policy(
     username, demo, live_server, new_page, log_in
 ):
