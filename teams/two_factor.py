@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY
+from django.contrib.auth.signals import user_logged_in
+from django.dispatch import receiver
 from django.http import HttpRequest, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -20,6 +22,9 @@ from django_otp import match_token, user_has_device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 OIDC_BACKEND = "teams.oidc.OIDCBackend"
+# Whether this session's sign-in still owes a second step: decided once, when the person signs in, so the
+# pages after it ask the session rather than the database (no query per request for everyone).
+SECOND_STEP_DUE = "okrhub_second_step_due"
 # Reachable while the second step is still missing: the step itself, signing out, the language switch.
 EXEMPT_URL_NAMES = ("two_factor_verify", "two_factor_setup", "logout", "set_language")
 
@@ -45,6 +50,16 @@ def setup_device(user) -> TOTPDevice:
     return device or TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)
 
 
+@receiver(user_logged_in)
+def remember_second_step(sender, request, user, **kwargs) -> None:
+    """At every sign-in: a password sign-in of someone with an authenticator (or staff, by policy) owes the
+    second step; a sign-in through the organisation's provider never does."""
+    if request is None or not hasattr(request, "session"):
+        return
+    by_provider = getattr(user, "backend", "") == OIDC_BACKEND
+    request.session[SECOND_STEP_DUE] = not by_provider and two_factor_required(user)
+
+
 class TwoFactorMiddleware:
     """After django_otp's OTPMiddleware: holds a password sign-in at the second step until it is done."""
 
@@ -56,7 +71,7 @@ class TwoFactorMiddleware:
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         user = request.user
-        if not user.is_authenticated or user.is_verified():
+        if not user.is_authenticated or not request.session.get(SECOND_STEP_DUE) or user.is_verified():
             return None
         if request.session.get(BACKEND_SESSION_KEY) == OIDC_BACKEND:
             return None
