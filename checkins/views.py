@@ -66,8 +66,12 @@ def my_week(request: HttpRequest) -> HttpResponse:
                 if item.can_update:
                     item.form = InitiativeStatusForm(initiative=item.initiative)
     access = access_for(request.user)
+    rows = (row for team in week.teams for group in team.objectives for row in group.key_results)
+    first_form = next((row for row in rows if row.form), None)
     context = {
         "week": week,
+        # The skip link's target: the first check-in form, so Tab from there lands in its value field.
+        "first_checkin_id": f"kr-{first_form.key_result.pk}-form" if first_form else "",
         "counter": week.counter,
         "include_team": include_team,
         "has_teams": bool(access.member_team_ids),

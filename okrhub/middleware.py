@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
+from csp.middleware import CSPMiddleware, PolicyParts
+from django.conf import settings
 from django.contrib.auth.middleware import LoginRequiredMiddleware as BaseLoginRequiredMiddleware
 from django.db import connection
 from django.shortcuts import render
@@ -56,3 +60,29 @@ class ObjectLockedMiddleware:
         if not isinstance(exception, ObjectLocked) or request.path_info.startswith("/api/"):
             return None
         return render(request, "409.html", {"message": exception.messages[0]}, status=409)
+
+
+def form_action_origins() -> list[str]:
+    """Where forms may post besides this site: FORM_ACTION_ORIGINS and the sign-in provider's origin."""
+    origins = list(getattr(settings, "FORM_ACTION_ORIGINS", []))
+    issuer = urlsplit(getattr(settings, "OIDC_ISSUER", "") or "")
+    if issuer.scheme and issuer.netloc:
+        origins.append(f"{issuer.scheme}://{issuer.netloc}")
+    return origins
+
+
+class ContentSecurityPolicyMiddleware(CSPMiddleware):
+    """django-csp's policy, with ``form-action`` extended by :func:`form_action_origins` on each response.
+
+    Read per request, not once in settings, so the origins follow the settings the sign-in code reads (a
+    sign-out is a form post that the server redirects to the provider, which form-action also governs).
+    """
+
+    def get_policy_parts(self, request, response, report_only: bool = False) -> PolicyParts:
+        parts = super().get_policy_parts(request, response, report_only)
+        origins = form_action_origins()
+        if origins and not report_only:
+            update = dict(parts.update or {})
+            update["form-action"] = [*update.get("form-action", []), *origins]
+            parts.update = update
+        return parts

@@ -15,6 +15,7 @@ from teams.people_forms import PasswordResetForm
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    path("accessibility/", views.accessibility_statement, name="accessibility"),
     path("accounts/profile/", team_views.profile, name="profile"),
     path("accounts/profile/account/", people_views.account_update, name="account_update"),
     path("accounts/profile/data.json", personal_data.personal_data_download, name="personal_data"),

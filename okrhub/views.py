@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection
 from django.db.utils import DatabaseError
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -42,3 +44,19 @@ class LoginView(auth_views.LoginView):
         if language:
             set_language_cookie(response, language)
         return response
+
+
+@login_not_required
+@require_GET
+def accessibility_statement(request: HttpRequest) -> HttpResponse:
+    """The accessibility statement (tilgjengelighetserklæring): public, as public bodies must publish it."""
+    contact = settings.ACCESSIBILITY_CONTACT.strip()
+    is_url = contact.startswith(("https://", "http://"))
+    return render(
+        request,
+        "okrhub/accessibility.html",
+        {
+            "contact": contact,
+            "contact_href": contact if is_url else f"mailto:{contact}" if "@" in contact else "",
+        },
+    )

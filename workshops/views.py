@@ -889,4 +889,6 @@ def kpi_chart(kpi, measurements):
         y_unit=kpi.unit,
         today=today,
         today_label=_("Today"),
+        # ISO weeks along the x axis, as on a key result's burn-up chart.
+        week_label=lambda monday: _("W%(week)d") % {"week": monday.isocalendar().week},
     )

@@ -28,4 +28,22 @@
   }
   document.addEventListener("htmx:afterSettle", syncObjectiveSelects);
   document.addEventListener("DOMContentLoaded", syncObjectiveSelects);
+
+  // After a saved draft (the server's HX-Trigger "okr-saved" fires on the form that posted), empty the form
+  // and whatever it names in data-clear-on-saved. Here, not in hx-on attributes: the CSP allows no inline code.
+  document.addEventListener("okr-saved", function (event) {
+    var form = event.target.closest && event.target.closest("form[data-reset-on-saved]");
+    if (!form) return;
+    form.reset();
+    var clear = form.getAttribute("data-clear-on-saved");
+    if (clear && document.getElementById(clear)) document.getElementById(clear).replaceChildren();
+  });
+  // "Cancel" in the inline editor closes it; without JavaScript the link goes back to the board.
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("a[data-close-editor]");
+    var editor = document.getElementById("board-editor");
+    if (!link || !editor) return;
+    event.preventDefault();
+    editor.replaceChildren();
+  });
 })();

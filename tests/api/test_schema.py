@@ -108,7 +108,13 @@ def test_it_serves_the_docs_with_local_assets(client):
     html = response.content.decode()
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in html
     assert "cdn.jsdelivr" not in html
-    assert "/api/v1/schema/" in html
+    # No inline code for the Content-Security-Policy: the start-up script is a separate response.
+    assert "<style" not in html
+    assert "<script>" not in html
+    script = client.get("/api/v1/docs/?script=")
+    assert script.status_code == 200
+    assert script["Content-Type"].startswith("application/javascript")
+    assert "/api/v1/schema/" in script.content.decode()
 
 
 VERSIONED_ITEMS = [

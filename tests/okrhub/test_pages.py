@@ -18,7 +18,8 @@ from tests.factories import CheckInFactory, UserFactory
 # Public on purpose, or not an HTML page of ours: login and password reset, the health check, the language
 # switch (a POST from the login page), the admin (its own login), the API (DRF authenticates it) and the page
 # an invitation email links to (the invited person has no account yet; the signed token is the credential),
-# and signing in with the OpenID Connect provider (start, callback, refusal).
+# signing in with the OpenID Connect provider (start, callback, refusal), and the accessibility statement
+# (public bodies must publish it publicly).
 PUBLIC_NAMES = {
     "login",
     "logout",
@@ -28,6 +29,7 @@ PUBLIC_NAMES = {
     "oidc_login",
     "oidc_callback",
     "oidc_refused",
+    "accessibility",
 }
 PUBLIC_PREFIXES = ("password_reset",)
 PUBLIC_NAMESPACES = {"admin"}
