@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -25,13 +26,10 @@ def checkin_validate_value(key_result: KeyResult, value: Decimal) -> None:
         raise ValidationError({"value": _("Choose done or not done.")})
 
 
-def key_result_recompute(*, key_result: KeyResult, latest: CheckIn | None = None) -> KeyResult:
-    """Set current value, confidence and last check-in time from the latest remaining check-in.
-
-    ``latest``: the caller already knows the latest check-in (one it just saved), so it is not read back.
-    """
-    if latest is None:
-        latest = CheckIn.objects.filter(key_result=key_result).order_by("-created_at", "-id").first()
+def key_result_follow(key_result: KeyResult, latest: CheckIn | None) -> None:
+    """The key result follows its latest check-in: current value, confidence and last check-in time (its
+    start value and no confidence when it has none). Not saved: the services save it, the bulk seed inserts
+    it."""
     if latest is None:
         key_result.current_value = key_result.start_value
         key_result.confidence = None
@@ -40,6 +38,26 @@ def key_result_recompute(*, key_result: KeyResult, latest: CheckIn | None = None
         key_result.current_value = latest.value
         key_result.confidence = latest.confidence
         key_result.last_checkin_at = latest.created_at
+
+
+def checkin_latest(checkins: Sequence[CheckIn]) -> CheckIn | None:
+    """The latest of check-ins listed in insertion order, as the database orders them (``-created_at``,
+    then the higher id, which the later one gets)."""
+    latest = None
+    for checkin in checkins:
+        if latest is None or checkin.created_at >= latest.created_at:
+            latest = checkin
+    return latest
+
+
+def key_result_recompute(*, key_result: KeyResult, latest: CheckIn | None = None) -> KeyResult:
+    """Set current value, confidence and last check-in time from the latest remaining check-in.
+
+    ``latest``: the caller already knows the latest check-in (one it just saved), so it is not read back.
+    """
+    if latest is None:
+        latest = CheckIn.objects.filter(key_result=key_result).order_by("-created_at", "-id").first()
+    key_result_follow(key_result, latest)
     key_result.save(update_fields=["current_value", "confidence", "last_checkin_at", "updated_at"])
     return key_result
 
@@ -49,6 +67,31 @@ def _clean(checkin: CheckIn) -> None:
     row is already locked and loaded, the author is the request's user, and the confidence range is bounded
     by the field's validators here and by the check constraint in the database."""
     checkin.full_clean(exclude=["key_result", "author"], validate_constraints=False)
+
+
+def checkin_build(
+    *,
+    key_result: KeyResult,
+    author,
+    value: Decimal | int | str,
+    confidence: int,
+    note: str = "",
+    created_at=None,
+) -> CheckIn:
+    """A valid check-in, not yet saved: the key result takes check-ins, the value fits its kind, the
+    confidence is 1–10. ``checkin_submit`` saves it; the synthetic organisation inserts many in bulk."""
+    require_checkin_possible(key_result)
+    checkin = CheckIn(
+        key_result=key_result,
+        author=author,
+        value=value,
+        confidence=confidence,
+        note=note.strip(),
+        created_at=created_at or timezone.now(),
+    )
+    _clean(checkin)
+    checkin_validate_value(key_result, Decimal(checkin.value))
+    return checkin
 
 
 @transaction.atomic
@@ -62,17 +105,9 @@ def checkin_submit(
     created_at=None,
 ) -> CheckIn:
     locked = _lock_key_result(key_result.pk)
-    require_checkin_possible(locked)
-    checkin = CheckIn(
-        key_result=locked,
-        author=author,
-        value=value,
-        confidence=confidence,
-        note=note.strip(),
-        created_at=created_at or timezone.now(),
+    checkin = checkin_build(
+        key_result=locked, author=author, value=value, confidence=confidence, note=note, created_at=created_at
     )
-    _clean(checkin)
-    checkin_validate_value(locked, Decimal(checkin.value))
     checkin.save()
     # The key result row is locked, so no other check-in can land meanwhile: a new check-in at or after the
     # previous latest one is the latest (ties go to the higher id, which it has), and need not be read back.

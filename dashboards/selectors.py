@@ -31,6 +31,9 @@ from objectives.figures import (
     figures_from_values,
     figures_of,
     moment_now,
+    plan_exists,
+    plans_by_key_result,
+    plans_prefetch,
 )
 from objectives.labels import health_label
 from objectives.models import Cycle, Initiative, KeyResult, Objective
@@ -155,11 +158,14 @@ def _key_results(*, cycle: Cycle, team_ids: set[int] | None, objective_q: Q) -> 
         .filter(objective_q, objective__cycle=cycle)
         .select_related("objective", "owner")
         .only(*_ROW_FIELDS)  # the same columns the dashboard reads as tuples
+        .annotate(has_plan=plan_exists())
         .order_by("objective__position", "objective_id", "position", "id")
     )
     if team_ids is not None:
         queryset = queryset.filter(objective__team_id__in=team_ids)
-    return list(queryset)
+    key_results = list(queryset)
+    plans_prefetch(key_results)  # one query, and only when some key result has a plan
+    return key_results
 
 
 # --- The dashboard ----------------------------------------------------------------------------------------
@@ -414,7 +420,10 @@ def dashboard_get(*, user, cycle: Cycle, scope: Scope, today: date | None = None
         _ROW["last_checkin_at"],
         _ROW["weight"],
     )
-    for kr in key_results.values_list(*_ROW_FIELDS):
+    i_id, i_plan = _ROW["id"], len(_ROW_FIELDS)
+    key_result_rows = list(key_results.annotate(has_plan=plan_exists()).values_list(*_ROW_FIELDS, "has_plan"))
+    plans = plans_by_key_result(kr[i_id] for kr in key_result_rows if kr[i_plan])  # no query without plans
+    for kr in key_result_rows:
         team_id = kr[i_team]
         row = rows.get(team_id)
         if row is None or kr[i_objective] not in per_objective:
@@ -430,6 +439,7 @@ def dashboard_get(*, user, cycle: Cycle, scope: Scope, today: date | None = None
             last_checkin_at=kr[i_last],
             cycle=cycle,
             moment=moment,
+            milestones=plans.get(kr[i_id], ()),
         )
         per_objective[kr[i_objective]].append((figures.progress, kr[i_weight]))
         row.key_results += 1
@@ -792,20 +802,22 @@ def objective_page_for_user(*, user, objective: Objective, today: date | None = 
     access = access_for(user)
     today = today or timezone.localdate()
     cycle = objective.cycle
-    expected, tz = cycle.expected_progress(on=today), timezone.get_current_timezone()
+    expected, moment = cycle.expected_progress(on=today), moment_now(today=today)
     key_results = list(
         KeyResult.objects.in_progress()
         .filter(objective=objective)
         .select_related("owner")
+        .annotate(has_plan=plan_exists())
         .order_by("position", "id")
     )
+    plans_prefetch(key_results)  # one query, and only when some key result has a plan
     rows = []
     for key_result in key_results:
         key_result.objective = objective
         current, target = key_result_displays(key_result)
         rows.append(
             ObjectiveKeyResult(
-                line=key_result_line(key_result, cycle=cycle, today=today, expected=expected, tz=tz),
+                line=key_result_line(key_result, cycle=cycle, moment=moment),
                 current_display=current,
                 target_display=target,
             )

@@ -19,7 +19,7 @@ from notifications.due import ReminderKey, Week, reminder_slot, site_zone, week_
 from notifications.models import EmailDelivery
 from notifications.rendering import absolute_reverse, message_build, user_language
 from objectives import progress
-from objectives.figures import Moment, figures_of
+from objectives.figures import Moment, figures_of, plan_exists, plans_prefetch
 from objectives.labels import HEALTH_LABELS
 from objectives.models import Cycle, KeyResult, Objective
 from objectives.selectors import cycle_current
@@ -187,13 +187,15 @@ def leader_digest_build(*, user, now: dt.datetime | None = None) -> Digest | Non
             objective__cycle=cycle, objective__status=Objective.Status.ACTIVE, objective__team_id__in=rows
         )
         .select_related("objective__team", "owner")
-        .annotate(checked_in_last_week=Exists(last_week_checkins))
+        .annotate(checked_in_last_week=Exists(last_week_checkins), has_plan=plan_exists())
         .order_by("objective__position", "objective_id", "position", "id")
     )
     items_by_objective: dict[int, list[tuple[float, Any]]] = defaultdict(list)
     attention: list[tuple[int, AttentionItem]] = []
     team_rank = {team.pk: rank for rank, (team, _depth) in enumerate(ordered)}
     moment = Moment(today=today, tz=tz)
+    key_results = list(key_results)
+    plans_prefetch(key_results)
     for key_result in key_results:
         row = rows[key_result.objective.team_id]
         figures = figures_of(key_result, moment=moment, cycle=cycle)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db.models import QuerySet
 
+from objectives.figures import plan_exists
 from objectives.models import Cycle, KeyResult, Objective
 
 logger = logging.getLogger(__name__)
@@ -83,7 +84,8 @@ def reminder_key_results() -> QuerySet[KeyResult]:
             objective__status=Objective.Status.ACTIVE,
             objective__cycle__status=Cycle.Status.ACTIVE,
         )
-        .select_related("objective__team", "objective__cycle")
+        .select_related("objective__team", "objective__cycle", "owner")
+        .annotate(has_plan=plan_exists())  # the reminder's figures read plans only where there are some
         .order_by("objective__team__name", "objective__position", "objective_id", "position", "id")
     )
 

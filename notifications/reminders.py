@@ -12,7 +12,7 @@ from notifications import delivery as deliveries
 from notifications.due import ReminderKey, reminders_due
 from notifications.models import EmailDelivery
 from notifications.rendering import absolute_reverse, message_build
-from objectives.figures import KeyResultFigures, figures_of, moment_now
+from objectives.figures import KeyResultFigures, figures_of, moment_now, plans_prefetch
 from objectives.models import KeyResult
 
 
@@ -57,6 +57,7 @@ def checkin_reminder_send(
             return None
         my_week = absolute_reverse("checkins:my_week")
         moment = moment_now(today=timezone.localdate(now))
+        plans_prefetch(key_results)
         items = [
             ReminderItem(key_result=kr, figures=figures_of(kr, moment=moment), url=f"{my_week}#kr-{kr.pk}")
             for kr in key_results

@@ -398,7 +398,7 @@ class KeyResultViewSet(VersionedViewSetMixin, viewsets.ModelViewSet):
         access = access_for(self.request.user)
         return (
             KeyResult.objects.filter(visible_objectives_q(access, prefix="objective__"))
-            .select_related("objective__cycle", "objective__team")
+            .select_related("objective__cycle", "objective__team", "owner")  # the figures read the owner
             .prefetch_related("milestones")  # the plan that expected progress follows
             .order_by("objective_id", "position", "id")
         )

@@ -11,7 +11,10 @@ Three entry points, one computation:
   (``values_list``) instead of model instances (the dashboard, see ``bench/README.md``).
 
 The latest check-in is the one the check-in service keeps on the key result (``current_value``,
-``confidence``, ``last_checkin_at``), so no figure needs a query of its own.
+``confidence``, ``last_checkin_at``), so no figure needs a query of its own. A planned path (milestones)
+costs at most one query for a whole list, and none when no key result in it has a plan: annotate the
+query with ``has_plan=plan_exists()`` (or prefetch ``milestones``) and call ``plans_prefetch`` before
+reading many.
 """
 
 from __future__ import annotations
@@ -21,11 +24,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from decimal import Decimal
 
+from django.db.models import Exists, OuterRef, prefetch_related_objects
 from django.utils import timezone
 
 from objectives import progress as rules
 from objectives.labels import HEALTH_LABELS, REASON_LABELS
-from objectives.models import Cycle, KeyResult
+from objectives.models import Cycle, KeyResult, Milestone
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +100,46 @@ class FiguresMixin:
     last_checkin_date = property(lambda self: self.figures.last_checkin_date)
 
 
+def plan_exists() -> Exists:
+    """Annotation ``has_plan``: whether a key result has milestones, so lists read plans only when some do."""
+    return Exists(Milestone.objects.filter(key_result=OuterRef("pk")))
+
+
+def _needs_plan(key_result: KeyResult) -> bool:
+    return (
+        key_result.kind in rules.PACED_KINDS
+        and "milestones" not in getattr(key_result, "_prefetched_objects_cache", {})
+        and getattr(key_result, "has_plan", True) is not False
+    )
+
+
+def plans_prefetch(key_results: Iterable[KeyResult]) -> None:
+    """Load the milestones of those key results that may have a plan, in one query (none when no one does)."""
+    wanted = [key_result for key_result in key_results if _needs_plan(key_result)]
+    if wanted:
+        prefetch_related_objects(wanted, "milestones")
+
+
+def _plan(key_result: KeyResult) -> tuple:
+    if key_result.kind not in rules.PACED_KINDS or getattr(key_result, "has_plan", True) is False:
+        return ()
+    return key_result.plan
+
+
+def plans_by_key_result(key_result_ids: Iterable[int]) -> dict[int, list[tuple]]:
+    """key result id → its milestones as (date, planned value) by date, in one query (the fast path)."""
+    key_result_ids = list(key_result_ids)
+    plans: dict[int, list[tuple]] = {}
+    if key_result_ids:
+        for key_result_id, day, value in (
+            Milestone.objects.filter(key_result_id__in=key_result_ids)
+            .order_by("key_result_id", "date")
+            .values_list("key_result_id", "date", "planned_value")
+        ):
+            plans.setdefault(key_result_id, []).append((day, value))
+    return plans
+
+
 def figures_from_values(
     *,
     kind: str,
@@ -142,7 +186,7 @@ def figures_of(
     key_result: KeyResult, *, moment: Moment | None = None, cycle: Cycle | None = None
 ) -> KeyResultFigures:
     """One key result's figures; ``cycle`` defaults to ``key_result.objective.cycle`` (load it with
-    ``select_related``, its ``owner`` too, and prefetch ``milestones`` to stay free of queries)."""
+    ``select_related``, its ``owner`` too, to stay free of queries, and its plan: see ``plans_prefetch``)."""
     return figures_from_values(
         kind=key_result.kind,
         start=key_result.start_value,
@@ -154,13 +198,15 @@ def figures_of(
         last_checkin_at=key_result.last_checkin_at,
         cycle=cycle or key_result.objective.cycle,
         moment=moment or moment_now(),
-        milestones=key_result.plan,
+        milestones=_plan(key_result),
     )
 
 
 def figures_for(
     key_results: Iterable[KeyResult], *, moment: Moment | None = None, cycle: Cycle | None = None
 ) -> dict[int, KeyResultFigures]:
-    """Figures of many key results by id, with no query per key result."""
+    """Figures of many key results by id, with no query per key result (plans in at most one)."""
+    key_results = list(key_results)
+    plans_prefetch(key_results)
     moment = moment or moment_now()
     return {key_result.pk: figures_of(key_result, moment=moment, cycle=cycle) for key_result in key_results}

@@ -25,9 +25,10 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
 
 from checkins.models import CheckIn
-from checkins.services import checkin_submit
+from checkins.services import checkin_build, checkin_latest, checkin_submit, key_result_follow
 from dashboards.demo import seed_feedback
 from objectives import periods, progress
 from objectives.models import Cycle, Initiative, KeyResult, Objective
@@ -700,8 +701,10 @@ def seed_synthetic(
     """Add N synthetic teams (with members, OKRs and W weeks of check-ins) in ``cycle``, in bulk.
 
     Teams are numbered; those that already exist are left alone, so re-running with the same N adds nothing.
-    Key results get their current value, confidence and last check-in time from their generated latest
-    check-in before they are inserted, which spares the per-check-in recompute of ``checkin_submit``.
+    The rows mean what the services write: each check-in is built and validated by ``checkin_build`` (what
+    ``checkin_submit`` saves), each key result follows its latest check-in through ``key_result_follow`` (the
+    check-in service's recompute) before it is inserted, and key results get their "created" history row like
+    ``key_result_create``'s. Only the per-check-in row lock and save are spared.
     """
     now = now or timezone.now()
     User = get_user_model()
@@ -793,6 +796,17 @@ def seed_synthetic(
             }[kind]
             owner = members[k % len(members)]
             pace = rng.uniform(0.3, 1.3)
+            key_result = KeyResult(
+                objective=objective,
+                title=f"Nøkkelresultat {k}",
+                owner=owner,
+                kind=kind,
+                unit="stk",
+                start_value=start,
+                target_value=target,
+                current_value=start,
+                position=k,
+            )
             checkins = []
             for weeks_ago in range(weeks - 1, -1, -1):
                 day = today - dt.timedelta(weeks=weeks_ago)
@@ -807,28 +821,15 @@ def seed_synthetic(
                     value = target + Decimal(rng.randint(-2, 6)) * (1 if kind == K.STAY_ABOVE else -1)
                 created_at = now - dt.timedelta(weeks=weeks_ago, minutes=rng.randint(1, 600))
                 checkins.append(
-                    CheckIn(
+                    checkin_build(
+                        key_result=key_result,
                         author=owner,
                         value=value,
                         confidence=rng.randint(3, 10),
-                        note="",
                         created_at=created_at,
                     )
                 )
-            latest = checkins[-1] if checkins else None
-            key_result = KeyResult(
-                objective=objective,
-                title=f"Nøkkelresultat {k}",
-                owner=owner,
-                kind=kind,
-                unit="stk",
-                start_value=start,
-                target_value=target,
-                current_value=latest.value if latest else start,
-                confidence=latest.confidence if latest else None,
-                last_checkin_at=latest.created_at if latest else None,
-                position=k,
-            )
+            key_result_follow(key_result, checkin_latest(checkins))
             key_results.append(key_result)
             series.append(checkins)
         initiatives.append(
@@ -840,7 +841,7 @@ def seed_synthetic(
                 position=1,
             )
         )
-    KeyResult.objects.bulk_create(key_results, batch_size=1000)
+    bulk_create_with_history(key_results, KeyResult, batch_size=1000)
     all_checkins = []
     for key_result, checkins in zip(key_results, series, strict=True):
         for checkin in checkins:

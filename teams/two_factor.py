@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY
+from django.contrib.auth.signals import user_logged_in
+from django.dispatch import receiver
 from django.http import HttpRequest, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -20,6 +22,9 @@ from django_otp import match_token, user_has_device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 OIDC_BACKEND = "teams.oidc.OIDCBackend"
+# Whether this session's sign-in still owes a second step: decided once, when the person signs in, so the
+# pages after it ask the session rather than the database (no query per request for everyone).
+SECOND_STEP_DUE = "okrhub_second_step_due"
 # Reachable while the second step is still missing: the step itself, signing out, the language switch.
 EXEMPT_URL_NAMES = ("two_factor_verify", "two_factor_setup", "logout", "set_language")
 
@@ -45,23 +50,14 @@ def setup_device(user) -> TOTPDevice:
     return device or TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)
 
 
-# Set at a password sign-in when the person has a confirmed authenticator, so that pages ask nothing of the
-# database to know whether the second step is still missing (the query-count tests hold it to that).
-SESSION_PENDING_KEY = "two_factor_pending"
-
-
-def mark_pending_at_sign_in(sender, request, user, **kwargs) -> None:
-    """``user_logged_in`` receiver (teams/apps.py): every password sign-in, the form's, the admin's."""
+@receiver(user_logged_in)
+def remember_second_step(sender, request, user, **kwargs) -> None:
+    """At every sign-in: a password sign-in of someone with an authenticator (or staff, by policy) owes the
+    second step; a sign-in through the organisation's provider never does."""
     if request is None or not hasattr(request, "session"):
         return
-    if request.session.get(BACKEND_SESSION_KEY) == OIDC_BACKEND:
-        return
-    if has_two_factor(user):
-        request.session[SESSION_PENDING_KEY] = True
-
-
-def clear_pending(request) -> None:
-    request.session.pop(SESSION_PENDING_KEY, None)
+    by_provider = getattr(user, "backend", "") == OIDC_BACKEND
+    request.session[SECOND_STEP_DUE] = not by_provider and two_factor_required(user)
 
 
 class TwoFactorMiddleware:
@@ -75,11 +71,7 @@ class TwoFactorMiddleware:
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         user = request.user
-        if not user.is_authenticated:
-            return None
-        pending = request.session.get(SESSION_PENDING_KEY, False)
-        staff_rule = settings.REQUIRE_2FA_FOR_STAFF and user.is_staff
-        if not (pending or staff_rule) or user.is_verified():
+        if not user.is_authenticated or not request.session.get(SECOND_STEP_DUE) or user.is_verified():
             return None
         if request.session.get(BACKEND_SESSION_KEY) == OIDC_BACKEND:
             return None
@@ -88,8 +80,14 @@ class TwoFactorMiddleware:
             return None
         if request.path_info.startswith(("/static/", "/healthz")):
             return None
-        step = "two_factor_verify" if pending or has_two_factor(user) else "two_factor_setup"
+        if has_two_factor(user):
+            step = "two_factor_verify"
+        elif settings.REQUIRE_2FA_FOR_STAFF and user.is_staff:
+            step = "two_factor_setup"
+        else:
+            return None
         if request.path_info.startswith("/api/"):
-            message = _("Finish signing in with your authenticator code first.")
-            return JsonResponse({"detail": message}, status=403)
+            return JsonResponse(
+                {"detail": _("Finish signing in with your authenticator code first.")}, status=403
+            )
         return redirect(reverse(step) + "?" + urlencode({"next": request.get_full_path()}))

@@ -42,14 +42,12 @@ def verify(request):
     """The code after the password. Wrong codes count like wrong passwords do not: django-otp throttles
     each device (growing delays after failures)."""
     if not two_factor.has_two_factor(request.user):
-        two_factor.clear_pending(request)
         return redirect(_next_url(request))
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         device = two_factor.token_matches(request.user, form.cleaned_data["code"])
         if device is not None:
             otp_login(request, device)
-            two_factor.clear_pending(request)
             return redirect(_next_url(request))
         form.add_error("code", INVALID_CODE)
     return render(
@@ -73,7 +71,6 @@ def setup(request):
             device.confirmed = True
             device.save(update_fields=["confirmed"])
             otp_login(request, device)
-            two_factor.clear_pending(request)
             messages.success(request, _("Two-factor sign-in is on. Keep your authenticator app at hand."))
             return redirect(_next_url(request) if request.POST.get("next") else "profile")
         form.add_error("code", INVALID_CODE)

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.utils import translation
 
 from objectives import progress as rules
-from objectives.figures import Moment, figures_for, figures_from_values, figures_of, moment_now
+from objectives.figures import Moment, figures_for, figures_from_values, figures_of, moment_now, plan_exists
 from objectives.labels import HEALTH_LABELS, REASON_LABELS
 from objectives.models import Cycle, KeyResult
 from tests.factories import CheckInFactory, KeyResultFactory, UserFactory
@@ -50,7 +50,11 @@ def test_one_key_result_from_the_instance_and_from_its_columns_agree(django_asse
     owner = UserFactory()
     key_result = KeyResultFactory(owner=owner, start_value=Decimal(10), target_value=Decimal(40))
     CheckInFactory(key_result=key_result, author=owner, value=Decimal(16), confidence=3)
-    key_result = KeyResult.objects.select_related("objective__cycle").get(pk=key_result.pk)
+    key_result = (
+        KeyResult.objects.select_related("objective__cycle", "owner")
+        .prefetch_related("milestones")
+        .get(pk=key_result.pk)
+    )
     moment = moment_now()
     with django_assert_num_queries(0):
         figures = figures_of(key_result, moment=moment)
@@ -84,8 +88,8 @@ def test_one_key_result_from_the_instance_and_from_its_columns_agree(django_asse
 def test_many_key_results_cost_no_query_per_key_result(django_assert_num_queries):
     first = KeyResultFactory()
     KeyResultFactory.create_batch(4, objective=first.objective)
-    key_results = list(KeyResult.objects.select_related("objective__cycle"))
-    with django_assert_num_queries(0):
+    key_results = list(KeyResult.objects.select_related("objective__cycle").annotate(has_plan=plan_exists()))
+    with django_assert_num_queries(0):  # nobody has a plan: none is read
         by_id = figures_for(key_results)
     assert set(by_id) == {kr.pk for kr in key_results}
     assert len(by_id) == 5 and all(rules.NO_OWNER in figures.reasons for figures in by_id.values())
@@ -107,3 +111,41 @@ def test_the_latest_check_in_is_dated_in_the_moments_time_zone():
     )
     assert figures.last_checkin_date == dt.date(2027, 3, 2)
     assert figures.expected_percent == round(100 * 60 / 119)
+
+
+@pytest.mark.django_db
+def test_plans_cost_one_query_for_a_list_and_none_without_plans(django_assert_num_queries):
+    from objectives.figures import plans_by_key_result, plans_prefetch
+    from objectives.models import Milestone
+
+    planned = KeyResultFactory(start_value=Decimal(0), target_value=Decimal(100))
+    straight = KeyResultFactory(
+        objective=planned.objective, start_value=Decimal(0), target_value=Decimal(100)
+    )
+    cycle = planned.objective.cycle
+    # Nothing planned for the first half of the cycle: expected progress stays at 0 until the milestone.
+    halfway = cycle.start_date + (cycle.end_date - cycle.start_date) // 2
+    Milestone.objects.create(key_result=planned, date=halfway, planned_value=Decimal(0))
+
+    def listed():
+        return list(
+            KeyResult.objects.filter(pk__in=[planned.pk, straight.pk])
+            .select_related("objective__cycle")
+            .annotate(has_plan=plan_exists())
+            .order_by("pk")
+        )
+
+    moment = moment_now(today=cycle.start_date + (halfway - cycle.start_date) // 2)
+    key_results = listed()
+    with django_assert_num_queries(1):
+        by_id = figures_for(key_results, moment=moment)
+    assert by_id[planned.pk].expected == 0
+    assert by_id[straight.pk].expected > 0
+    assert plans_by_key_result([planned.pk, straight.pk]) == {planned.pk: [(halfway, Decimal(0))]}
+
+    Milestone.objects.all().delete()
+    key_results = listed()
+    with django_assert_num_queries(0):
+        plans_prefetch(key_results)
+        by_id = figures_for(key_results, moment=moment)
+    assert by_id[planned.pk].expected == by_id[straight.pk].expected > 0

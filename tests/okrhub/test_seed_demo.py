@@ -11,6 +11,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from checkins.models import CheckIn
+from checkins.services import key_result_recompute
 from objectives import progress
 from objectives.models import Cycle, Initiative, KeyResult, Objective
 from okrhub import demo
@@ -223,6 +224,27 @@ def test_the_synthetic_organisation_is_built_once():
     assert _counts() == first
     _seed(teams=5, weeks=4)
     assert Team.objects.filter(slug__startswith="syntetisk-team-").count() == 5
+
+
+def test_synthetic_rows_mean_what_the_services_write():
+    """The benchmark measures production's rows: recomputing a synthetic key result through the check-in
+    service changes nothing, achieve values are done/not done, and each key result has its "created" history
+    row like key_result_create's."""
+    _seed(teams=3, weeks=4)
+    synthetic = KeyResult.objects.filter(objective__team__slug__startswith="syntetisk-team-")
+    assert synthetic.exists()
+    for key_result in synthetic:
+        before = (key_result.current_value, key_result.confidence, key_result.last_checkin_at)
+        key_result_recompute(key_result=key_result)
+        key_result.refresh_from_db()
+        assert (key_result.current_value, key_result.confidence, key_result.last_checkin_at) == before
+        assert list(key_result.history.values_list("history_type", flat=True)) == ["+"]
+    values = set(
+        CheckIn.objects.filter(key_result__in=synthetic, key_result__kind=progress.ACHIEVE).values_list(
+            "value", flat=True
+        )
+    )
+    assert values <= {0, 1}
 
 
 def test_it_rejects_negative_sizes():
