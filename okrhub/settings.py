@@ -128,7 +128,7 @@ if TESTING:
 # Sign in with the username or the email address (case-insensitive; an address two accounts share is refused).
 # django-axes first: it refuses a locked-out account or address before any password is checked.
 AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
+    "teams.lockouts.LockoutBackend",
     "teams.backends.EmailOrUsernameBackend",
     "teams.oidc.OIDCBackend",  # inert until OIDC_ISSUER and OIDC_CLIENT_ID are set
 ]

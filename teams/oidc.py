@@ -262,4 +262,5 @@ def invitation_login_context(token: str) -> dict[str, Any]:
         "oidc_enabled": enabled,
         "oidc_label": settings.OIDC_LOGIN_LABEL,
         "oidc_login_url": login_url(invitation_token=token) if enabled else "",
+        "password_form_shown": not (enabled and settings.OIDC_ONLY),
     }

@@ -165,7 +165,9 @@ def invitation_accept(request, token: str):
     form = InvitationAcceptForm(
         new_user, request.POST or None, initial={"first_name": first, "last_name": last}
     )
-    if request.method == "POST" and form.is_valid():
+    provider = invitation_login_context(token)
+    # OIDC_ONLY: a new person joins by signing in with the provider; a password would never let them in.
+    if request.method == "POST" and provider["password_form_shown"] and form.is_valid():
         try:
             user = services.invitation_accept_new_user(
                 invitation=invitation,
@@ -183,7 +185,7 @@ def invitation_accept(request, token: str):
     return render(
         request,
         "teams/invitation_accept.html",
-        {"invitation": invitation, "form": form, **invitation_login_context(token)},
+        {"invitation": invitation, "form": form, **provider},
         status=400 if form.errors else 200,
     )
 

@@ -142,9 +142,9 @@ def test_the_people_page_runs_the_same_queries_for_few_and_many_people(
 ):
     client = as_(client, org.staff)
     client.get(reverse("people:list"))
-    # session, user, two-factor devices, the admin's memberships, roles flags, count, the page of people,
-    # their memberships, lockouts of the people on the page
-    with django_assert_num_queries(9) as few:
+    # session, user, the admin's memberships, ambassador flag, count, the page of people, their memberships,
+    # which of them are locked out (teams/lockouts.py)
+    with django_assert_num_queries(8) as few:
         response = client.get(reverse("people:list"))
     assert response.text.count('id="person-') == User.objects.count()
     _people(60, org.team)

@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.factories import UserFactory
+from tests.factories import ProfileFactory, UserFactory
 
 LOGIN = "/accounts/login/"
 ADMIN_LOGIN = "/admin/login/"
@@ -149,10 +149,16 @@ def test_the_token_endpoint_is_locked_with_a_json_answer(person, client, roomy_t
 # --- Unlocking on the People page ------------------------------------------------------------------------
 
 
-def test_an_organisation_admin_sees_the_lockout_and_unlocks(org, person, client):
+@pytest.mark.parametrize("admin_kind", ["staff", "org_admin"])
+def test_an_organisation_admin_sees_the_lockout_and_unlocks(org, person, client, admin_kind):
     _fail(Client(), "kari", 10)
+    if admin_kind == "staff":
+        admin_user = org.staff
+    else:
+        admin_user = UserFactory(username="orgadmin")
+        ProfileFactory(user=admin_user, is_org_admin=True)
     admin = Client()
-    admin.force_login(org.staff)
+    admin.force_login(admin_user)
     page = admin.get(reverse("people:list"), {"q": "kari"})
     assert page.status_code == 200
     content = page.content.decode()

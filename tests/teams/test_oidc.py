@@ -6,10 +6,11 @@ The whole code flow against a real provider is tests/e2e/test_oidc.py.
 from __future__ import annotations
 
 from unittest import mock
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 import requests
+from django.contrib.auth import get_user_model
 from django.test import Client
 
 from teams import oidc
@@ -161,3 +162,23 @@ def test_signing_out_after_a_provider_sign_in_ends_the_provider_session(provider
 
 def test_the_issuer_origin_is_for_the_content_security_policy(provider):
     assert oidc.issuer_origin() == "https://id.example.org"
+
+
+def test_with_oidc_only_an_invitation_is_accepted_with_the_provider_not_a_password(provider, settings, org):
+    from teams.people_services import InvitationRequest, invitation_create, invitation_token
+
+    settings.OIDC_ONLY = True
+    invitation = invitation_create(
+        request=InvitationRequest(email="new@example.org", team=org.team), inviter=org.lead
+    )
+    url = f"/invitations/{invitation_token(invitation)}/"
+    client = Client()
+    content = client.get(url, HTTP_ACCEPT_LANGUAGE="nb").content.decode()
+    assert "Logg inn med Microsoft" in content
+    assert "/accounts/oidc/login/?" + urlencode({"invitation": invitation_token(invitation)}) in content
+    assert 'name="new_password1"' not in content
+    client.post(
+        url,
+        {"first_name": "N", "last_name": "N", "new_password1": "x8#Lkq!2zzP", "new_password2": "x8#Lkq!2zzP"},
+    )
+    assert not get_user_model().objects.filter(email="new@example.org").exists()
