@@ -251,9 +251,8 @@ def test_the_invitation_list_runs_the_same_queries_for_3_and_30_invitations(
     for n in range(3):
         invite(f"a{n}@example.org", by=org.section_leader)
     client.get(reverse("people:invitations"))
-    # session, user, two-factor devices, memberships, team tree, roles flags, count, page of invitations
-    # (with inviter and team)
-    with django_assert_num_queries(8) as few:
+    # session, user, memberships, team tree, roles flags, count, page of invitations (with inviter and team)
+    with django_assert_num_queries(7) as few:
         client.get(reverse("people:invitations"))
     for n in range(27):
         invite(f"b{n}@example.org", by=org.section_leader)
