@@ -186,7 +186,7 @@ def test_only_kinds_with_a_pace_show_one(org, login, kind, start, target, lines,
     assert drawn == lines
     assert words in html
     # The progress bar's pace marker goes with the pace line.
-    assert ('class="progress-pace"' in html) is ("chart-pace" in lines)
+    assert ('class="progress-pace' in html) is ("chart-pace" in lines)
     assert ("% expected by now" in html) is ("chart-pace" in lines)
 
 
