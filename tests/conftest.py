@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from okrhub.celery import app as celery_app
 from teams.models import Membership
 from tests.factories import (
     CycleFactory,
@@ -94,3 +95,14 @@ def login(client):
         return client
 
     return _login
+
+
+@pytest.fixture
+def celery_eager():
+    """Celery tasks run in the test process, for this test only (unit tests; the real worker has its own
+    integration tests); a task's error fails the test."""
+    keys = ("task_always_eager", "task_eager_propagates")
+    previous = {key: celery_app.conf[key] for key in keys}
+    celery_app.conf.update(task_always_eager=True, task_eager_propagates=True)
+    yield celery_app
+    celery_app.conf.update(previous)

@@ -9,21 +9,10 @@ import pytest
 from django.core import mail
 from playwright.sync_api import expect
 
-from okrhub.celery import app as celery_app
 from okrhub.demo import COURSES_SLUG
 from teams.models import Invitation, Membership
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def celery_eager():
-    # The live server runs in this process: the email task runs in its thread and lands in mail.outbox.
-    keys = ("task_always_eager", "task_eager_propagates")
-    previous = {key: celery_app.conf[key] for key in keys}
-    celery_app.conf.update(task_always_eager=True, task_eager_propagates=True)
-    yield
-    celery_app.conf.update(previous)
 
 
 def test_an_invited_member_sets_a_password_and_checks_in_on_my_week(

@@ -11,7 +11,6 @@ from openpyxl import load_workbook
 
 from imports.models import ImportJob, ImportMapping
 from objectives.models import Cycle, KeyResult, Objective
-from okrhub.celery import app as celery_app
 from tests.factories import CycleFactory, ProfileFactory, TeamFactory, UserFactory
 from tests.imports.conftest import csv_bytes
 
@@ -208,15 +207,6 @@ def test_the_templates_in_both_languages_are_valid_import_files(org, login, cycl
     # The example row imports as it stands.
     job = job_of(upload(client, response.content, cycle, name=f"mal-{language}.xlsx"))
     assert job.state == ImportJob.State.CHECKED and job.problems == [], job.problems
-
-
-@pytest.fixture
-def celery_eager():
-    keys = ("task_always_eager", "task_eager_propagates")
-    previous = {key: celery_app.conf[key] for key in keys}
-    celery_app.conf.update(task_always_eager=True, task_eager_propagates=True)
-    yield
-    celery_app.conf.update(previous)
 
 
 def test_a_large_file_runs_on_the_worker_and_the_page_shows_its_progress(

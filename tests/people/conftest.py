@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 from django.core.cache import cache
 
-from okrhub.celery import app as celery_app
 from teams.models import Membership
 from teams.people_services import InvitationRequest, invitation_create
 from tests.factories import MembershipFactory, UserFactory
@@ -18,15 +17,6 @@ def _fresh_throttle_counters():
     cache.clear()
     yield
     cache.clear()
-
-
-@pytest.fixture
-def celery_eager():
-    keys = ("task_always_eager", "task_eager_propagates")
-    previous = {key: celery_app.conf[key] for key in keys}
-    celery_app.conf.update(task_always_eager=True, task_eager_propagates=True)
-    yield celery_app
-    celery_app.conf.update(previous)
 
 
 @pytest.fixture
