@@ -39,6 +39,6 @@ def invitations_open_for(*, access: Access) -> QuerySet[Invitation]:
 
 
 def invitable_teams(*, access: Access) -> QuerySet[Team]:
-    teams = Team.objects.order_by("name")
+    teams = Team.objects.filter(archived_at__isnull=True).order_by("name")  # archived: out of new work
     team_ids = people_team_ids(access)
     return teams if team_ids is None else teams.filter(pk__in=team_ids)

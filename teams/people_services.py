@@ -36,6 +36,7 @@ INVITATION_DUPLICATE = _(
 )
 INVITATION_TWICE = _("%(email)s is listed twice for %(team)s.")
 INVITATION_BAD_ROLE = _("“%(role)s” is not a role.")
+INVITATION_ARCHIVED_TEAM = _("%(team)s is archived; reactivate it before inviting people to it.")
 INVITATION_NOT_PENDING = _("This invitation is no longer pending.")
 INVITATION_WRONG_ACCOUNT = _("This invitation was sent to another email address.")
 EMAIL_TAKEN = _("Another account already uses this email address.")
@@ -115,6 +116,8 @@ def invitations_check(
             problems.extend(str(message) for message in error.messages)
         if request.role not in Membership.Role.values:
             problems.append(str(INVITATION_BAD_ROLE % {"role": request.role}))
+        if request.team.is_archived:
+            problems.append(str(INVITATION_ARCHIVED_TEAM % {"team": request.team.name}))
         key = (request.team.pk, email)
         params = {"email": email, "team": request.team.name}
         if key in members:

@@ -11,11 +11,14 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import override
 
 from teams import people_services as services
 from teams.emails import invitation_accept_url
-from teams.models import Invitation, Membership
+from teams.models import Invitation, Membership, Team
+from teams.people_selectors import invitable_teams
 from teams.people_views import INVITATION_STATE_MESSAGES
+from teams.permissions import access_for
 from tests.factories import MembershipFactory, ProfileFactory, UserFactory
 
 User = get_user_model()
@@ -291,3 +294,13 @@ def test_the_accept_page_escapes_the_name_and_team(client, org, invite):
 def test_an_existing_member_elsewhere_may_be_invited(org, invite):
     MembershipFactory(user=org.outsider, team=org.section)
     assert invite(org.outsider.email).team == org.team
+
+
+def test_an_archived_team_takes_no_invitations_and_is_not_offered(org, invite):
+    Team.objects.filter(pk=org.team.pk).update(archived_at=timezone.now())
+    org.team.refresh_from_db()
+    with override("en"), pytest.raises(ValidationError) as error:
+        invite("ny@example.org")
+    assert "Kurs is archived" in " ".join(error.value.messages)
+    assert not Invitation.objects.filter(email="ny@example.org").exists()
+    assert org.team not in invitable_teams(access=access_for(org.staff))
