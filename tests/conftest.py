@@ -106,3 +106,25 @@ def celery_eager():
     celery_app.conf.update(task_always_eager=True, task_eager_propagates=True)
     yield celery_app
     celery_app.conf.update(previous)
+
+
+# The roles the organisation pages and their API tell apart (tests of teams, cycles and people).
+PERSONAS = ["anonymous", "member", "lead", "elsewhere", "ambassador", "org_admin", "staff"]
+
+
+@pytest.fixture
+def people(org):
+    """PERSONAS → user: ``org``'s people plus an organisation admin and a lead of another team."""
+    org_admin = UserFactory(username="org_admin", first_name="Oda", last_name="Orgadmin")
+    ProfileFactory(user=org_admin, is_org_admin=True)
+    elsewhere = UserFactory(username="elsewhere", first_name="Erik", last_name="Elsewhere")
+    MembershipFactory(user=elsewhere, team=org.other_team, role=Membership.Role.LEAD)
+    return {
+        "anonymous": None,
+        "member": org.member,
+        "lead": org.lead,
+        "elsewhere": elsewhere,
+        "ambassador": org.ambassador,
+        "org_admin": org_admin,
+        "staff": org.staff,
+    }

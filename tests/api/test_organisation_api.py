@@ -8,34 +8,13 @@ import datetime as dt
 import pytest
 
 from objectives.models import Cycle, Objective
-from teams.models import Membership, Team
+from teams.models import Team
+from tests.conftest import PERSONAS
 from tests.factories import (
     CycleFactory,
     KeyResultFactory,
-    MembershipFactory,
     ObjectiveFactory,
-    ProfileFactory,
-    UserFactory,
 )
-
-PERSONAS = ["anonymous", "member", "lead", "elsewhere", "ambassador", "org_admin", "staff"]
-
-
-@pytest.fixture
-def people(org):
-    org_admin = UserFactory(username="org_admin")
-    ProfileFactory(user=org_admin, is_org_admin=True)
-    elsewhere = UserFactory(username="elsewhere")
-    MembershipFactory(user=elsewhere, team=org.other_team, role=Membership.Role.LEAD)
-    return {
-        "anonymous": None,
-        "member": org.member,
-        "lead": org.lead,
-        "elsewhere": elsewhere,
-        "ambassador": org.ambassador,
-        "org_admin": org_admin,
-        "staff": org.staff,
-    }
 
 
 def matrix(**expected):

@@ -14,41 +14,20 @@ from django.urls import reverse
 from objectives import periods
 from objectives.models import Cycle, Objective
 from objectives.services import cycle_activate, cycle_close, cycle_create, cycle_start_planning
-from teams.models import Membership
+from tests.conftest import PERSONAS
 from tests.factories import (
     CycleFactory,
     KeyResultFactory,
-    MembershipFactory,
     ObjectiveFactory,
-    ProfileFactory,
-    UserFactory,
 )
 from workshops.services import team_cycle_publish
 
 INDEX = reverse("cycles:index")
-PERSONAS = ["anonymous", "member", "lead", "elsewhere", "ambassador", "org_admin", "staff"]
 
 
 @pytest.fixture
 def english(settings):
     settings.LANGUAGE_CODE = "en"
-
-
-@pytest.fixture
-def people(org):
-    org_admin = UserFactory(username="org_admin")
-    ProfileFactory(user=org_admin, is_org_admin=True)
-    elsewhere = UserFactory(username="elsewhere")
-    MembershipFactory(user=elsewhere, team=org.other_team, role=Membership.Role.LEAD)
-    return {
-        "anonymous": None,
-        "member": org.member,
-        "lead": org.lead,
-        "elsewhere": elsewhere,
-        "ambassador": org.ambassador,
-        "org_admin": org_admin,
-        "staff": org.staff,
-    }
 
 
 @pytest.fixture

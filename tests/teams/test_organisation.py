@@ -14,7 +14,7 @@ from django.utils import translation
 
 from objectives.models import NEW_OBJECTIVE_ARCHIVED_TEAM, Objective
 from objectives.services import objective_create
-from teams.models import TEAM_MOVE_LOOP, Membership, Profile, Team
+from teams.models import TEAM_MOVE_LOOP, Profile, Team
 from teams.services import (
     TEAM_ARCHIVE_HAS_ACTIVE_CHILDREN,
     TEAM_REACTIVATE_PARENT_ARCHIVED,
@@ -22,10 +22,10 @@ from teams.services import (
     team_slug_for,
 )
 from teams.views import ORG_ADMIN_REVOKE_SELF
-from tests.factories import MembershipFactory, ProfileFactory, TeamFactory, UserFactory
+from tests.conftest import PERSONAS
+from tests.factories import ProfileFactory, TeamFactory
 
 INDEX = reverse("organisation:index")
-PERSONAS = ["anonymous", "member", "lead", "elsewhere", "ambassador", "org_admin", "staff"]
 
 
 @pytest.fixture
@@ -33,23 +33,6 @@ def english(settings):
     settings.LANGUAGE_CODE = "en"
     with translation.override("en"):
         yield
-
-
-@pytest.fixture
-def people(org):
-    org_admin = UserFactory(username="org_admin", first_name="Oda", last_name="Orgadmin")
-    ProfileFactory(user=org_admin, is_org_admin=True)
-    elsewhere = UserFactory(username="elsewhere", first_name="Erik", last_name="Elsewhere")
-    MembershipFactory(user=elsewhere, team=org.other_team, role=Membership.Role.LEAD)
-    return {
-        "anonymous": None,
-        "member": org.member,
-        "lead": org.lead,
-        "elsewhere": elsewhere,
-        "ambassador": org.ambassador,
-        "org_admin": org_admin,
-        "staff": org.staff,
-    }
 
 
 def client_for(client, user):
