@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "workshops",
     "notifications",  # every message sent: reminders, digests
     "imports",  # OKRs from spreadsheets
+    "integrations",  # webhooks, Teams/Slack channel posts, data sources
     "okrhub",  # project-wide management commands (seed_demo)
 ]
 
@@ -231,6 +232,9 @@ CELERY_BEAT_SCHEDULE: dict = {
         "options": {"expires": 55 * 60},
     },
 }
+
+# Webhooks, channel posts (integrations/safe_http.py): internal hosts, addresses, CIDRs allowed too.
+WEBHOOK_ALLOWED_HOSTS = env.list("WEBHOOK_ALLOWED_HOSTS", default=[])
 
 # REST API v1 (okrhub/api_urls.py). /api/ is skipped by LoginRequiredMiddleware, so DRF authenticates
 # every request itself. Throttle counters live in the default cache (one per process unless CACHES is shared).

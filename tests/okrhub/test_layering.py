@@ -25,6 +25,7 @@ LAYERS: dict[str, int] = {
     "workshops": 3,
     "notifications": 3,  # every message sent or received: reminders, digests
     "imports": 3,  # OKRs from spreadsheets
+    "integrations": 3,  # webhooks, channel posts, data sources: pushes and pulls over HTTP
 }
 
 # Known exceptions: (file relative to the project root, the upper app's module or template library) → why.
