@@ -66,7 +66,7 @@ bench: install
 
 ## make scaleout: nginx + two web nodes + two workers + beat on loopback, checked (docs/scaling.md); PostgreSQL
 scaleout: install
-	timeout 300 $(BIN)/pytest -m scaleout tests/scaleout $(PYTEST_ARGS)
+	timeout 240 $(BIN)/pytest -m scaleout tests/scaleout $(SCALEOUT_ARGS)
 
 ## make bench-import: import a 10,000-row spreadsheet, report the time and peak memory (bench/README.md)
 bench-import: install
