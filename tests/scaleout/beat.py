@@ -13,6 +13,6 @@ from okrhub.celery import app
 app.conf.beat_schedule = {
     "checkin-reminders": {
         "task": "checkins.send_due_checkin_reminders",
-        "schedule": float(os.environ.get("SCALEOUT_BEAT_SECONDS", "2")),
+        "schedule": float(os.environ.get("SCALEOUT_BEAT_SECONDS", "1")),
     },
 }

@@ -1,7 +1,8 @@
 """Two web nodes and two workers behave like one (docs/scaling.md): `make scaleout`, CI's own step.
 
 nginx (Debian's) balances two gunicorn nodes; two Celery workers and one beat; one PostgreSQL database (the
-test database, with the demo organisation committed) and one Redis database for cache and broker
+test database; each test commits the small organisation of tests/conftest.py, password "demo", for the other
+processes, and pytest-django empties the tables afterwards) and one Redis database for cache and broker
 (SCALEOUT_TEST_REDIS_URL). Every wait is bounded and fails with the processes' logs, never hangs.
 Marked ``scaleout``: the plain `make test` run leaves it out (pyproject addopts); `make scaleout` runs it.
 """
@@ -20,12 +21,10 @@ from urllib.parse import quote
 
 import httpx
 import pytest
-from django.core.management import call_command
 from django.db import connection
 
 from tests.scaleout.stack import NGINX, Stack, wait_for_log
 
-# Each test commits its data for the other processes; pytest-django empties the tables after each.
 pytestmark = [pytest.mark.scaleout, pytest.mark.django_db(transaction=True)]
 
 REDIS_URL = os.environ.get("SCALEOUT_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")  # a database of our own
@@ -50,12 +49,6 @@ def _redis():
     except redis.exceptions.RedisError as exc:
         pytest.skip(f"Redis does not answer at {REDIS_URL} ({exc})")
     return client
-
-
-@pytest.fixture
-def demo(stack):
-    """The demo organisation, committed for the nodes and workers (emptied after each test)."""
-    call_command("seed_demo", verbosity=0)
 
 
 @pytest.fixture(scope="module")
@@ -98,7 +91,7 @@ def _sign_in(stack: Stack, username: str) -> httpx.Client:
     return client
 
 
-def test_a_signed_in_session_keeps_working_whichever_node_answers(stack, demo):
+def test_a_signed_in_session_keeps_working_whichever_node_answers(stack, org):
     client = _sign_in(stack, "member")
     answered = []
     with closing(client):
@@ -110,11 +103,10 @@ def test_a_signed_in_session_keeps_working_whichever_node_answers(stack, demo):
     assert set(answered) == {"web1", "web2"}, answered
 
 
-def test_the_api_throttle_counts_across_nodes(stack, demo):
-    from django.contrib.auth import get_user_model
+def test_the_api_throttle_counts_across_nodes(stack, org):
     from rest_framework.authtoken.models import Token
 
-    token, _ = Token.objects.get_or_create(user=get_user_model().objects.get(username="ole"))
+    token, _ = Token.objects.get_or_create(user=org.teammate)
     statuses: list[tuple[int, str]] = []
     with httpx.Client(base_url=stack.url, timeout=20, headers={"Authorization": f"Token {token.key}"}) as api:
         for _ in range(THROTTLE + 4):
@@ -126,15 +118,13 @@ def test_the_api_throttle_counts_across_nodes(stack, demo):
     assert {node for status, node in statuses if status == 200} == {"web1", "web2"}, statuses
 
 
-def test_a_workshop_board_edit_on_one_node_is_seen_by_a_participant_on_the_other(stack, demo):
+def test_a_workshop_board_edit_on_one_node_is_seen_by_a_participant_on_the_other(stack, org):
     from objectives.models import Cycle
-    from teams.models import Team
+    from tests.factories import CycleFactory
 
-    team = Team.objects.get(slug="kurs-og-arrangementer")
-    cycle = Cycle.objects.filter(status=Cycle.Status.PLANNING).order_by("-start_date").first()
-    assert cycle is not None
-    board = f"/workshops/{team.slug}/{cycle.pk}/"
-    lead, participant = _sign_in(stack, "kari"), _sign_in(stack, "member")
+    cycle = CycleFactory(name="Scale-out planning", status=Cycle.Status.PLANNING)
+    board = f"/workshops/{org.team.slug}/{cycle.pk}/"
+    lead, participant = _sign_in(stack, "lead"), _sign_in(stack, "member")
     with closing(lead), closing(participant):
         page = participant.get(board)
         assert page.status_code == 200, page.text[:2000]
@@ -194,7 +184,7 @@ def _wait(condition, *, what: str, stack: Stack) -> None:
         time.sleep(0.25)
 
 
-def test_reminders_go_out_exactly_once_with_two_workers_and_beat_restarted(stack, demo):
+def test_reminders_go_out_exactly_once_with_two_workers_and_beat_restarted(stack, transactional_db):
     from notifications.models import EmailDelivery
     from teams.models import Profile
     from tests.factories import (
@@ -256,25 +246,19 @@ def _reminder_tasks(worker) -> int:
     return len(re.findall(r"Task checkins\.send_(?:due_)?checkin_reminders?\[[^\]]+\] succeeded", text))
 
 
-def test_a_web_node_killed_under_load_fails_over_and_loses_no_acknowledged_check_in(stack, demo):
+def test_a_web_node_killed_under_load_fails_over_and_loses_no_acknowledged_check_in(stack, org):
     from checkins.models import CheckIn
-    from objectives.models import Cycle, KeyResult
 
     client = _sign_in(stack, "member")
     csrf = client.cookies["csrftoken"]
-    active = Cycle.objects.filter(status=Cycle.Status.ACTIVE).order_by("-start_date").first()
-    key_result = None
-    for candidate in KeyResult.objects.filter(owner__username="member", objective__cycle=active):
-        probe = client.post(
-            "/api/v1/checkins/",
-            json={"key_result": candidate.pk, "value": str(candidate.current_value), "confidence": 7},
-            headers={"X-CSRFToken": csrf},
-        )
-        if probe.status_code == 201:
-            key_result = candidate
-            break
-    assert key_result is not None, "no key result of member's takes check-ins"
+    key_result = org.key_result  # member's, in the active cycle
     value = str(key_result.current_value)
+    probe = client.post(
+        "/api/v1/checkins/",
+        json={"key_result": key_result.pk, "value": value, "confidence": 6, "note": "before the load"},
+        headers={"X-CSRFToken": csrf},
+    )
+    assert probe.status_code == 201, probe.text
     prefix = f"scaleout-{time.time_ns()}"
 
     results: list[tuple[str, int, str, float, int | None]] = []  # (note, status, node, at, id)
