@@ -9,6 +9,7 @@ comes from BACKUP_TEST_DATABASE. SQLite files go through SQLite's backup API; th
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -241,3 +242,23 @@ def test_a_postgresql_archive_is_refused_for_a_sqlite_target(tmp_path):
 def test_an_in_memory_database_is_refused_with_a_reason():
     with pytest.raises(backups.BackupError, match="in-memory"):
         backups.backup(target=backups.Target(engine=backups.SQLITE, name=":memory:"), output=Path("x"))
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_without_output_the_backup_goes_to_backup_dir_with_a_timestamp(settings, tmp_path):
+    settings.BACKUP_DIR = tmp_path / "backups"
+    call_command("backup", verbosity=0)
+    (written,) = (tmp_path / "backups").iterdir()
+    assert re.fullmatch(r"okrhub-\d{8}T\d{6}Z\.dump", written.name)
+    assert written.read_bytes().startswith(b"PGDMP")
+
+
+def test_an_older_pg_dump_than_the_server_is_refused_with_what_to_install(monkeypatch, tmp_path):
+    if not shutil.which("pg_dump"):
+        pytest.skip("pg_dump not installed (postgresql-client)")
+    monkeypatch.setattr(backups, "server_major", lambda target: 99)
+    target = backups.Target.from_url("postgres://okrhub@127.0.0.1:5432/okrhub")
+    with pytest.raises(backups.BackupError, match="install postgresql-client-99"):
+        backups.backup(target=target, output=tmp_path / "x.dump")
+    assert list(tmp_path.iterdir()) == []  # no partial file left behind
