@@ -262,6 +262,7 @@ def test_a_web_node_killed_under_load_fails_over_and_loses_no_acknowledged_check
     prefix = f"scaleout-{time.time_ns()}"
 
     results: list[tuple[str, int, str, float, int | None]] = []  # (note, status, node, at, id)
+    sent: dict[str, tuple[Decimal, int]] = {}  # note → (value, confidence)
     lock, stop = threading.Lock(), threading.Event()
 
     def load(lane: int) -> None:
@@ -270,10 +271,17 @@ def test_a_web_node_killed_under_load_fails_over_and_loses_no_acknowledged_check
                 if stop.is_set():
                     return
                 note = f"{prefix}-{lane}-{n}"
+                # Each check-in its own value and confidence, so a mix-up or a half-write shows.
+                sent[note] = (Decimal(10 + (lane * 7 + n) % 30), n % 10 + 1)
                 try:
                     response = session.post(
                         "/api/v1/checkins/",
-                        json={"key_result": key_result.pk, "value": value, "confidence": 6, "note": note},
+                        json={
+                            "key_result": key_result.pk,
+                            "value": str(sent[note][0]),
+                            "confidence": sent[note][1],
+                            "note": note,
+                        },
                         headers={"X-CSRFToken": csrf},
                     )
                 except httpx.HTTPError:
@@ -283,7 +291,13 @@ def test_a_web_node_killed_under_load_fails_over_and_loses_no_acknowledged_check
                 created = response.json().get("id") if response.status_code == 201 else None
                 with lock:
                     results.append(
-                        (note, response.status_code, stack.node_of(response), time.monotonic(), created)
+                        (
+                            note,
+                            response.status_code,
+                            stack.node_of(response, default="?"),
+                            time.monotonic(),
+                            created,
+                        )
                     )
 
     lanes = [threading.Thread(target=load, args=(lane,), daemon=True) for lane in range(3)]
@@ -300,7 +314,7 @@ def test_a_web_node_killed_under_load_fails_over_and_loses_no_acknowledged_check
         victim.wait_ready()
         back_at = time.monotonic()
         stack.wait_front()
-        time.sleep(4)
+        time.sleep(5)
     finally:
         stop.set()
         for lane in lanes:
@@ -319,16 +333,20 @@ def test_a_web_node_killed_under_load_fails_over_and_loses_no_acknowledged_check
     # Only requests in flight when the node died may fail (one per lane), never a refused one.
     assert len(failed) <= len(lanes), failed
 
-    stored = {c.note: c for c in CheckIn.objects.filter(key_result=key_result, note__startswith=prefix)}
+    rows = list(
+        CheckIn.objects.filter(key_result=key_result, note__startswith=prefix).select_related("author")
+    )
+    stored = {row.note: row for row in rows}
+    assert len(rows) == len(stored)  # nothing saved twice (every note is unique)
     missing = [note for note in acknowledged if note not in stored]
     assert missing == [], missing  # every 201 is in the database
     for note, checkin_id in acknowledged.items():
         assert stored[note].pk == checkin_id
-    sent = {note for note, *_ in results}
-    assert set(stored) <= sent  # nothing stored that was not sent, nothing twice (notes are unique)
-    # Nothing half-written: each stored check-in is whole, and the key result follows the latest one.
-    for checkin in stored.values():
-        assert (checkin.value, checkin.confidence, checkin.author.username) == (Decimal(value), 6, "member")
+    assert set(stored) <= set(sent)  # nothing stored that was not sent
+    # Nothing half-written: each stored check-in is whole, and the key result follows the latest one (the
+    # check-in and the key result change in one transaction).
+    for row in rows:
+        assert (row.value, row.confidence, row.author.username) == (*sent[row.note], "member"), row.note
     key_result.refresh_from_db()
     latest = CheckIn.objects.filter(key_result=key_result).order_by("-created_at", "-id").first()
     assert (key_result.current_value, key_result.confidence) == (latest.value, latest.confidence)
