@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install migrate seed serve worker beat lint format messages bench bench-import clean
+.PHONY: run test install migrate seed serve worker beat lint format messages bench bench-import scaleout clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -63,6 +63,10 @@ messages: install .env
 ## make bench: load test a 200-team organisation served like production (bench/README.md); SMOKE=1: seconds
 bench: install
 	$(PY) bench/run.py $(if $(SMOKE),--smoke) $(BENCH_ARGS)
+
+## make scaleout: nginx + two web nodes + two workers + beat on loopback, checked (docs/scaling.md); PostgreSQL
+scaleout: install
+	timeout 240 $(BIN)/pytest -m scaleout tests/scaleout $(SCALEOUT_ARGS)
 
 ## make bench-import: import a 10,000-row spreadsheet, report the time and peak memory (bench/README.md)
 bench-import: install
