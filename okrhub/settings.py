@@ -299,6 +299,7 @@ SPECTACULAR_SETTINGS = {
         "CycleStatusEnum": "objectives.models.Cycle.Status",
         "ObjectiveStatusEnum": "objectives.models.Objective.Status",
         "InitiativeStatusEnum": "objectives.models.Initiative.Status",
+        "WebhookKindEnum": "integrations.models.Endpoint.Kind",
     },
 }
 
