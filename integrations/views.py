@@ -34,10 +34,15 @@ def _may_open(request: HttpRequest) -> None:
 def index(request: HttpRequest) -> HttpResponse:
     _may_open(request)
     access = access_for(request.user)
-    endpoints = list(endpoints_for(user=request.user))
+    endpoints = endpoints_for(user=request.user)
     teams = Team.objects.filter(archived_at__isnull=True).order_by("name")
     if not access.manages_organisation:
         teams = teams.filter(pk__in=access.led_team_ids)
+    # ?team=<slug>: one team's integrations (the team page links here).
+    team = _scope(request) if request.GET.get("team") else None
+    if team is not None:
+        endpoints, teams = endpoints.filter(team=team), teams.filter(pk=team.pk)
+    endpoints = list(endpoints)
     return render(
         request,
         "integrations/index.html",
@@ -45,7 +50,8 @@ def index(request: HttpRequest) -> HttpResponse:
             "organisation_endpoints": [e for e in endpoints if e.team_id is None],
             "team_endpoints": [e for e in endpoints if e.team_id is not None],
             "teams": teams,
-            "manages_organisation": access.manages_organisation,
+            "team": team,
+            "manages_organisation": access.manages_organisation and team is None,
         },
     )
 
