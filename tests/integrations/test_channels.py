@@ -100,9 +100,8 @@ def test_the_weekly_summary_waits_for_monday_morning(org, channel, time_machine)
 
 def test_the_summary_reuses_the_digest_read_model(org, channel):
     """The numbers are the leaders' digest's (notifications/digest.py), not a second computation."""
-    from notifications.digest import team_digest_build
-
     from integrations.announcements import weekly_summary_data
+    from notifications.digest import team_digest_build
 
     digest = team_digest_build(roots={org.team.pk})
     data = weekly_summary_data(team=org.team)
