@@ -43,6 +43,7 @@ RETRY = "retry"
 FAILED = "failed"
 NOT_CLAIMED = "not_claimed"  # done already, another worker holds it, not due yet, or the endpoint is off
 
+ANSWERED = gettext_lazy("The receiver answered %(status)s.")
 DISABLED_AFTER_FAILURES = gettext_lazy("Disabled after %(count)s failed deliveries in a row.")
 
 
@@ -125,7 +126,7 @@ def delivery_send(*, delivery_id: int, now: dt.datetime | None = None) -> tuple[
             _finish(delivery, now=now, ok=True, status_code=status_code, elapsed=elapsed)
             return SENT, 0
         retryable = status_code >= 500 or status_code == 429
-        error = _("The receiver answered %(status)s.") % {"status": status_code}
+        error = str(ANSWERED % {"status": status_code})
     if retryable and delivery.attempts < max_attempts():
         delay = retry_delay(delivery.attempts)
         with transaction.atomic():

@@ -10,6 +10,7 @@ import datetime as dt
 from django.utils.translation import gettext as _
 
 from integrations import crypto
+from integrations.delivery import ANSWERED
 from integrations.models import Attempt, Delivery, Endpoint, Event, EventType
 from integrations.services import new_secret, url_hint
 from teams.models import Team
@@ -82,5 +83,5 @@ def seed_integrations(*, users: dict[str, object], now: dt.datetime) -> None:
                     response_ms=180.0 + 40 * number,
                     ok=status == 200,
                     will_retry=status != 200,
-                    error="" if status == 200 else _("The receiver answered %(status)s.") % {"status": status},
+                    error="" if status == 200 else ANSWERED % {"status": status},
                 )
