@@ -130,11 +130,17 @@ def attention_check(*, key_results, now: dt.datetime | None = None) -> int:
         AttentionState.objects.bulk_create(missing, ignore_conflicts=True)
     for key_result in key_results:
         reasons = list(figures_of(key_result).reasons)
+        state = states.get(key_result.pk)
+        was_needing = state is not None and state.needing_since is not None
         rows = AttentionState.objects.filter(key_result=key_result)
         if not reasons:
-            rows.filter(needing_since__isnull=False).update(needing_since=None, reasons=[], checked_at=now)
+            if was_needing:
+                rows.update(needing_since=None, reasons=[], checked_at=now)
             continue
-        if rows.filter(needing_since__isnull=True).update(needing_since=now, reasons=reasons, checked_at=now):
+        # Only a change is written; the conditional update lets one of two concurrent runs announce it.
+        if not was_needing and rows.filter(needing_since__isnull=True).update(
+            needing_since=now, reasons=reasons, checked_at=now
+        ):
             announced += 1
             event_record(
                 type=EventType.KEY_RESULT_NEEDS_ATTENTION,
@@ -186,7 +192,7 @@ def weekly_summary_data(*, team, now: dt.datetime | None = None) -> dict | None:
             "title": item.key_result.title,
             "url": item.url,
             "progress": round(item.progress, 4),
-            "reasons": list(figures_of(item.key_result).reasons),
+            "reasons": list(item.reason_codes),
         }
         for item in digest.attention
     ]

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods
 from integrations import services
 from integrations.events import send_test_event
 from integrations.forms import EndpointForm
-from integrations.models import Endpoint
+from integrations.models import Delivery, Endpoint
 from integrations.selectors import delivery_log, endpoint_get_for_user, endpoints_for
 from okrhub.versioning import StaleVersion
 from teams.models import Team
@@ -127,7 +127,14 @@ def _detail_context(request: HttpRequest, endpoint: Endpoint, form: EndpointForm
                 "version": endpoint.version,
             },
         )
-    return {"endpoint": endpoint, "form": form, "deliveries": delivery_log(endpoint=endpoint)}
+    deliveries = delivery_log(endpoint=endpoint)
+    return {
+        "endpoint": endpoint,
+        "form": form,
+        "deliveries": deliveries,
+        # The log refreshes itself only while something is still on its way.
+        "log_pending": any(delivery.status == Delivery.Status.PENDING for delivery in deliveries),
+    }
 
 
 @login_required

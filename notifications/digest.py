@@ -99,6 +99,7 @@ class AttentionItem:
     progress: float
     reasons: tuple[str, ...]  # translated labels
     url: str
+    reason_codes: tuple[str, ...] = ()  # the same reasons as codes (objectives.progress), for channel posts
 
 
 @dataclass(frozen=True)
@@ -234,7 +235,11 @@ def team_digest_build(*, roots: set[int], now: dt.datetime | None = None) -> Dig
         if figures.reasons:
             url = absolute_reverse("checkins:key_result_detail", args=(key_result.pk,))
             item = AttentionItem(
-                key_result=key_result, progress=figures.progress, reasons=figures.reason_texts, url=url
+                key_result=key_result,
+                progress=figures.progress,
+                reasons=figures.reason_texts,
+                url=url,
+                reason_codes=figures.reasons,
             )
             attention.append((team_rank[key_result.objective.team_id], item))
 
