@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from checkins import signals
 from checkins.models import CheckIn, Feedback
 from objectives.models import KeyResult
 from objectives.writability import require_checkin_possible, require_writable
@@ -116,6 +117,7 @@ def checkin_submit(
     # Keep the caller's instance current too.
     key_result.current_value, key_result.confidence = locked.current_value, locked.confidence
     key_result.last_checkin_at = locked.last_checkin_at
+    transaction.on_commit(lambda: signals.checkin_created.send_robust(sender=CheckIn, checkin=checkin))
     return checkin
 
 
@@ -153,7 +155,12 @@ def feedback_create(*, key_result: KeyResult, author, body: str, checkin: CheckI
     feedback = Feedback(key_result=key_result, checkin=checkin, author=author, body=body.strip())
     feedback.full_clean()
     feedback.save()
+    _announce_feedback(feedback)
     return feedback
+
+
+def _announce_feedback(feedback: Feedback) -> None:
+    transaction.on_commit(lambda: signals.feedback_created.send_robust(sender=Feedback, feedback=feedback))
 
 
 @transaction.atomic
@@ -167,6 +174,7 @@ def feedback_reply(*, parent: Feedback, author, body: str) -> Feedback:
     )
     reply.full_clean()
     reply.save()
+    _announce_feedback(reply)
     for item in Feedback.objects.filter(Q(pk=root.pk) | Q(parent=root), read_at__isnull=True).select_related(
         "key_result", "parent"
     ):

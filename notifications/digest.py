@@ -24,6 +24,7 @@ from objectives.labels import HEALTH_LABELS
 from objectives.models import Cycle, KeyResult, Objective
 from objectives.selectors import cycle_current
 from teams.models import Membership, Team
+from teams.selectors import user_display_name
 from teams.tree import TeamTree
 
 # Leaders get their digest on Monday morning (site time zone); a later run in the same week catches up.
@@ -61,6 +62,8 @@ class DigestTeam:
     progress: float = 0.0
     key_results: int = 0
     checked_in_last_week: int = 0
+    # Owners of a key result of the team without a check-in last week (the weekly summary names them).
+    not_checked_in: list[str] = field(default_factory=list)
     health_counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(progress.HEALTHS, 0))
 
     @property
@@ -96,6 +99,7 @@ class AttentionItem:
     progress: float
     reasons: tuple[str, ...]  # translated labels
     url: str
+    reason_codes: tuple[str, ...] = ()  # the same reasons as codes (objectives.progress), for channel posts
 
 
 @dataclass(frozen=True)
@@ -143,26 +147,47 @@ class Digest:
         return self.attention_total - len(self.attention)
 
 
-def _led_teams_in_order(user) -> list[tuple[Team, int]]:
-    """The teams ``user`` leads and every team below them, depth-first in name order (two queries); a lead
-    of a section and of a team below it sees the team once, under the section."""
-    roots = set(
-        Membership.objects.filter(user=user, role=Membership.Role.LEAD).values_list("team_id", flat=True)
-    )
+def _teams_in_order(roots: set[int]) -> list[tuple[Team, int]]:
+    """The teams ``roots`` and every team below them, depth-first in name order (one query); a team below
+    another root is shown once, under it."""
     if not roots:
         return []
     return [(node.team, node.depth) for node in TeamTree.load().nodes(roots)]
+
+
+def _led_team_ids(user) -> set[int]:
+    return set(
+        Membership.objects.filter(user=user, role=Membership.Role.LEAD).values_list("team_id", flat=True)
+    )
 
 
 def leader_digest_build(*, user, now: dt.datetime | None = None) -> Digest | None:
     """The lead's teams in the active cycle: progress against pace, health, last week's check-in rate and
     the needs-attention list (rules from ``objectives.progress``). ``None`` when there is nothing to report.
     A bounded number of queries, whatever the number of teams and key results."""
+    digest = team_digest_build(roots=_led_team_ids(user), now=now)
+    if digest is None:
+        return None
+    # The same unread list as My week (checkins.selectors.feedback_unread_for_user): one query.
+    digest.unread_feedback = [
+        FeedbackItem(
+            feedback=item,
+            url=absolute_reverse("checkins:key_result_detail", args=(item.key_result_id,))
+            + f"#feedback-thread-{item.parent_id or item.pk}",
+        )
+        for item in feedback_unread_for_user(user=user)[:DIGEST_ATTENTION_LIMIT]
+    ]
+    return digest
+
+
+def team_digest_build(*, roots: set[int], now: dt.datetime | None = None) -> Digest | None:
+    """The digest of the teams ``roots`` and every team below them (a lead's digest, a team channel's
+    weekly summary); ``None`` without an active cycle or teams."""
     now = now or timezone.now()
     cycle = cycle_current()
     if cycle is None:
         return None
-    ordered = _led_teams_in_order(user)
+    ordered = _teams_in_order(roots)
     if not ordered:
         return None
     tz = site_zone()
@@ -202,11 +227,19 @@ def leader_digest_build(*, user, now: dt.datetime | None = None) -> Digest | Non
         items_by_objective[key_result.objective_id].append((figures.progress, key_result.weight))
         row.key_results += 1
         row.checked_in_last_week += int(key_result.checked_in_last_week)
+        if not key_result.checked_in_last_week and key_result.owner is not None:
+            name = user_display_name(key_result.owner)
+            if name not in row.not_checked_in:
+                row.not_checked_in.append(name)
         row.health_counts[figures.health] += 1
         if figures.reasons:
             url = absolute_reverse("checkins:key_result_detail", args=(key_result.pk,))
             item = AttentionItem(
-                key_result=key_result, progress=figures.progress, reasons=figures.reason_texts, url=url
+                key_result=key_result,
+                progress=figures.progress,
+                reasons=figures.reason_texts,
+                url=url,
+                reason_codes=figures.reasons,
             )
             attention.append((team_rank[key_result.objective.team_id], item))
 
@@ -217,15 +250,6 @@ def leader_digest_build(*, user, now: dt.datetime | None = None) -> Digest | Non
             objective_ids
         )
     attention.sort(key=lambda pair: (pair[0], -len(pair[1].reasons)))
-    # The same unread list as My week (checkins.selectors.feedback_unread_for_user): one query.
-    unread = [
-        FeedbackItem(
-            feedback=item,
-            url=absolute_reverse("checkins:key_result_detail", args=(item.key_result_id,))
-            + f"#feedback-thread-{item.parent_id or item.pk}",
-        )
-        for item in feedback_unread_for_user(user=user)[:DIGEST_ATTENTION_LIMIT]
-    ]
     return Digest(
         cycle=cycle,
         today=today,
@@ -234,7 +258,6 @@ def leader_digest_build(*, user, now: dt.datetime | None = None) -> Digest | Non
         teams=[rows[team.pk] for team, _depth in ordered],
         attention=[item for _rank, item in attention[:DIGEST_ATTENTION_LIMIT]],
         attention_total=len(attention),
-        unread_feedback=unread,
     )
 
 

@@ -15,7 +15,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from objectives import periods
+from objectives import periods, signals
 from objectives.models import Cycle, Initiative, KeyResult, Milestone, Objective
 from objectives.writability import PUBLISHED_STATUSES, is_published, require_writable
 from okrhub.lib import assign_fields
@@ -132,7 +132,9 @@ def cycle_close(*, cycle: Cycle, actor) -> Cycle:
     Objective.objects.filter(cycle=locked, status__in=PUBLISHED_STATUSES).update(
         status=Objective.Status.ARCHIVED, updated_at=timezone.now(), **bump()
     )
-    return _cycle_set_status(cycle, locked, "close")
+    closed = _cycle_set_status(cycle, locked, "close")
+    transaction.on_commit(lambda: signals.cycle_closed.send_robust(sender=Cycle, cycle=closed, actor=actor))
+    return closed
 
 
 @transaction.atomic
@@ -160,7 +162,15 @@ def objective_create(
     )
     objective.full_clean()
     objective.save()
+    if objective.status in PUBLISHED_STATUSES:
+        _announce_published(objective)
     return objective
+
+
+def _announce_published(objective: Objective) -> None:
+    transaction.on_commit(
+        lambda: signals.objective_published.send_robust(sender=Objective, objective=objective)
+    )
 
 
 @transaction.atomic
@@ -281,7 +291,7 @@ def cycle_delete(*, cycle: Cycle) -> None:
 @transaction.atomic
 def objective_update(*, objective: Objective, data: dict[str, Any], version: int | None = None) -> Objective:
     """``version``: the one the edit was based on (an HTML form); a newer row raises ``StaleVersion``."""
-    lock_at_version(objective, expected=version)
+    current = lock_at_version(objective, expected=version)
     require_writable(objective)
     if "cycle" in data:
         require_writable(data["cycle"])
@@ -289,6 +299,8 @@ def objective_update(*, objective: Objective, data: dict[str, Any], version: int
     objective.full_clean()
     # Only what the request changed: a concurrent edit of another field keeps its change.
     objective.save(update_fields=update_fields_for(objective, data))
+    if current.status not in PUBLISHED_STATUSES and objective.status in PUBLISHED_STATUSES:
+        _announce_published(objective)
     return objective
 
 

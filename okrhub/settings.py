@@ -237,6 +237,29 @@ CELERY_BEAT_SCHEDULE: dict = {
 
 # Webhooks, channel posts (integrations/safe_http.py): internal hosts, addresses, CIDRs allowed too.
 WEBHOOK_ALLOWED_HOSTS = env.list("WEBHOOK_ALLOWED_HOSTS", default=[])
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=6)  # timeouts and 5xx; 4xx are not retried
+WEBHOOK_RETRY_BASE_SECONDS = env.float("WEBHOOK_RETRY_BASE_SECONDS", default=30.0)  # 30 s, 1 min, 2 min …
+WEBHOOK_DISABLE_AFTER = env.int("WEBHOOK_DISABLE_AFTER", default=5)  # failed deliveries in a row
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "integrations-attention": {
+            "task": "integrations.check_attention",
+            "schedule": crontab(minute=15),
+            "options": {"expires": 55 * 60},
+        },
+        "integrations-weekly-summaries": {
+            "task": "integrations.send_weekly_summaries",
+            "schedule": crontab(minute=20),
+            "options": {"expires": 55 * 60},
+        },
+        "integrations-retry-due": {
+            "task": "integrations.retry_due_deliveries",
+            "schedule": crontab(minute="*/5"),
+            "options": {"expires": 4 * 60},
+        },
+    }
+)
 
 # REST API v1 (okrhub/api_urls.py). /api/ is skipped by LoginRequiredMiddleware, so DRF authenticates
 # every request itself. Throttle counters live in the default cache (one per process unless CACHES is shared).
@@ -278,6 +301,7 @@ SPECTACULAR_SETTINGS = {
         "CycleStatusEnum": "objectives.models.Cycle.Status",
         "ObjectiveStatusEnum": "objectives.models.Objective.Status",
         "InitiativeStatusEnum": "objectives.models.Initiative.Status",
+        "WebhookKindEnum": "integrations.models.Endpoint.Kind",
     },
 }
 

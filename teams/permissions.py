@@ -150,3 +150,20 @@ def can_invite(access: Access) -> bool:
     """May open the invitation pages: manages the people of at least one team."""
     ids = people_team_ids(access)
     return ids is None or bool(ids)
+
+
+# --- Integrations: webhooks and Teams/Slack channel posts -------------------------------------------------
+
+
+def can_manage_integrations(access: Access, team=None) -> bool:
+    """Without a team: the organisation's endpoints (organisation admins). With one: that team's (its leads
+    and the leads above it, organisation admins) — the same people who manage its members."""
+    if team is None:
+        return access.manages_organisation
+    return can_manage_members(access, team)
+
+
+def integrations_team_ids(access: Access) -> frozenset[int] | None:
+    """The teams whose endpoints ``can_manage_integrations`` allows, for a query; None means every team (and
+    the organisation's)."""
+    return None if access.manages_organisation else access.led_team_ids

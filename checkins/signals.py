@@ -1,0 +1,14 @@
+"""What the check-ins layer announces, for the apps above it (integrations: webhooks, channel posts).
+
+Sent by the services after the transaction commits (``transaction.on_commit``), so a receiver sees the
+committed rows and a rolled-back write announces nothing.
+"""
+
+from __future__ import annotations
+
+from django.dispatch import Signal
+
+# checkin=<CheckIn>: a check-in was made (``checkin_submit``); its key result's figures follow it.
+checkin_created = Signal()
+# feedback=<Feedback>: a comment or a reply was written on a key result.
+feedback_created = Signal()

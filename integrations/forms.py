@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from integrations.models import Endpoint
+from integrations.services import URL_MAX_LENGTH, events_offered
+from teams.models import Profile
+
+
+class EndpointForm(forms.Form):
+    """Create or edit an endpoint; the service validates the URL (SSRF rule) and the events."""
+
+    name = forms.CharField(label=_("Name"), max_length=120)
+    url = forms.CharField(
+        label=_("Address (URL)"),
+        max_length=URL_MAX_LENGTH,
+        widget=forms.URLInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+        help_text=_("https:// is recommended. Internal addresses are refused unless the server allows them."),
+    )
+    events = forms.MultipleChoiceField(label=_("Events"), widget=forms.CheckboxSelectMultiple)
+    language = forms.ChoiceField(
+        label=_("Language of the posts"), choices=Profile.Language.choices, required=False
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, kind: str, editing: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kind = kind
+        self.fields["events"].choices = [(str(event), event.label) for event in events_offered(kind)]
+        if kind == Endpoint.Kind.WEBHOOK:
+            del self.fields["language"]
+        if editing:
+            self.fields["url"].required = False
+            self.fields["url"].help_text = _("Leave empty to keep the stored address; it is not shown again.")
+        else:
+            del self.fields["version"]
+        if kind == Endpoint.Kind.SLACK:
+            self.fields["url"].help_text = _(
+                "The incoming-webhook URL of the channel (https://hooks.slack.com/…)."
+            )
+        elif kind == Endpoint.Kind.TEAMS:
+            self.fields["url"].help_text = _(
+                "The URL of a Workflows “Post to a channel when a webhook request is received” flow, "
+                "or of an incoming webhook."
+            )
