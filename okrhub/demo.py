@@ -35,6 +35,7 @@ from objectives.models import Cycle, Initiative, KeyResult, Objective
 from objectives.services import initiative_create, key_result_create, key_result_plan_set, objective_create
 from teams.demo import seed_invitations
 from teams.models import Membership, Profile, Team
+from datasources.demo import seed_data_sources
 from workshops.demo import seed_workshops
 
 PASSWORD = "demo"
@@ -707,6 +708,7 @@ def seed_demo(*, now: dt.datetime | None = None) -> DemoResult:
     # Other apps' demo data goes here: `from <app>.demo import seed_<area>` and call it with what it needs.
     seed_feedback(cycle=active, now=now)
     seed_workshops(active=active, planning=planning, now=now)
+    seed_data_sources(cycle=active, now=now)
     seed_invitations(users=users, teams=teams, now=now, days=settings.INVITATION_DAYS)
     logins = [(p.username, PASSWORD, p.role) for p in [*PEOPLE, ADMIN]]
     return DemoResult(active_cycle=active, planning_cycle=planning, logins=logins)

@@ -49,6 +49,7 @@ urlpatterns = [
     path("dashboards/", include("dashboards.urls")),
     path("workshops/", include("workshops.urls")),
     path("imports/", include("imports.urls")),
+    path("data-sources/", include("datasources.urls")),
     path("", include("objectives.urls")),
     path("", include("checkins.urls")),
 ]
