@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "workshops",
     "notifications",  # every message sent: reminders, digests
     "imports",  # OKRs from spreadsheets
+    "integrations",  # webhooks, Teams/Slack channel posts, data sources
     "datasources",  # key results that update themselves from a URL (JSON or CSV)
     "okrhub",  # project-wide management commands (seed_demo)
 ]
@@ -239,6 +240,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
 }
 
+# Webhooks, channel posts (integrations/safe_http.py): internal hosts, addresses, CIDRs allowed too.
+WEBHOOK_ALLOWED_HOSTS = env.list("WEBHOOK_ALLOWED_HOSTS", default=[])
 # Data sources (datasources/): hosts a key result may read from (comma-separated; empty: any public host —
 # private, loopback and link-local addresses are refused unless listed), and the limits of one fetch.
 DATA_SOURCE_ALLOWED_HOSTS = [host for host in env.list("DATA_SOURCE_ALLOWED_HOSTS", default=[]) if host]
