@@ -17,10 +17,10 @@ from django.views.decorators.http import require_http_methods
 from checkins import selectors
 from checkins.forms import CheckInForm, FeedbackForm, FeedbackReplyForm
 from checkins.services import checkin_delete, checkin_submit, checkin_update
-from checkins.signals import key_result_page_sections
 from checkins.services import feedback_create as services_feedback_create
 from checkins.services import feedback_mark_read as services_feedback_mark_read
 from checkins.services import feedback_reply as services_feedback_reply
+from checkins.signals import key_result_page_sections
 from objectives import progress as rules
 from objectives.charts import BurnupLabels, burnup_chart
 from objectives.forms import InitiativeStatusForm

@@ -30,12 +30,12 @@ from simple_history.utils import bulk_create_with_history
 from checkins.models import CheckIn
 from checkins.services import checkin_build, checkin_latest, checkin_submit, key_result_follow
 from dashboards.demo import seed_feedback
+from datasources.demo import seed_data_sources
 from objectives import periods, progress
 from objectives.models import Cycle, Initiative, KeyResult, Objective
 from objectives.services import initiative_create, key_result_create, key_result_plan_set, objective_create
 from teams.demo import seed_invitations
 from teams.models import Membership, Profile, Team
-from datasources.demo import seed_data_sources
 from workshops.demo import seed_workshops
 
 PASSWORD = "demo"

@@ -15,6 +15,7 @@ from checkins.services import checkin_submit
 from datasources import services
 from datasources.models import DataSource, DataSourceFetch
 from objectives.models import Cycle, KeyResult
+from tests.factories import ProfileFactory
 
 MEMBERS = json.dumps({"data": {"members": {"active": 25}}})
 
@@ -37,14 +38,12 @@ def test_a_changed_value_becomes_a_check_in_by_the_system_author(org, feed, link
     assert latest.note == "Automatisk oppdatert fra 127.0.0.1"
     source.refresh_from_db()
     assert source.last_value == Decimal(25) and source.last_error == ""
-    assert source.awaits_confidence is False  # needs the key result loaded fresh:
     source.key_result = key_result
-    assert source.awaits_confidence is True
+    assert source.awaits_confidence is True  # the latest check-in is the automatic one
 
 
 def test_the_note_is_in_the_owners_language(org, feed, linked):
-    org.member.profile.language = "en"
-    org.member.profile.save()
+    ProfileFactory(user=org.member, language="en")
     feed.route("/members.json", MEMBERS)
     services.data_source_fetch(source=linked())
     assert CheckIn.objects.get().note == "Updated automatically from 127.0.0.1"

@@ -12,6 +12,7 @@ import pytest
 from checkins.services import checkin_submit
 from datasources import services
 from notifications import reminders
+from tests.factories import ProfileFactory
 
 MONDAY = dt.datetime(2027, 3, 15, 8, 0, tzinfo=UTC)
 TUESDAY = dt.datetime(2027, 3, 16, 8, 0, tzinfo=UTC)
@@ -38,10 +39,11 @@ def send(now):
         reminders.checkin_reminder_send(delivery_id=delivery.pk, now=now)
 
 
-def test_an_automatic_update_asks_the_owner_for_a_fresh_confidence(week_org, feed, linked, time_machine, mailoutbox):
+def test_an_automatic_update_asks_the_owner_for_a_fresh_confidence(
+    week_org, feed, linked, time_machine, mailoutbox
+):
     org = week_org
-    org.member.profile.language = "en"
-    org.member.profile.save()
+    ProfileFactory(user=org.member, language="en")
     feed.route("/members.json", MEMBERS)
     source = linked()
     time_machine.move_to(TUESDAY, tick=False)
@@ -69,8 +71,7 @@ def test_the_owners_own_check_in_after_it_settles_it(week_org, feed, linked, tim
 
 def test_a_failing_source_is_in_the_reminder(week_org, feed, linked, time_machine, mailoutbox):
     org = week_org
-    org.member.profile.language = "en"
-    org.member.profile.save()
+    ProfileFactory(user=org.member, language="en")
     checkin_submit(key_result=org.key_result, author=org.member, value=20, confidence=7)
     feed.route("/members.json", "down", status=503)
     source = linked()

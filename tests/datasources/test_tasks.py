@@ -29,7 +29,9 @@ def test_tasks_have_explicit_names_time_limits_and_retries():
     assert tasks.fetch_one.max_retries == tasks.MAX_RETRIES
 
 
-def test_running_the_day_twice_fetches_once(org, feed, linked, celery_eager, django_capture_on_commit_callbacks):
+def test_running_the_day_twice_fetches_once(
+    org, feed, linked, celery_eager, django_capture_on_commit_callbacks
+):
     feed.route("/members.json", MEMBERS)
     linked()
     for _ in range(2):

@@ -13,7 +13,7 @@ from django.urls import reverse
 from checkins.models import CheckIn
 from datasources.models import DataSource
 from objectives.models import Cycle, KeyResult
-from tests.factories import KeyResultFactory
+from tests.factories import CheckInFactory, KeyResultFactory
 
 MEMBERS = json.dumps({"data": {"members": {"active": 25}}})
 # The key result's owner is ``member``; ``lead`` leads its team, ``section_leader`` the section above.
@@ -67,7 +67,9 @@ def test_a_hidden_draft_is_not_found(org, login, feed):
     org.other_objective.save()
     client = login(org.lead)
     for name in ("edit", "fetch", "delete"):
-        response = client.post(reverse(f"datasources:{name}", args=[org.other_key_result.pk]), form_data(feed))
+        response = client.post(
+            reverse(f"datasources:{name}", args=[org.other_key_result.pk]), form_data(feed)
+        )
         assert response.status_code == 404
 
 
@@ -101,7 +103,11 @@ def test_bad_input_is_refused_with_a_translated_error_and_changes_nothing(org, l
 
 def test_html_in_the_path_is_shown_as_text(org, login, feed, linked):
     linked(json_path="<b>data</b>")
-    html = login(org.member).get(reverse("checkins:key_result_detail", args=[org.key_result.pk])).content.decode()
+    html = (
+        login(org.member)
+        .get(reverse("checkins:key_result_detail", args=[org.key_result.pk]))
+        .content.decode()
+    )
     assert "&lt;b&gt;data&lt;/b&gt;" in html and "<b>data</b>" not in html
 
 
@@ -189,6 +195,7 @@ def test_the_key_result_page_adds_one_query_whatever_the_sources(
         other = KeyResultFactory(objective=org.objective, owner=org.member)
         DataSource.objects.create(key_result=other, url=feed.url("/x"), path="a")
     DataSource.objects.create(key_result=org.key_result, url=feed.url("/x"), path="a")
+    CheckInFactory(key_result=org.key_result, author=org.member)
     client = login(org.member)
     # As tests/checkins/test_key_result_page.py counts it (13, the data source included).
     with django_assert_num_queries(13):
