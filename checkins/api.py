@@ -221,7 +221,11 @@ def visible_feedback(request) -> QuerySet[Feedback]:
 
 
 class FeedbackViewSet(
-    mixins.CreateModelMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+    VersionedViewSetMixin,
+    mixins.CreateModelMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
 ):
     """Feedback threads on the key results the user may see, newest first. Leads of the key result's team
     (and of the teams above it) comment on it or on one of its check-ins; its owner and those leads reply in

@@ -4,8 +4,9 @@ The same rules as the KPI page (``workshops/views.py``): everyone signed in read
 members and leads of the KPI's team (and leads above it) check in on it, through
 ``workshops.services.kpi_checkin_submit``. KPIs are made by promoting a key result (the workshop board), so
 the API reads them; measurements are added, never edited, as on the page. Neither is ever read-only
-(``objectives/writability.py``: a KPI lives outside cycles), so nothing here answers 409, and with no
-change to an existing row there is no version to match (no ``If-Match``).
+(``objectives/writability.py``: a KPI lives outside cycles), so nothing here answers 409. Responses carry
+the row's ``ETag`` like every object of the API; with no change to an existing row, nothing takes
+``If-Match``.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from objectives.api import ID_REGEX, request_access
 from objectives.models import Kpi, KpiMeasurement
 from objectives.permissions import access_for, can_check_in_kpi
 from okrhub.api import validation_error_detail
+from okrhub.api_versions import VersionedViewSetMixin
 from teams.models import Team
 from teams.selectors import team_descendant_ids
 from workshops import services
@@ -69,9 +71,11 @@ class KpiSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class KpiViewSet(viewsets.ReadOnlyModelViewSet):
+class KpiViewSet(VersionedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     """A team's lasting metrics, outside cycles; read organisation-wide. Promote a key result on the
-    workshop board to make one."""
+    workshop board to make one. The `ETag` changes with every check-in on it."""
+
+    may_conflict = False
 
     serializer_class = KpiSerializer
     permission_classes = [IsAuthenticated]
@@ -120,6 +124,7 @@ class KpiMeasurementSerializer(serializers.ModelSerializer):
 
 
 class KpiMeasurementViewSet(
+    VersionedViewSetMixin,
     mixins.CreateModelMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -127,6 +132,8 @@ class KpiMeasurementViewSet(
 ):
     """Check-ins on KPIs, newest first. The KPI's team (members and leads, and leads above it) adds them;
     the KPI's current value follows the latest one."""
+
+    may_conflict = False
 
     serializer_class = KpiMeasurementSerializer
     permission_classes = [IsAuthenticated]

@@ -52,6 +52,28 @@ def test_everyone_signed_in_reads_kpis(org, api, persona, status):
         assert body["source_key_result"] == org.key_result.pk
 
 
+def test_kpis_carry_their_version_which_each_check_in_moves(org, api):
+    kpi = make_kpi(org)
+    client = api(org.member)
+    first = client.get(f"/api/v1/kpis/{kpi.pk}/")["ETag"]
+    created = client.post("/api/v1/kpi-measurements/", {"kpi": kpi.pk, "value": "31"})
+    assert created["ETag"] == '"1"'
+    assert client.get(f"/api/v1/kpi-measurements/{created.json()['id']}/")["ETag"] == '"1"'
+    assert client.get(f"/api/v1/kpis/{kpi.pk}/")["ETag"] != first
+
+
+def test_reading_feedback_moves_its_version(org, api):
+    comment = feedback_create(key_result=org.key_result, author=org.lead, body="Hei")
+    client = api(org.member)
+    before = client.get(f"/api/v1/feedback/{comment.pk}/")["ETag"]
+    response = client.post(f"/api/v1/feedback/{comment.pk}/read/")
+    assert response["ETag"] != before
+    assert client.get(f"/api/v1/feedback/{comment.pk}/")["ETag"] == response["ETag"]
+    # Reading it again changes nothing: the first read time and the version stay.
+    again = client.post(f"/api/v1/feedback/{comment.pk}/read/")
+    assert again["ETag"] == response["ETag"] and again.json()["read_at"] == response.json()["read_at"]
+
+
 def test_kpis_are_not_changed_or_made_over_the_api(org, api):
     # As on the page: a KPI is made by promoting a key result, and is never edited.
     kpi = make_kpi(org)

@@ -158,6 +158,9 @@ VERSIONED_ITEMS = [
     "/api/v1/key-results/{id}/",
     "/api/v1/initiatives/{id}/",
     "/api/v1/checkins/{id}/",
+    "/api/v1/kpis/{id}/",
+    "/api/v1/kpi-measurements/{id}/",
+    "/api/v1/feedback/{id}/",
 ]
 
 
