@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 from django_htmx.http import HttpResponseClientRefresh
 
@@ -29,6 +30,7 @@ def _apply_errors(form, error: ValidationError) -> None:
         form.add_error(None, error.messages)
 
 
+@sensitive_post_parameters("header_value")  # kept out of error reports
 @login_required
 @require_http_methods(["GET", "POST"])
 def data_source_edit(request: HttpRequest, pk: int) -> HttpResponse:
