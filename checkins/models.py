@@ -63,7 +63,7 @@ class CheckIn(ConstraintFieldsMixin, Versioned):
             require_checkin_possible(self.key_result)
 
 
-class Feedback(models.Model):
+class Feedback(Versioned):
     """A lead's comment on a key result, or on one of its check-ins, and the replies in its thread.
 
     A thread is a comment (``parent`` empty) and its replies (``parent`` = the comment), oldest first. Each

@@ -15,6 +15,7 @@ from checkins import signals
 from checkins.models import CheckIn, Feedback
 from objectives.models import KeyResult
 from objectives.writability import require_checkin_possible, require_writable
+from okrhub.versioning import bump
 
 
 def _lock_key_result(key_result_id: int) -> KeyResult:
@@ -185,7 +186,9 @@ def feedback_reply(*, parent: Feedback, author, body: str) -> Feedback:
 
 def feedback_mark_read(*, feedback: Feedback) -> bool:
     """Mark read once: the conditional update keeps the first read time; False when it was read already."""
-    updated = Feedback.objects.filter(pk=feedback.pk, read_at__isnull=True).update(read_at=timezone.now())
+    updated = Feedback.objects.filter(pk=feedback.pk, read_at__isnull=True).update(
+        read_at=timezone.now(), **bump()
+    )
     if updated:
-        feedback.refresh_from_db(fields=["read_at"])
+        feedback.refresh_from_db(fields=["read_at", "version"])
     return bool(updated)

@@ -12,3 +12,7 @@ from django.dispatch import Signal
 checkin_created = Signal()
 # feedback=<Feedback>: a comment or a reply was written on a key result.
 feedback_created = Signal()
+# Sent while the key result page is built, with ``request`` and ``key_result``. A receiver returns a
+# rendered section (safe HTML) or ``None``; the page shows the sections after the check-in form, in the
+# order the receivers were connected (datasources/panels.py adds the data source panel).
+key_result_page_sections = Signal()

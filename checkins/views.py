@@ -20,9 +20,11 @@ from checkins.services import checkin_delete, checkin_submit, checkin_update
 from checkins.services import feedback_create as services_feedback_create
 from checkins.services import feedback_mark_read as services_feedback_mark_read
 from checkins.services import feedback_reply as services_feedback_reply
+from checkins.signals import key_result_page_sections
 from objectives import progress as rules
 from objectives.charts import BurnupLabels, burnup_chart
 from objectives.forms import InitiativeStatusForm
+from objectives.models import KeyResult
 from objectives.permissions import (
     access_for,
     can_change_checkin,
@@ -306,6 +308,9 @@ def key_result_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if panel.can_give_feedback:
         context["feedback_form"] = FeedbackForm(key_result=key_result, checkins=panel.checkins)
+    # Sections of the apps above (checkins/signals.py), rendered by them.
+    responses = key_result_page_sections.send(sender=KeyResult, request=request, key_result=key_result)
+    context["extra_sections"] = [html for _receiver, html in responses if html]
     return render(request, "checkins/key_result_detail.html", context)
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db.models import QuerySet
 
+from datasources.selectors import reminder_notes
 from objectives.figures import plan_exists
 from objectives.models import Cycle, KeyResult, Objective
 
@@ -96,7 +97,9 @@ def reminders_due(
     """Pending key results per owner and ISO week, for owners whose team's reminder slot has passed.
 
     A key result is pending when nobody checked in on it since the start of the ISO week in its team's
-    time zone. Owners who turned reminders off, or have no email address, are left out. With
+    time zone, or when its data source asks something of the owner (a fresh confidence after an automatic
+    update, or a failing fetch: ``datasources.selectors.reminder_notes``, kept on each key result as
+    ``reminder_note``). Owners who turned reminders off, or have no email address, are left out. With
     ``ignore_slot`` every team counts as due (the cron command).
     """
     key_results = (
@@ -104,8 +107,11 @@ def reminders_due(
     )
     if user_ids is not None:
         key_results = key_results.filter(owner_id__in=list(user_ids))
+    key_results = list(key_results)
+    notes = reminder_notes(key_results)
     due: dict[ReminderKey, list[KeyResult]] = defaultdict(list)
     for key_result in key_results:
+        key_result.reminder_note = notes.get(key_result.pk)
         team = key_result.objective.team
         tz = zone(team.time_zone)
         week = week_of(now, tz)
@@ -113,7 +119,8 @@ def reminders_due(
             slot = reminder_slot(week=week, weekday=team.reminder_weekday, hour=team.reminder_hour, tz=tz)
             if now < slot:
                 continue
-        if key_result.last_checkin_at is not None and key_result.last_checkin_at >= week.start:
+        checked_in = key_result.last_checkin_at is not None and key_result.last_checkin_at >= week.start
+        if checked_in and key_result.reminder_note is None:
             continue
         due[ReminderKey(key_result.owner_id, week.iso_year, week.iso_week)].append(key_result)
     return dict(due)

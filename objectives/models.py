@@ -490,7 +490,7 @@ class Retrospective(models.Model):
         return f"{self.team} · {self.cycle}"
 
 
-class Kpi(MeasuredValue):
+class Kpi(MeasuredValue, Versioned):
     """A lasting team metric outside cycles, often a key result that proved its worth."""
 
     class Kind(models.TextChoices):
@@ -540,7 +540,7 @@ class Kpi(MeasuredValue):
         return self.name
 
 
-class KpiMeasurement(models.Model):
+class KpiMeasurement(Versioned):
     """A check-in on a KPI: the value now, with an optional note."""
 
     kpi = models.ForeignKey(Kpi, verbose_name=_("KPI"), on_delete=models.CASCADE, related_name="measurements")

@@ -136,6 +136,14 @@ def can_promote_key_result(access: Access, key_result) -> bool:
     return is_published(objective) and can_lead_team(access, objective.team_id)
 
 
+def can_configure_data_source(access: Access, key_result) -> bool:
+    """Link a key result to a data source, change or fetch it: its owner and the leads of its team (and of
+    the teams above). Whether it may change now at all is writability's question."""
+    if access.is_authenticated and key_result.owner_id == access.user_id:
+        return True
+    return can_lead_team(access, key_result.objective.team_id)
+
+
 def can_check_in_kpi(access: Access, kpi) -> bool:
     """Like key results: members and leads of the KPI's team, and leads above it."""
     return access.is_staff or kpi.team_id in access.team_ids

@@ -11,7 +11,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
-from checkins.api import CheckInViewSet
+from checkins.api import CheckInViewSet, FeedbackViewSet
 from integrations.api import WebhookViewSet
 from objectives.api import CycleViewSet, InitiativeViewSet, KeyResultViewSet, ObjectiveViewSet
 from okrhub.api import AuthRateThrottle
@@ -20,6 +20,7 @@ from teams.lockouts import lockout_response
 from teams.people_api import InvitationViewSet
 from teams.two_factor import has_two_factor, two_factor_required
 from teams.two_factor import token_matches as two_factor_token_matches
+from workshops.api import KpiMeasurementViewSet, KpiViewSet
 
 
 class ObtainToken(ObtainAuthToken):
@@ -61,6 +62,9 @@ router.register("initiatives", InitiativeViewSet, basename="initiative")
 router.register("checkins", CheckInViewSet, basename="checkin")
 router.register("invitations", InvitationViewSet, basename="invitation")
 router.register("webhooks", WebhookViewSet, basename="webhook")
+router.register("feedback", FeedbackViewSet, basename="feedback")
+router.register("kpis", KpiViewSet, basename="kpi")
+router.register("kpi-measurements", KpiMeasurementViewSet, basename="kpi-measurement")
 
 urlpatterns = [
     path("auth/token/", ObtainToken.as_view(), name="api-token"),

@@ -30,6 +30,7 @@ from simple_history.utils import bulk_create_with_history
 from checkins.models import CheckIn
 from checkins.services import checkin_build, checkin_latest, checkin_submit, key_result_follow
 from dashboards.demo import seed_feedback
+from datasources.demo import seed_data_sources
 from integrations.demo import seed_integrations
 from objectives import periods, progress
 from objectives.models import Cycle, Initiative, KeyResult, Objective
@@ -708,6 +709,7 @@ def seed_demo(*, now: dt.datetime | None = None) -> DemoResult:
     # Other apps' demo data goes here: `from <app>.demo import seed_<area>` and call it with what it needs.
     seed_feedback(cycle=active, now=now)
     seed_workshops(active=active, planning=planning, now=now)
+    seed_data_sources(cycle=active, now=now)
     seed_invitations(users=users, teams=teams, now=now, days=settings.INVITATION_DAYS)
     seed_integrations(users=users, now=now)  # last: its endpoints must not hear the demo's own check-ins
     logins = [(p.username, PASSWORD, p.role) for p in [*PEOPLE, ADMIN]]

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "notifications",  # every message sent: reminders, digests
     "imports",  # OKRs from spreadsheets
     "integrations",  # webhooks, Teams/Slack channel posts, data sources
+    "datasources",  # key results that update themselves from a URL (JSON or CSV)
     "okrhub",  # project-wide management commands (seed_demo)
 ]
 
@@ -233,6 +234,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": crontab(minute=5),
         "options": {"expires": 55 * 60},
     },
+    # Daily, before the working day; each source is fetched at most once a day (datasources/tasks.py).
+    "data-sources": {
+        "task": "datasources.fetch_all",
+        "schedule": crontab(minute=15, hour=env.int("DATA_SOURCE_FETCH_HOUR", default=5)),
+        "options": {"expires": 23 * 60 * 60},
+    },
 }
 
 # Webhooks, channel posts (integrations/safe_http.py): internal hosts, addresses, CIDRs allowed too.
@@ -260,6 +267,12 @@ CELERY_BEAT_SCHEDULE.update(
         },
     }
 )
+# Data sources (datasources/): hosts a key result may read from (comma-separated; empty: any public host —
+# private, loopback and link-local addresses are refused unless listed), and the limits of one fetch.
+DATA_SOURCE_ALLOWED_HOSTS = [host for host in env.list("DATA_SOURCE_ALLOWED_HOSTS", default=[]) if host]
+DATA_SOURCE_TIMEOUT = env.float("DATA_SOURCE_TIMEOUT", default=5.0)  # seconds
+DATA_SOURCE_MAX_BYTES = env.int("DATA_SOURCE_MAX_BYTES", default=1_000_000)
+DATA_SOURCE_MAX_REDIRECTS = env.int("DATA_SOURCE_MAX_REDIRECTS", default=3)
 
 # REST API v1 (okrhub/api_urls.py). /api/ is skipped by LoginRequiredMiddleware, so DRF authenticates
 # every request itself. Throttle counters live in the default cache (one per process unless CACHES is shared).

@@ -50,6 +50,7 @@ urlpatterns = [
     path("workshops/", include("workshops.urls")),
     path("imports/", include("imports.urls")),
     path("integrations/", include("integrations.urls")),
+    path("data-sources/", include("datasources.urls")),
     path("", include("objectives.urls")),
     path("", include("checkins.urls")),
 ]

@@ -32,6 +32,32 @@ CONTRACT = {
     "Initiative": {"id", "objective", "key_result", "title", "owner", "status", "due_date"},
     "CheckIn": {"id", "key_result", "value", "confidence", "note", "author", "created_at"},
     "Invitation": {"id", "email", "name", "team", "role", "state", "created_at", "expires_at", "invited_by"},
+    "Kpi": {
+        "id",
+        "team",
+        "name",
+        "kind",
+        "unit",
+        "start_value",
+        "target_value",
+        "current_value",
+        "progress",
+        "last_measured_at",
+        "source_key_result",
+        "created_at",
+    },
+    "KpiMeasurement": {"id", "kpi", "value", "note", "author", "created_at"},
+    "Feedback": {
+        "id",
+        "key_result",
+        "checkin",
+        "parent",
+        "author",
+        "recipient",
+        "body",
+        "created_at",
+        "read_at",
+    },
 }
 READ_ONLY = {
     "Milestone": set(),
@@ -40,6 +66,9 @@ READ_ONLY = {
     "KeyResult": {"id", "current_value", "confidence", "progress", "expected_progress", "health"},
     "CheckIn": {"id", "author", "created_at"},
     "Invitation": {"id", "state", "created_at", "expires_at", "invited_by"},
+    "Kpi": {"id", "team", "name", "current_value", "progress", "last_measured_at", "source_key_result"},
+    "KpiMeasurement": {"id", "author", "created_at"},
+    "Feedback": {"id", "author", "recipient", "created_at", "read_at"},
 }
 PATHS = [
     "/api/v1/auth/token/",
@@ -55,6 +84,10 @@ PATHS = [
     "/api/v1/checkins/",
     "/api/v1/invitations/",
     "/api/v1/invitations/{id}/revoke/",
+    "/api/v1/kpis/",
+    "/api/v1/kpi-measurements/",
+    "/api/v1/feedback/",
+    "/api/v1/feedback/{id}/read/",
 ]
 
 
@@ -125,6 +158,9 @@ VERSIONED_ITEMS = [
     "/api/v1/key-results/{id}/",
     "/api/v1/initiatives/{id}/",
     "/api/v1/checkins/{id}/",
+    "/api/v1/kpis/{id}/",
+    "/api/v1/kpi-measurements/{id}/",
+    "/api/v1/feedback/{id}/",
 ]
 
 

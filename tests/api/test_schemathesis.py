@@ -25,7 +25,9 @@ from schemathesis.models import Status
 from schemathesis.runner import events, from_schema
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
+from checkins.services import feedback_create
 from tests.factories import CheckInFactory, InitiativeFactory
+from workshops.services import kpi_checkin_submit, kpi_promote
 
 EXAMPLES_PER_OPERATION = 6
 
@@ -61,6 +63,11 @@ def describe(result) -> str:
 def run_schemathesis(org, user) -> tuple[list[str], events.Finished | None]:
     CheckInFactory(key_result=org.key_result, author=org.member)
     InitiativeFactory(objective=org.objective, key_result=org.key_result, owner=org.member)
+    kpi = kpi_promote(
+        key_result=org.key_result, actor=org.lead, name="KPI", unit="", kind="stay_above", target_value=1
+    )
+    kpi_checkin_submit(kpi=kpi, author=org.member, value=2)
+    feedback_create(key_result=org.key_result, author=org.lead, body="Hei")
     raw_schema = APIClient().get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
     schema = schemathesis.from_dict(raw_schema, app=WSGIHandler())
     token, _ = Token.objects.get_or_create(user=user)

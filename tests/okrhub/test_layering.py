@@ -26,6 +26,7 @@ LAYERS: dict[str, int] = {
     "notifications": 3,  # every message sent or received: reminders, digests
     "imports": 3,  # OKRs from spreadsheets
     "integrations": 3,  # webhooks, channel posts, data sources: pushes and pulls over HTTP
+    "datasources": 3,  # key results that update themselves from a URL
 }
 
 # Known exceptions: (file relative to the project root, the upper app's module or template library) → why.
