@@ -41,4 +41,4 @@ class Command(BaseCommand):
         if result.replayed:
             self.stdout.write("already received: nothing changed")
         else:
-            self.stdout.write(result.record.get_status_display())
+            self.stdout.write(result.record.status)
