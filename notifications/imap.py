@@ -1,12 +1,13 @@
 """Polling a mailbox for replies: ``INBOUND_IMAP_URL`` = ``imaps://user:password@host:993/INBOX``
 (``imap://`` without TLS, for a server on the same host or a test).
 
-Each unseen message is fetched with ``BODY.PEEK`` (so it stays unseen until it is handled), applied by
-``replies.reply_process`` and then moved to ``INBOUND_IMAP_PROCESSED_FOLDER`` by UID (``UID MOVE``, else
-``UID COPY`` + ``\\Deleted`` + expunge). Two pollers running at once may fetch the same message; the one
-that records its Message-ID first applies it, the other changes nothing (the unique row is the arbiter),
-and whichever moves it first takes it out of the inbox. A message that fails to process stays unseen in the
-inbox for the next run.
+For each unseen message a poller first *claims* it: a conditional ``UID STORE (UNCHANGEDSINCE <modseq>)
++FLAGS (\\Seen)`` (CONDSTORE, RFC 7162) succeeds for exactly one of two pollers that race for it, the other
+gets ``MODIFIED`` and leaves it alone. The claimer fetches it (``BODY.PEEK``), applies it
+(``replies.reply_process``) and moves it to ``INBOUND_IMAP_PROCESSED_FOLDER`` by UID (``UID MOVE``, else
+``UID COPY`` + ``\\Deleted`` + expunge). A failure while applying takes the claim back (unseen again, for the
+next run). The recorded Message-ID stays the final arbiter: on a server without CONDSTORE two pollers may
+both read a message, and the one that records it first applies it while the other changes nothing.
 """
 
 from __future__ import annotations
@@ -90,6 +91,27 @@ def _size(client: imaplib.IMAP4, uid: bytes) -> int | None:
     return None
 
 
+def _claim(client: imaplib.IMAP4, uid: bytes, capabilities: set[str]) -> bool:
+    """Whether this poller won the message (marked seen by this poller, and nobody else's)."""
+    typ, data = client.uid("FETCH", uid, "(MODSEQ FLAGS)" if "CONDSTORE" in capabilities else "(FLAGS)")
+    item = next((d for d in data or [] if isinstance(d, bytes) and b"FLAGS" in d), None)
+    if typ != "OK" or item is None or rb"\Seen" in item:
+        return False  # gone, or claimed by another poller
+    if "CONDSTORE" not in capabilities:
+        client.uid("STORE", uid, "+FLAGS.SILENT", r"(\Seen)")
+        return True
+    modseq = re.search(rb"MODSEQ \((\d+)\)", item)
+    client.response("MODIFIED")  # forget an earlier answer
+    typ, _ = client.uid("STORE", uid, f"(UNCHANGEDSINCE {int(modseq.group(1))}) +FLAGS.SILENT", r"(\Seen)")
+    _, modified = client.response("MODIFIED")
+    return typ == "OK" and modified == [None]
+
+
+def _unclaim(client: imaplib.IMAP4, uid: bytes) -> None:
+    with contextlib.suppress(imaplib.IMAP4.error, OSError):
+        client.uid("STORE", uid, "-FLAGS.SILENT", r"(\Seen)")
+
+
 def _move(client: imaplib.IMAP4, uid: bytes, folder: str, capabilities: set[str]) -> None:
     if "MOVE" in capabilities:
         client.uid("MOVE", uid, _quote(folder))
@@ -119,6 +141,8 @@ def inbound_poll(url: str | None = None, *, batch: int = BATCH) -> int:
         capabilities = (
             set((data[0] or b"").decode("ascii", "replace").upper().split()) if typ == "OK" else set()
         )
+        if "CONDSTORE" in capabilities:
+            client.enable("CONDSTORE")
         client.create(_quote(processed_folder))  # NO when it exists already: fine
         typ, _ = client.select(_quote(mailbox.folder))
         if typ != "OK":
@@ -126,14 +150,20 @@ def inbound_poll(url: str | None = None, *, batch: int = BATCH) -> int:
         typ, data = client.uid("SEARCH", None, "UNSEEN")
         uids = (data[0] or b"").split() if typ == "OK" else []
         for uid in uids[:batch]:
-            size = _size(client, uid)
-            if size is None:
-                continue  # moved by another poller meanwhile
-            too_large = size > settings.INBOUND_MAX_MESSAGE_BYTES
-            raw, size = _fetch(client, uid, "BODY.PEEK[HEADER]" if too_large else "BODY.PEEK[]")
-            if raw is None:
+            if not _claim(client, uid, capabilities):
                 continue
-            result = replies.reply_process(raw=raw, size=size)
+            try:
+                size = _size(client, uid)
+                if size is None:
+                    continue  # gone meanwhile
+                too_large = size > settings.INBOUND_MAX_MESSAGE_BYTES
+                raw, size = _fetch(client, uid, "BODY.PEEK[HEADER]" if too_large else "BODY.PEEK[]")
+                if raw is None:
+                    continue
+                result = replies.reply_process(raw=raw, size=size)
+            except Exception:
+                _unclaim(client, uid)  # read again by the next run
+                raise
             handled += result.record is not None
             _move(client, uid, processed_folder, capabilities)
     finally:
