@@ -40,7 +40,11 @@ def celery_eager():
 
 
 def test_the_beat_schedule_runs_both_tasks_hourly(settings):
-    schedule = settings.CELERY_BEAT_SCHEDULE
+    schedule = {
+        name: entry
+        for name, entry in settings.CELERY_BEAT_SCHEDULE.items()
+        if name in ("checkin-reminders", "leader-digests")
+    }
     assert {entry["task"] for entry in schedule.values()} == {
         "checkins.send_due_checkin_reminders",
         "checkins.send_due_leader_digests",

@@ -38,6 +38,10 @@ class Inbox:
 
 @pytest.fixture
 def smtp_server(settings):
+    # Settings first, the SMTP override inside them: a ``settings`` change made while the override is on
+    # would bring the override back when ``settings`` is torn down, into the tests that follow.
+    settings.INBOUND_EMAIL_ADDRESS = "checkin@okr.example.org"
+    settings.SITE_URL = "https://okr.example.org"
     inbox = Inbox()
     controller = aiosmtpd_controller.Controller(inbox, hostname="127.0.0.1", port=free_port())
     controller.start()
@@ -67,10 +71,8 @@ def answer(received: EmailMessage, body: str) -> bytes:
 
 
 def test_a_reply_to_a_reminder_received_over_smtp_checks_in_and_is_confirmed_over_smtp(
-    org, settings, smtp_server, celery_eager, django_capture_on_commit_callbacks
+    org, smtp_server, celery_eager, django_capture_on_commit_callbacks
 ):
-    settings.INBOUND_EMAIL_ADDRESS = "checkin@okr.example.org"
-    settings.SITE_URL = "https://okr.example.org"
     Profile.objects.update_or_create(user=org.member, defaults={"language": "nb"})
     done = KeyResultFactory(
         objective=org.objective, owner=org.member, kind="achieve", title="Lansere kurskatalog"
