@@ -340,7 +340,7 @@ def _confirmation_plan(record: InboundMessage, *, now: dt.datetime) -> None:
 def reply_confirmation_send(*, delivery_id: int, now: dt.datetime | None = None) -> str:
     """Send the confirmation of one reply at most once."""
     now = now or timezone.now()
-    delivery = EmailDelivery.objects.select_related("user", "inbound").get(
+    delivery = EmailDelivery.objects.select_related("user", "inbound__reminder").get(
         pk=delivery_id, kind=EmailDelivery.Kind.REPLY_CONFIRMATION
     )
     record = delivery.inbound
@@ -358,9 +358,17 @@ def reply_confirmation_send(*, delivery_id: int, now: dt.datetime | None = None)
                 "my_week_url": absolute_reverse("checkins:my_week"),
             },
         )
+        # An answer to a message (RFC 3834): auto-responders do not answer it back.
+        message.extra_headers["Auto-Submitted"] = "auto-replied"
+        references = [reminder.message_id] if (reminder := record.reminder) and reminder.message_id else []
         if record.message_id:
             message.extra_headers["In-Reply-To"] = f"<{record.message_id}>"
-            message.extra_headers["References"] = f"<{record.message_id}>"
+            references.append(f"<{record.message_id}>")
+        if references:
+            # The reminder first: answering this confirmation (within the 8 days) checks in again.
+            message.extra_headers["References"] = " ".join(references)
+        if reminder is not None and (address := reply_address(reminder)):
+            message.reply_to = [address]
         return message
 
     return deliveries.send_once(delivery=delivery, now=now, build=build)

@@ -260,7 +260,23 @@ def test_each_line_becomes_a_checkin_by_the_replier_and_one_confirmation_says_so
     assert '- "Hei, dette gikk fort!"' in confirmation.body  # listed back, not guessed
     assert "https://okr.example.org/" in confirmation.body
     assert confirmation.extra_headers["In-Reply-To"] == f"<{record.message_id}>"
+    assert confirmation.extra_headers["Auto-Submitted"] == "auto-replied"
+    # Answering the confirmation still answers the reminder.
+    assert confirmation.extra_headers["References"].startswith(reminded["delivery"].message_id)
+    assert confirmation.reply_to == [INBOUND]
     assert EmailDelivery.objects.get(inbound=record).sent_at is not None
+
+
+def test_answering_the_confirmation_checks_in_again(org, reminded, mailoutbox):
+    reminded["receive"](reply(reminded["message"], f"K{org.key_result.pk}: 14 7"))
+    (confirmation,) = mailoutbox
+    mailoutbox.clear()
+    answer = reply(
+        reminded["message"], f"K{org.key_result.pk}: 15 8", In_Reply_To="<confirmation@okr.example.org>",
+        References=confirmation.extra_headers["References"] + " <confirmation@okr.example.org>",
+    )  # fmt: skip
+    reminded["receive"](answer)
+    assert list(CheckIn.objects.order_by("id").values_list("value", flat=True)) == [14, 15]
 
 
 def test_a_replay_of_the_same_message_changes_nothing(org, reminded, mailoutbox):
