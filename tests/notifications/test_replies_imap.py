@@ -226,3 +226,32 @@ def test_the_beat_task_polls_on_a_real_worker_twice_at_once(replies_in_inbox, im
         worker_log.close()
         broker.flushdb()
     _assert_exactly_once(database_url, mail_dir, imap_server, log.read_text()[-5000:])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_receive_email_reads_a_real_pipe(org, settings, mailoutbox, tmp_path):
+    """`python manage.py receive_email < reply.eml`, as a mail server's pipe transport runs it."""
+    settings.INBOUND_EMAIL_ADDRESS = INBOUND
+    for delivery in reminders.checkin_reminders_plan(ignore_slot=True):
+        reminders.checkin_reminder_send(delivery_id=delivery.pk, ignore_slot=True)
+    (reminder,) = [m for m in mailoutbox if m.to == [org.member.email]]
+    eml = tmp_path / "reply.eml"
+    eml.write_bytes(_reply(reminder, f"K{org.key_result.pk}: 1 268 8 God uke"))
+    database_url = _database_url(tmp_path)
+    mail_dir = tmp_path / "mail"
+    mail_dir.mkdir()
+    env = _env(database_url, mail_dir, "", CELERY_TASK_ALWAYS_EAGER="true")
+    for expected in ("processed", "already received: nothing changed"):
+        with open(eml, "rb") as stdin:
+            result = subprocess.run(
+                [sys.executable, "manage.py", "receive_email"],
+                cwd=settings.BASE_DIR,
+                env=env,
+                stdin=stdin,
+                capture_output=True,
+                timeout=PATIENCE,
+            )
+        assert result.returncode == 0, result.stderr.decode()[-3000:]
+        assert result.stdout.decode().strip().endswith(expected)
+    assert _count(database_url, CHECKINS) == 1
+    assert len(_read_mail(mail_dir)) == 1
