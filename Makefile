@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install migrate seed serve worker beat lint format messages bench bench-import scaleout clean
+.PHONY: run test install migrate seed serve worker beat lint format messages bench bench-import scaleout bench-replies clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -71,6 +71,10 @@ scaleout: install
 ## make bench-import: import a 10,000-row spreadsheet, report the time and peak memory (bench/README.md)
 bench-import: install
 	$(PY) bench/imports.py $(BENCH_ARGS)
+
+## make bench-replies: process 1,000 replies to check-in reminders, report the time (bench/README.md)
+bench-replies: install
+	$(PY) bench/replies.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache

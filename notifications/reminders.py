@@ -8,8 +8,11 @@ from dataclasses import dataclass
 from django.core.mail import EmailMultiAlternatives
 from django.utils import timezone
 
+from checkins.selectors import key_result_displays
 from notifications import delivery as deliveries
+from notifications import replies
 from notifications.due import ReminderKey, reminders_due
+from notifications.inbound import code_of
 from notifications.models import EmailDelivery
 from notifications.rendering import absolute_reverse, message_build
 from objectives.figures import KeyResultFigures, figures_of, moment_now, plans_prefetch
@@ -35,6 +38,19 @@ class ReminderItem:
     key_result: KeyResult
     figures: KeyResultFigures
     url: str
+
+    @property
+    def code(self) -> str:
+        """What a reply names this key result by (``K<id>``: stable, short, the same in every reminder)."""
+        return code_of(self.key_result.pk)
+
+    @property
+    def current(self) -> str:
+        return key_result_displays(self.key_result)[0]
+
+    @property
+    def is_achieve(self) -> bool:
+        return self.key_result.kind == KeyResult.Kind.ACHIEVE
 
 
 def checkin_reminder_send(
@@ -62,10 +78,18 @@ def checkin_reminder_send(
             ReminderItem(key_result=kr, figures=figures_of(kr, moment=moment), url=f"{my_week}#kr-{kr.pk}")
             for kr in key_results
         ]
-        return message_build(
+        replies.reminder_identity(delivery)
+        message = message_build(
             user=user,
             template="checkin_reminder",
-            context={"items": items, "my_week_url": my_week, "iso_week": delivery.iso_week},
+            context={
+                "items": items,
+                "my_week_url": my_week,
+                "iso_week": delivery.iso_week,
+                "reply_enabled": replies.replies_enabled(),
+                "example": items[0],
+            },
         )
+        return replies.reminder_headers(message, delivery)
 
     return deliveries.send_once(delivery=delivery, now=now, build=build)

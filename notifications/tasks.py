@@ -9,10 +9,12 @@ user is retried on its own and never holds up the others.
 
 from __future__ import annotations
 
+import imaplib
+
 from celery import shared_task
 from django.db import transaction
 
-from notifications import digest, reminders
+from notifications import digest, imap, reminders, replies
 from okrhub.mail import SEND_RETRY, TIME_LIMITS
 
 
@@ -46,3 +48,18 @@ def send_due_leader_digests() -> int:
 @shared_task(name="checkins.send_leader_digest", **SEND_RETRY, **TIME_LIMITS)
 def send_leader_digest(delivery_id: int) -> str:
     return digest.leader_digest_send(delivery_id=delivery_id)
+
+
+@shared_task(name="notifications.send_reply_confirmation", **SEND_RETRY, **TIME_LIMITS)
+def send_reply_confirmation(delivery_id: int) -> str:
+    return replies.reply_confirmation_send(delivery_id=delivery_id)
+
+
+# Reconnecting later is all a broken IMAP connection needs; the next minute's run retries anyway.
+POLL_RETRY = {**SEND_RETRY, "autoretry_for": (imaplib.IMAP4.error, OSError), "max_retries": 3}
+
+
+@shared_task(name="notifications.poll_inbound_email", **POLL_RETRY, **TIME_LIMITS)
+def poll_inbound_email() -> int:
+    """Every minute: read new replies from INBOUND_IMAP_URL (nothing to do when it is not set)."""
+    return imap.inbound_poll()

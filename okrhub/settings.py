@@ -210,6 +210,14 @@ if env("EMAIL_FILE_PATH", default=""):
     EMAIL_FILE_PATH = env("EMAIL_FILE_PATH")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="OKR Hub <okrhub@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Reply to check in (notifications/replies.py): reminders carry Reply-To: INBOUND_EMAIL_ADDRESS (empty: off),
+# as local+<token>@domain when the mail server delivers plus addresses; replies arrive by
+# `manage.py receive_email` (pipe) or by polling INBOUND_IMAP_URL (imaps://user:pass@host:993/INBOX).
+INBOUND_EMAIL_ADDRESS = env("INBOUND_EMAIL_ADDRESS", default="")
+INBOUND_PLUS_ADDRESSING = env.bool("INBOUND_PLUS_ADDRESSING", default=False)
+INBOUND_IMAP_URL = env("INBOUND_IMAP_URL", default="")
+INBOUND_IMAP_PROCESSED_FOLDER = env("INBOUND_IMAP_PROCESSED_FOLDER", default="Processed")
+INBOUND_MAX_MESSAGE_BYTES = env.int("INBOUND_MAX_MESSAGE_BYTES", default=5 * 1024 * 1024)
 
 # Celery (okrhub/celery.py reads every CELERY_* setting).
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="redis://127.0.0.1:6379/0")
@@ -239,6 +247,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "datasources.fetch_all",
         "schedule": crontab(minute=15, hour=env.int("DATA_SOURCE_FETCH_HOUR", default=5)),
         "options": {"expires": 23 * 60 * 60},
+    },
+    # Every minute; does nothing without INBOUND_IMAP_URL. Two runs at once are safe (move + unique row).
+    "inbound-email": {
+        "task": "notifications.poll_inbound_email",
+        "schedule": crontab(),
+        "options": {"expires": 50},
     },
 }
 

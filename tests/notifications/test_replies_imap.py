@@ -1,0 +1,257 @@
+"""Replies polled from a real IMAP server (a throwaway Dovecot): two pollers at once, and a real Celery worker
+running the beat task twice at once; every reply is applied and confirmed exactly once, and leaves the
+inbox for the processed folder.
+
+The pollers are separate processes, as they are in production, and read the data this test commits
+(``transactional_db``): the test database itself on PostgreSQL, a file copy (``VACUUM INTO``) on SQLite.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+from celery import Celery
+from django.conf import settings
+from django.db import connection
+
+from notifications import reminders
+from tests.factories import KeyResultFactory
+from tests.notifications.dovecot import dovecot
+from tests.notifications.test_reminders_worker import _database_url, _read_mail
+
+pytestmark = pytest.mark.integration
+
+REDIS_URL = os.environ.get("INBOUND_TEST_REDIS_URL", "redis://127.0.0.1:6379/12")  # a database of our own
+INBOUND = "checkin@okr.example.org"
+REPLIES = 6
+PATIENCE = 120  # seconds before a test gives up (it fails on timeout, never passes)
+
+
+@pytest.fixture
+def imap_server(tmp_path):
+    with dovecot(tmp_path) as server:
+        yield server
+
+
+@pytest.fixture
+def replies_in_inbox(org, settings, mailoutbox, imap_server):
+    """The member's reminder sent, and REPLIES different replies to it plus one duplicate in the inbox."""
+    settings.INBOUND_EMAIL_ADDRESS = INBOUND
+    key_results = [org.key_result] + [
+        KeyResultFactory(objective=org.objective, owner=org.member, title=f"Nr {n}")
+        for n in range(REPLIES - 1)
+    ]
+    for delivery in reminders.checkin_reminders_plan(ignore_slot=True):
+        reminders.checkin_reminder_send(delivery_id=delivery.pk, ignore_slot=True)
+    (reminder,) = [m for m in mailoutbox if m.to == [org.member.email]]
+    raws = [_reply(reminder, f"K{kr.pk}: {20 + n} 7 svar nr {n}") for n, kr in enumerate(key_results)]
+    for raw in raws:
+        imap_server.append(raw)
+    imap_server.append(raws[0])  # the same message twice (a client that sent it again)
+    return key_results
+
+
+def _reply(reminder, body: str) -> bytes:
+    message = EmailMessage()
+    message["From"] = reminder.to[0]
+    message["To"] = reminder.reply_to[0]
+    message["Subject"] = "Re: " + reminder.subject
+    message["Message-ID"] = email.utils.make_msgid(domain="phone.example.net")
+    message["In-Reply-To"] = reminder.extra_headers["Message-ID"]
+    quoted = "\n".join(f"> {line}" for line in reminder.body.splitlines())
+    message.set_content(
+        f"{body}\n\nOn Tue, 1 Dec 2026 at 10:00, OKR Hub <okrhub@localhost> wrote:\n{quoted}\n"
+    )
+    return message.as_bytes()
+
+
+def _env(database_url: str, mail_dir: Path, imap_url: str, **extra: str) -> dict[str, str]:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("PYTEST_VERSION", "PYTEST_CURRENT_TEST", "DJANGO_SETTINGS_MODULE")
+    }
+    env.update(
+        DJANGO_SETTINGS_MODULE="okrhub.settings",
+        DATABASE_URL=database_url,
+        EMAIL_URL="filemail://",
+        EMAIL_FILE_PATH=str(mail_dir),
+        SITE_URL="https://okr.example.org",
+        SECRET_KEY="integration-test-only",
+        DEBUG="false",
+        SECURE_SSL_REDIRECT="false",
+        INBOUND_EMAIL_ADDRESS=INBOUND,
+        INBOUND_IMAP_URL=imap_url,
+        **extra,
+    )
+    return env
+
+
+def _count(database_url: str, sql: str) -> int:
+    """One number from the database the pollers used."""
+    if database_url.startswith("sqlite:///"):
+        with sqlite3.connect(database_url.removeprefix("sqlite:///")) as db:
+            return db.execute(sql).fetchone()[0]
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return cursor.fetchone()[0]
+
+
+CHECKINS = "SELECT COUNT(*) FROM checkins_checkin"
+RECORDS = "SELECT COUNT(*) FROM notifications_inboundmessage WHERE status = 'processed'"
+CONFIRMED = (
+    "SELECT COUNT(*) FROM notifications_emaildelivery"
+    " WHERE kind = 'reply_confirmation' AND sent_at IS NOT NULL"
+)
+
+
+def _assert_exactly_once(database_url: str, mail_dir: Path, imap_server, log: str) -> None:
+    assert _count(database_url, CHECKINS) == REPLIES, log
+    assert _count(database_url, RECORDS) == REPLIES, log
+    assert _count(database_url, CONFIRMED) == REPLIES, log
+    confirmations = _read_mail(mail_dir)
+    assert len(confirmations) == REPLIES, log
+    assert len({m["In-Reply-To"] for m in confirmations}) == REPLIES
+    assert imap_server.count("INBOX") == 0
+    assert imap_server.count("Processed") == REPLIES + 1  # the duplicate was moved out too
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_pollers_at_once_apply_every_reply_exactly_once(replies_in_inbox, imap_server, tmp_path):
+    database_url = _database_url(tmp_path)
+    mail_dir = tmp_path / "mail"
+    mail_dir.mkdir()
+    env = _env(database_url, mail_dir, imap_server.url, CELERY_TASK_ALWAYS_EAGER="true")
+    logs = [tmp_path / f"poller-{n}.log" for n in (1, 2)]
+    outputs = [open(log, "wb") for log in logs]  # noqa: SIM115 (closed below)
+    pollers = [
+        subprocess.Popen(
+            [sys.executable, "manage.py", "receive_email", "--imap"],
+            cwd=settings.BASE_DIR,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+        for out in outputs
+    ]
+    try:
+        for poller in pollers:
+            poller.wait(timeout=PATIENCE)
+    finally:
+        for poller in pollers:
+            if poller.poll() is None:
+                poller.kill()
+                poller.wait(timeout=10)
+        for out in outputs:
+            out.close()
+    output = "\n".join(log.read_text() for log in logs)
+    assert [p.returncode for p in pollers] == [0, 0], output
+    _assert_exactly_once(database_url, mail_dir, imap_server, output)
+    # Each poller says how many messages were new to it; together, every reply once.
+    counts = [int(log.read_text().split(" new message")[0].split()[-1]) for log in logs]
+    assert sum(counts) == REPLIES, output
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_beat_task_polls_on_a_real_worker_twice_at_once(replies_in_inbox, imap_server, tmp_path):
+    import redis
+
+    broker = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1, socket_timeout=2)
+    try:
+        broker.ping()
+    except redis.exceptions.RedisError as exc:
+        pytest.skip(f"Redis does not answer at {REDIS_URL} ({exc}); the worker test needs a real broker")
+    broker.flushdb()  # our own database number
+    database_url = _database_url(tmp_path)
+    mail_dir = tmp_path / "mail"
+    mail_dir.mkdir()
+    log = tmp_path / "worker.log"
+    env = _env(
+        database_url, mail_dir, imap_server.url, CELERY_BROKER_URL=REDIS_URL, CELERY_TASK_ALWAYS_EAGER="false"
+    )
+    worker_log = open(log, "wb")  # noqa: SIM115 (closed with the process)
+    worker = subprocess.Popen(
+        [str(Path(sys.executable).with_name("celery")), "-A", "okrhub", "worker", "--pool=prefork"]
+        + [
+            "--concurrency=2",
+            "--loglevel=info",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ]
+        + [f"--hostname=inbound-test-{os.getpid()}@%h"],
+        cwd=settings.BASE_DIR,
+        env=env,
+        stdout=worker_log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    client = Celery("inbound-test", broker=REDIS_URL)
+    try:
+        client.send_task("notifications.poll_inbound_email")
+        client.send_task("notifications.poll_inbound_email")
+        deadline = time.monotonic() + PATIENCE
+        while True:
+            text = log.read_text(errors="replace") if log.exists() else ""
+            polls = sum(
+                1 for line in text.splitlines() if "poll_inbound_email[" in line and " succeeded in " in line
+            )
+            sent = sum(
+                1
+                for line in text.splitlines()
+                if "send_reply_confirmation[" in line and " succeeded in " in line
+            )
+            if polls >= 2 and sent >= REPLIES and broker.llen("celery") == 0 and not broker.hlen("unacked"):
+                break
+            assert worker.poll() is None, text[-5000:]
+            assert time.monotonic() < deadline, text[-5000:]
+            time.sleep(0.3)
+    finally:
+        client.close()
+        os.killpg(worker.pid, signal.SIGTERM)
+        try:
+            worker.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(worker.pid, signal.SIGKILL)
+            worker.wait(timeout=10)
+        worker_log.close()
+        broker.flushdb()
+    _assert_exactly_once(database_url, mail_dir, imap_server, log.read_text()[-5000:])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_receive_email_reads_a_real_pipe(org, settings, mailoutbox, tmp_path):
+    """`python manage.py receive_email < reply.eml`, as a mail server's pipe transport runs it."""
+    settings.INBOUND_EMAIL_ADDRESS = INBOUND
+    for delivery in reminders.checkin_reminders_plan(ignore_slot=True):
+        reminders.checkin_reminder_send(delivery_id=delivery.pk, ignore_slot=True)
+    (reminder,) = [m for m in mailoutbox if m.to == [org.member.email]]
+    eml = tmp_path / "reply.eml"
+    eml.write_bytes(_reply(reminder, f"K{org.key_result.pk}: 1 268 8 God uke"))
+    database_url = _database_url(tmp_path)
+    mail_dir = tmp_path / "mail"
+    mail_dir.mkdir()
+    env = _env(database_url, mail_dir, "", CELERY_TASK_ALWAYS_EAGER="true")
+    for expected in ("processed", "already received: nothing changed"):
+        with open(eml, "rb") as stdin:
+            result = subprocess.run(
+                [sys.executable, "manage.py", "receive_email"],
+                cwd=settings.BASE_DIR,
+                env=env,
+                stdin=stdin,
+                capture_output=True,
+                timeout=PATIENCE,
+            )
+        assert result.returncode == 0, result.stderr.decode()[-3000:]
+        assert result.stdout.decode().strip().endswith(expected)
+    assert _count(database_url, CHECKINS) == 1
+    assert len(_read_mail(mail_dir)) == 1
