@@ -461,3 +461,17 @@ def test_a_message_without_message_id_is_keyed_by_its_bytes(org, reminded):
     reminded["receive"](message)
     reminded["receive"](message)
     assert CheckIn.objects.count() == 1
+
+
+def test_anonymising_the_replier_erases_their_address_from_the_messages(org, reminded, mailoutbox):
+    from teams.people_services import person_anonymise
+
+    message = reply(reminded["message"], f"K{org.key_result.pk}: 13 8")
+    reminded["receive"](message)
+    person_anonymise(user=org.member)
+    assert set(EmailDelivery.objects.filter(user=org.member).values_list("sent_to", flat=True)) == {""}
+    record = InboundMessage.objects.get()
+    assert (record.sender, record.subject, record.outcome) == ("", "", {})
+    mailoutbox.clear()
+    assert reminded["receive"](message) == "already received: nothing changed"
+    assert CheckIn.objects.count() == 1 and mailoutbox == []
