@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework.authtoken.models import Token
 
 from teams.models import Invitation, Membership, Profile, Team
+from teams.signals import person_anonymised
 
 User = get_user_model()
 
@@ -284,6 +285,7 @@ def person_anonymise(*, user) -> None:
     Token.objects.filter(user=user).delete()
     if email:
         Invitation.objects.filter(email=email).delete()
+    person_anonymised.send(sender=User, user=user, email=email)
 
 
 def is_anonymised(user) -> bool:

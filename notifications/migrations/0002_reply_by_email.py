@@ -9,74 +9,125 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('notifications', '0001_initial'),
+        ("notifications", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='InboundMessage',
+            name="InboundMessage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('message_key', models.CharField(max_length=64, unique=True, verbose_name='message key')),
-                ('message_id', models.TextField(blank=True, verbose_name='Message-ID')),
-                ('sender', models.CharField(blank=True, max_length=320, verbose_name='sender')),
-                ('subject', models.CharField(blank=True, max_length=255, verbose_name='subject')),
-                ('size', models.PositiveIntegerField(default=0, verbose_name='size in bytes')),
-                ('received_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='received')),
-                ('status', models.CharField(choices=[('processed', 'processed'), ('refused', 'refused'), ('dropped', 'dropped')], max_length=16, verbose_name='status')),
-                ('reason', models.TextField(blank=True, verbose_name='reason')),
-                ('outcome', models.JSONField(blank=True, default=dict, verbose_name='outcome')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("message_key", models.CharField(max_length=64, unique=True, verbose_name="message key")),
+                ("message_id", models.TextField(blank=True, verbose_name="Message-ID")),
+                ("sender", models.CharField(blank=True, max_length=320, verbose_name="sender")),
+                ("subject", models.CharField(blank=True, max_length=255, verbose_name="subject")),
+                ("size", models.PositiveIntegerField(default=0, verbose_name="size in bytes")),
+                (
+                    "received_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="received"),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("processed", "processed"), ("refused", "refused"), ("dropped", "dropped")],
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                ("reason", models.TextField(blank=True, verbose_name="reason")),
+                ("outcome", models.JSONField(blank=True, default=dict, verbose_name="outcome")),
             ],
             options={
-                'verbose_name': 'inbound message',
-                'verbose_name_plural': 'inbound messages',
-                'ordering': ['-received_at'],
+                "verbose_name": "inbound message",
+                "verbose_name_plural": "inbound messages",
+                "ordering": ["-received_at"],
             },
         ),
         migrations.RemoveConstraint(
-            model_name='emaildelivery',
-            name='email_delivery_once_per_week',
+            model_name="emaildelivery",
+            name="email_delivery_once_per_week",
         ),
         migrations.AddField(
-            model_name='emaildelivery',
-            name='message_id',
-            field=models.CharField(blank=True, max_length=255, null=True, unique=True, verbose_name='Message-ID'),
+            model_name="emaildelivery",
+            name="message_id",
+            field=models.CharField(
+                blank=True, max_length=255, null=True, unique=True, verbose_name="Message-ID"
+            ),
         ),
         migrations.AddField(
-            model_name='emaildelivery',
-            name='reply_token',
-            field=models.CharField(blank=True, max_length=64, null=True, unique=True, verbose_name='reply token'),
+            model_name="emaildelivery",
+            name="reply_token",
+            field=models.CharField(
+                blank=True, max_length=64, null=True, unique=True, verbose_name="reply token"
+            ),
         ),
         migrations.AddField(
-            model_name='emaildelivery',
-            name='sent_to',
-            field=models.EmailField(blank=True, max_length=254, verbose_name='sent to'),
+            model_name="emaildelivery",
+            name="sent_to",
+            field=models.EmailField(blank=True, max_length=254, verbose_name="sent to"),
         ),
         migrations.AlterField(
-            model_name='emaildelivery',
-            name='kind',
-            field=models.CharField(choices=[('checkin_reminder', 'check-in reminder'), ('leader_digest', 'leader digest'), ('reply_confirmation', 'reply confirmation')], max_length=32, verbose_name='kind'),
+            model_name="emaildelivery",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("checkin_reminder", "check-in reminder"),
+                    ("leader_digest", "leader digest"),
+                    ("reply_confirmation", "reply confirmation"),
+                ],
+                max_length=32,
+                verbose_name="kind",
+            ),
         ),
         migrations.AddField(
-            model_name='inboundmessage',
-            name='reminder',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='replies', to='notifications.emaildelivery', verbose_name='reminder'),
+            model_name="inboundmessage",
+            name="reminder",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="replies",
+                to="notifications.emaildelivery",
+                verbose_name="reminder",
+            ),
         ),
         migrations.AddField(
-            model_name='inboundmessage',
-            name='user',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='inbound_messages', to=settings.AUTH_USER_MODEL, verbose_name='user'),
+            model_name="inboundmessage",
+            name="user",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="inbound_messages",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="user",
+            ),
         ),
         migrations.AddField(
-            model_name='emaildelivery',
-            name='inbound',
-            field=models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='confirmation', to='notifications.inboundmessage', verbose_name='inbound message'),
+            model_name="emaildelivery",
+            name="inbound",
+            field=models.OneToOneField(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="confirmation",
+                to="notifications.inboundmessage",
+                verbose_name="inbound message",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='emaildelivery',
-            constraint=models.UniqueConstraint(condition=models.Q(('kind', 'reply_confirmation'), _negated=True), fields=('user', 'kind', 'iso_year', 'iso_week'), name='email_delivery_once_per_week'),
+            model_name="emaildelivery",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("kind", "reply_confirmation"), _negated=True),
+                fields=("user", "kind", "iso_year", "iso_week"),
+                name="email_delivery_once_per_week",
+            ),
         ),
     ]

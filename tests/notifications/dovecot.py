@@ -98,7 +98,8 @@ class Imap:
 
 
 @contextlib.contextmanager
-def dovecot(tmp_path: Path) -> Iterator[Imap]:
+def dovecot(tmp_path: Path, *, extra_config: str = "") -> Iterator[Imap]:
+    """``extra_config``: more settings, e.g. ``imap_capability`` to hide extensions from the client."""
     if not DOVECOT.exists():
         pytest.skip("Dovecot is not installed (Debian's dovecot-imapd, installed by .ci/run)")
     # A short base directory: Dovecot's sockets live there, and a socket path may not exceed 108 bytes.
@@ -132,6 +133,7 @@ def dovecot(tmp_path: Path) -> Iterator[Imap]:
             internal_user="dovecot" if os.getuid() == 0 else getpass.getuser(),
             login_user="dovenull" if os.getuid() == 0 else getpass.getuser(),
         )
+        + extra_config
     )
     process = subprocess.Popen(
         [str(DOVECOT), "-F", "-c", str(config)],

@@ -461,3 +461,49 @@ def test_a_message_without_message_id_is_keyed_by_its_bytes(org, reminded):
     reminded["receive"](message)
     reminded["receive"](message)
     assert CheckIn.objects.count() == 1
+
+
+def test_anonymising_the_replier_erases_their_address_from_the_messages(org, reminded, mailoutbox):
+    from teams.people_services import person_anonymise
+
+    message = reply(reminded["message"], f"K{org.key_result.pk}: 13 8")
+    reminded["receive"](message)
+    person_anonymise(user=org.member)
+    assert set(EmailDelivery.objects.filter(user=org.member).values_list("sent_to", flat=True)) == {""}
+    record = InboundMessage.objects.get()
+    assert (record.sender, record.subject, record.outcome) == ("", "", {})
+    mailoutbox.clear()
+    assert reminded["receive"](message) == "already received: nothing changed"
+    assert CheckIn.objects.count() == 1 and mailoutbox == []
+
+
+def test_the_inbound_tasks_are_named_time_limited_retried_and_scheduled(settings):
+    from notifications import tasks
+
+    for task, name in (
+        (tasks.poll_inbound_email, "notifications.poll_inbound_email"),
+        (tasks.send_reply_confirmation, "notifications.send_reply_confirmation"),
+    ):
+        assert task.name == name
+        assert (task.soft_time_limit, task.time_limit) == (120, 180)
+        assert task.autoretry_for and task.max_retries
+    entry = settings.CELERY_BEAT_SCHEDULE["inbound-email"]
+    assert entry["task"] == "notifications.poll_inbound_email"
+    assert entry["options"]["expires"] < 60  # a missed minute is superseded by the next
+
+
+def test_without_an_imap_url_the_poller_does_nothing(settings):
+    from notifications import imap, tasks
+
+    settings.INBOUND_IMAP_URL = ""
+    assert tasks.poll_inbound_email.apply().get() == 0
+    with pytest.raises(ValueError, match="imaps://"):
+        imap.mailbox_of("http://example.org/")
+    mailbox = imap.mailbox_of("imaps://checkin%40okr.example.org:p%2Fw@imap.example.org/Svar")
+    assert (mailbox.user, mailbox.password, mailbox.port, mailbox.folder, mailbox.tls) == (
+        "checkin@okr.example.org",
+        "p/w",
+        993,
+        "Svar",
+        True,
+    )

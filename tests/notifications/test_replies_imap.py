@@ -37,8 +37,9 @@ PATIENCE = 120  # seconds before a test gives up (it fails on timeout, never pas
 
 
 @pytest.fixture
-def imap_server(tmp_path):
-    with dovecot(tmp_path) as server:
+def imap_server(tmp_path, request):
+    # Parametrised indirectly with extra Dovecot settings (a server without some extensions).
+    with dovecot(tmp_path, extra_config=getattr(request, "param", "")) as server:
         yield server
 
 
@@ -255,3 +256,33 @@ def test_receive_email_reads_a_real_pipe(org, settings, mailoutbox, tmp_path):
         assert result.stdout.decode().strip().endswith(expected)
     assert _count(database_url, CHECKINS) == 1
     assert len(_read_mail(mail_dir)) == 1
+
+
+# A server that announces neither MOVE nor CONDSTORE: COPY + Deleted flag + UID EXPUNGE, and the unique row.
+PLAIN_SERVER = "\nimap_capability = IMAP4rev1 LITERAL+ UIDPLUS\n"
+
+
+@pytest.mark.parametrize("imap_server", [PLAIN_SERVER], indirect=True)
+@pytest.mark.django_db(transaction=True)
+def test_a_server_without_move_or_condstore_still_gets_each_reply_once(
+    replies_in_inbox, imap_server, tmp_path
+):
+    client = imap_server.client()
+    capabilities = client.capability()[1][0].split()
+    client.logout()
+    assert b"MOVE" not in capabilities and b"CONDSTORE" not in capabilities and b"UIDPLUS" in capabilities
+    database_url = _database_url(tmp_path)
+    mail_dir = tmp_path / "mail"
+    mail_dir.mkdir()
+    env = _env(database_url, mail_dir, imap_server.url, CELERY_TASK_ALWAYS_EAGER="true")
+    for expected in (REPLIES, 0):  # the second run finds the inbox empty
+        result = subprocess.run(
+            [sys.executable, "manage.py", "receive_email", "--imap"],
+            cwd=settings.BASE_DIR,
+            env=env,
+            capture_output=True,
+            timeout=PATIENCE,
+        )
+        assert result.returncode == 0, result.stderr.decode()[-3000:]
+        assert result.stdout.decode().strip().endswith(f"{expected} new message(s)")
+    _assert_exactly_once(database_url, mail_dir, imap_server, "")
