@@ -35,7 +35,14 @@ user_id_var: contextvars.ContextVar[int | None] = contextvars.ContextVar("user_i
 request_logger = logging.getLogger("okrhub.request")
 
 # Attributes every LogRecord has; whatever else a call passed in ``extra`` goes into the JSON object.
-_RECORD_ATTRIBUTES = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "request_id", "user_id"}
+# (``request``: Django's request object, which django.request passes along; its id and path are logged.)
+_RECORD_ATTRIBUTES = set(vars(logging.makeLogRecord({}))) | {
+    "message",
+    "asctime",
+    "request_id",
+    "user_id",
+    "request",
+}
 
 
 def new_request_id() -> str:
@@ -53,10 +60,12 @@ class RequestContextFilter(logging.Filter):
     """Copies the current request id and user id onto every record (for text and JSON alike)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        # django.request logs a 4xx/5xx after the middleware returned, with the request in ``extra``.
+        request = getattr(record, "request", None)
         if getattr(record, "request_id", None) is None:
-            record.request_id = request_id_var.get()
+            record.request_id = request_id_var.get() or getattr(request, "request_id", None)
         if getattr(record, "user_id", None) is None:
-            record.user_id = user_id_var.get()
+            record.user_id = user_id_var.get() or (_user_id(request) if request is not None else None)
         return True
 
 
@@ -72,6 +81,9 @@ class JsonFormatter(logging.Formatter):
             "request_id": getattr(record, "request_id", None) or request_id_var.get(),
             "user_id": getattr(record, "user_id", None) or user_id_var.get(),
         }
+        request = getattr(record, "request", None)
+        if request is not None and entry["request_id"] is None:
+            entry["request_id"] = getattr(request, "request_id", None)
         for key, value in vars(record).items():
             if key not in _RECORD_ATTRIBUTES and not key.startswith("_"):
                 entry[key] = value
