@@ -5,13 +5,15 @@
 - ``/readyz``: readiness. The database answers and every migration is applied, the cache answers, the
   Celery broker answers, each with a short timeout; a JSON body with one entry per check, 503 when any
   fails. ``?check=database`` (repeatable) runs only the named checks.
-- ``/healthz/db``: one ``SELECT 1``; the yardstick of ``make bench`` (what ``/healthz`` measured before).
+- ``/healthz/db``: one ``SELECT 1``; the yardstick of ``make bench`` (what ``/healthz`` measured before). Not
+  a probe: it is served through the whole middleware stack, like ``/healthz`` was, so the benchmark's
+  ratios stay comparable.
 
 Our own small module rather than django-health-check: these are exactly the checks and semantics the
 runbook promises (pending migrations make a pod unready, so a rollout waits for the migration Job),
 with bounded timeouts, and no extra app, models or template.
 
-:class:`ProbeMiddleware` answers the three paths before any other middleware: a kubelet or a container
+:class:`ProbeMiddleware` answers ``/healthz``, ``/readyz`` and ``/metrics`` before any other middleware: a kubelet or a container
 healthcheck asks by the pod's address, which ``ALLOWED_HOSTS`` rightly refuses, and over plain HTTP, which
 ``SECURE_SSL_REDIRECT`` would redirect. Their answers build no URL and show no data, so the host is moot.
 """
@@ -162,7 +164,6 @@ def _metrics(request: HttpRequest) -> HttpResponse:
 PROBES: dict[str, Callable[[HttpRequest], HttpResponse]] = {
     "/healthz": healthz,
     "/readyz": readyz,
-    "/healthz/db": database_probe,
     # Prometheus scrapes a pod by its address too; the bearer token (METRICS_TOKEN) guards it.
     "/metrics": _metrics,
 }

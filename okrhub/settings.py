@@ -309,8 +309,9 @@ IMPORT_SYNC_ROWS = env.int("IMPORT_SYNC_ROWS", default=500)
 # Security: safe by default when DEBUG is off; each relaxable from the environment (e.g. behind plain HTTP).
 _secure_default = not DEBUG and not TESTING
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=_secure_default)
-# The probes and /metrics never reach SecurityMiddleware (okrhub.health.ProbeMiddleware answers them first).
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# The probes and /metrics never reach SecurityMiddleware (okrhub.health.ProbeMiddleware answers them first);
+# the benchmark's one-query yardstick does, over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^healthz/db$"]
 # Trusted reverse proxies (addresses or networks). gunicorn reads the same variable and believes their
 # X-Forwarded-Proto (so request.scheme is https behind a TLS proxy); okrhub/client_ip.py believes their
 # X-Forwarded-For. Nobody else's forwarded headers count.
