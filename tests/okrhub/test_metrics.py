@@ -3,10 +3,14 @@ computed from the database and the broker at scrape time."""
 
 from __future__ import annotations
 
+import json
 import os
+import re
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -191,3 +195,23 @@ def test_the_product_figures_take_a_fixed_number_of_queries(
     CheckInFactory.create_batch(5, key_result=org.key_result, author=org.member)
     with django_assert_max_num_queries(6):
         scrape(client)
+
+
+@pytest.mark.django_db
+def test_every_figure_of_the_grafana_dashboard_is_exposed(org, login, client, token):
+    login(org.member).get("/")  # a request and some queries, so the request and database families exist
+    response = client.get("/metrics", HTTP_AUTHORIZATION=f"Bearer {TOKEN}")
+    text = response.content.decode()
+    exposed = set(re.findall(r"^# HELP (\w+)", text, flags=re.M)) | set(
+        re.findall(r"^(\w+)[{ ]", text, flags=re.M)
+    )
+    dashboard = json.loads((Path(settings.BASE_DIR) / "deploy" / "grafana" / "okrhub.json").read_text())
+    expressions = [target["expr"] for panel in dashboard["panels"] for target in panel["targets"]]
+    used = {name for expr in expressions for name in re.findall(r"\b((?:django|okrhub)_\w+)", expr)}
+    assert len(used) >= 8
+    missing = {
+        name
+        for name in used
+        if name not in exposed and re.sub(r"_(bucket|count|sum)$", "", name) not in exposed
+    }
+    assert missing == set()
