@@ -215,3 +215,49 @@ def test_every_figure_of_the_grafana_dashboard_is_exposed(org, login, client, to
         if name not in exposed and re.sub(r"_(bucket|count|sum)$", "", name) not in exposed
     }
     assert missing == set()
+
+
+@pytest.mark.integration
+def test_under_gunicorn_one_scrape_sums_every_worker_and_logs_are_json(tmp_path):
+    """Two gunicorn workers in multiprocess mode (PROMETHEUS_MULTIPROC_DIR): whichever worker answers the
+    scrape counts the requests both served; each request is one JSON line with its X-Request-ID."""
+    import httpx
+
+    from tests.servers import gunicorn
+
+    env = {
+        "GUNICORN_WORKERS": "2",
+        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "prometheus"),
+        "METRICS_TOKEN": TOKEN,
+        "LOG_FORMAT": "json",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'empty.sqlite3'}",
+        "CACHE_URL": "locmemcache://",
+        "CELERY_TASK_ALWAYS_EAGER": "true",
+        "SECURE_SSL_REDIRECT": "false",
+    }
+    with gunicorn(env, log_dir=tmp_path, ready=lambda r: r.status_code == 200) as base:
+        with httpx.Client(base_url=base, timeout=10) as http:
+            for _ in range(20):
+                assert http.get("/healthz").status_code == 200
+            login = http.get("/accounts/login/", headers={"X-Request-ID": "req-gunicorn-00000001"})
+            assert login.headers["X-Request-ID"] == "req-gunicorn-00000001"
+            for _ in range(3):  # whichever worker answers
+                response = http.get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"})
+                assert response.status_code == 200
+                counted = sum(
+                    sample.value
+                    for family in text_string_to_metric_families(response.text)
+                    for sample in family.samples
+                    if sample.name == "django_http_requests_before_middlewares_total"
+                )
+                assert counted >= 21
+        log_lines = []
+        for path in tmp_path.glob("gunicorn-*.log"):
+            for raw in path.read_text().splitlines():
+                if raw.startswith("{"):
+                    log_lines.append(json.loads(raw))
+    requests = [line for line in log_lines if line["logger"] == "okrhub.request"]
+    assert [line["request_id"] for line in requests if line["path"] == "/accounts/login/"] == [
+        "req-gunicorn-00000001"
+    ]
+    assert len(list((tmp_path / "prometheus").glob("*.db"))) >= 2  # both workers wrote their figures
