@@ -13,9 +13,10 @@ Our own small module rather than django-health-check: these are exactly the chec
 runbook promises (pending migrations make a pod unready, so a rollout waits for the migration Job),
 with bounded timeouts, and no extra app, models or template.
 
-:class:`ProbeMiddleware` answers ``/healthz``, ``/readyz`` and ``/metrics`` before any other middleware: a kubelet or a container
-healthcheck asks by the pod's address, which ``ALLOWED_HOSTS`` rightly refuses, and over plain HTTP, which
-``SECURE_SSL_REDIRECT`` would redirect. Their answers build no URL and show no data, so the host is moot.
+:class:`ProbeMiddleware` answers ``/healthz``, ``/readyz`` and ``/metrics`` before any other middleware: a
+kubelet, a container healthcheck or Prometheus asks by the pod's address, which ``ALLOWED_HOSTS`` rightly
+refuses, and over plain HTTP, which ``SECURE_SSL_REDIRECT`` would redirect. Their answers build no URL and
+show no data (``/metrics`` wants its token), so the host is moot.
 """
 
 from __future__ import annotations
