@@ -355,7 +355,7 @@ METRICS_TOKEN = env("METRICS_TOKEN", default="")
 
 # Logs (okrhub/logs.py): one JSON object per line in production (LOG_FORMAT=json), with the request id and
 # user id on every record; plain text by default. Expected 403/404 are one line each, no traceback.
-LOG_FORMAT = env("LOG_FORMAT", default="text")
+LOG_FORMAT = env("LOG_FORMAT", default="text").strip().lower()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
