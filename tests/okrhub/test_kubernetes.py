@@ -4,9 +4,9 @@ strict: unknown fields fail too) and keeps the promises of docs/operations.md.
 What is validated, honestly: the rendered output of each overlay (base + its patches), and
 secret.example.yaml. When ``kubectl`` or ``kustomize`` is on PATH it renders; otherwise :func:`render` does,
 a small Python version of the kustomize features these files use (resources, namespace, labels, images,
-strategic-merge patches matched by kind and name, list items merged by ``name``). A feature outside that
-subset makes :func:`render` fail loudly rather than render something else. The schemas check shapes and
-types, not what a cluster decides at apply time (admission, quotas, whether the image exists).
+strategic-merge patches, one per file, matched by kind and name, list items merged by ``name``). A feature
+outside that subset makes :func:`render` fail loudly rather than render something else. The schemas check
+shapes and types, not what a cluster decides at apply time (admission, quotas, whether the image exists).
 """
 
 from __future__ import annotations
@@ -79,7 +79,11 @@ def render(directory: Path) -> list[dict]:
         resources.extend(render(target) if target.is_dir() else _documents(target))
     for patch_entry in kustomization.get("patches", []):
         assert set(patch_entry) == {"path"}, f"only file patches are supported: {patch_entry}"
-        for patch in _documents(directory / patch_entry["path"]):
+        patches = _documents(directory / patch_entry["path"])
+        assert len(patches) == 1, (
+            f"{patch_entry['path']}: one patch per file, as kustomize's patches field wants"
+        )
+        for patch in patches:
             matches = [
                 index
                 for index, resource in enumerate(resources)
