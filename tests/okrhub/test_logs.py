@@ -26,7 +26,7 @@ from okrhub.logs import (
 task_logger = logging.getLogger("tests.okrhub.task")
 
 
-@celery_app.task(name="tests.okrhub.log_the_request_id")
+@celery_app.task(name="tests.okrhub.log_the_request_id", soft_time_limit=10, time_limit=20)
 def log_the_request_id():
     task_logger.info("task ran")
     return request_id_var.get()
