@@ -13,3 +13,24 @@ errorlog = "-"
 # (docker-compose.yml gives it a fixed address). The same variable tells Django whose X-Forwarded-For to
 # believe (okrhub/client_ip.py).
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# LOG_FORMAT=json: Django logs every request as one JSON line (okrhub/logs.py), so no second, text access log.
+if os.environ.get("LOG_FORMAT") == "json":
+    accesslog = None
+
+
+# /metrics sums every worker's request metrics when PROMETHEUS_MULTIPROC_DIR is set (okrhub/metrics.py):
+# the folder starts empty, and a worker that exits stops counting as live.
+def on_starting(server):
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if folder:
+        import shutil
+
+        shutil.rmtree(folder, ignore_errors=True)
+        os.makedirs(folder, exist_ok=True)
+
+
+def child_exit(server, worker):
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -60,9 +61,15 @@ INSTALLED_APPS = [
     "integrations",  # webhooks, Teams/Slack channel posts, data sources
     "datasources",  # key results that update themselves from a URL (JSON or CSV)
     "okrhub",  # project-wide management commands (seed_demo)
+    "django_prometheus",  # /metrics (okrhub/metrics.py)
 ]
 
 MIDDLEWARE = [
+    # Operations (docs/operations.md): a request id and one log line per request, request metrics, and the
+    # probes and /metrics answered before host validation and the HTTPS redirect (okrhub/health.py).
+    "okrhub.logs.RequestIdMiddleware",
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "okrhub.health.ProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -82,6 +89,7 @@ MIDDLEWARE = [
     "okrhub.middleware.ObjectLockedMiddleware",
     # Last: turns a sign-in refused for too many failures into the lockout answer (teams/lockouts.py).
     "axes.middleware.AxesMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 if env.bool("QUERY_COUNT_HEADER", default=False):
     # Opt-in for `make bench`: X-Query-Count on every response; outermost so sessions and auth count too.
@@ -117,6 +125,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL;",
         "transaction_mode": "IMMEDIATE",
     }
+# django-prometheus counts queries, errors and connections: the same backends, wrapped (vendor unchanged).
+if DATABASES["default"]["ENGINE"] in ("django.db.backends.postgresql", "django.db.backends.sqlite3"):
+    DATABASES["default"]["ENGINE"] = DATABASES["default"]["ENGINE"].replace(
+        "django.db.", "django_prometheus.db."
+    )
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    # An unreachable server fails /readyz and requests within seconds, not after the OS's TCP timeout.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Where `manage.py backup` writes when given no --output (docs/backup.md).
 BACKUP_DIR = Path(env("BACKUP_DIR", default=str(BASE_DIR / "backups")))
@@ -203,6 +219,10 @@ STORAGES = {
 
 # Cache: API throttle counters live here; share one (Redis) between gunicorn processes in production.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+if "redis" in CACHES["default"]["BACKEND"].lower():
+    # A Redis that does not answer is an outage within seconds (okrhub/outages.py, /readyz), not a hang.
+    CACHES["default"].setdefault("OPTIONS", {}).setdefault("socket_connect_timeout", 2)
+    CACHES["default"]["OPTIONS"].setdefault("socket_timeout", 2)
 
 # Email: EMAIL_URL as understood by django-environ (smtp+tls://user:pass@host:587, consolemail://, filemail://path).
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
@@ -228,6 +248,11 @@ CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=240
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
+# Liveness (okrhub/heartbeat.py, `manage.py worker_alive`): the worker and beat touch a file in this folder;
+# beat wakes at least once a minute to do so.
+HEARTBEAT_DIR = env("HEARTBEAT_DIR", default=tempfile.gettempdir())
+CELERY_BEAT_SCHEDULER = "okrhub.heartbeat:HeartbeatScheduler"
+CELERY_BEAT_MAX_LOOP_INTERVAL = 60
 # Static schedule, one place, in version control (why not django-celery-beat: README, "Reminders and
 # digests"). Both tasks are hourly and idempotent: they decide per team/user whether something is due,
 # the database decides once.
@@ -341,7 +366,9 @@ IMPORT_SYNC_ROWS = env.int("IMPORT_SYNC_ROWS", default=500)
 # Security: safe by default when DEBUG is off; each relaxable from the environment (e.g. behind plain HTTP).
 _secure_default = not DEBUG and not TESTING
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=_secure_default)
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# The probes and /metrics never reach SecurityMiddleware (okrhub.health.ProbeMiddleware answers them first);
+# the benchmark's one-query yardstick does, over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^healthz/db$"]
 # Trusted reverse proxies (addresses or networks). gunicorn reads the same variable and believes their
 # X-Forwarded-Proto (so request.scheme is https behind a TLS proxy); okrhub/client_ip.py believes their
 # X-Forwarded-For. Nobody else's forwarded headers count.
@@ -380,11 +407,30 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
+# /metrics (okrhub/metrics.py): served only with this bearer token; empty answers 404.
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
+
+# Logs (okrhub/logs.py): one JSON object per line in production (LOG_FORMAT=json), with the request id and
+# user id on every record; plain text by default. Expected 403/404 are one line each, no traceback.
+LOG_FORMAT = env("LOG_FORMAT", default="text").strip().lower()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"permission_denied_one_line": {"()": "okrhub.log_filters.PermissionDeniedOneLine"}},
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {
+        "permission_denied_one_line": {"()": "okrhub.log_filters.PermissionDeniedOneLine"},
+        "request_context": {"()": "okrhub.logs.RequestContextFilter"},
+    },
+    "formatters": {
+        "json": {"()": "okrhub.logs.JsonFormatter"},
+        "text": {"()": "okrhub.logs.TextFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "text",
+            "filters": ["request_context"],
+        }
+    },
     "loggers": {"django.request": {"filters": ["permission_denied_one_line"]}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }

@@ -8,13 +8,17 @@ from django.views.i18n import set_language
 from checkins import personal_data
 from dashboards.objective_views import objective_detail
 from dashboards.urls import team_urlpatterns
-from okrhub import views
+from okrhub import health, metrics, views
 from teams import oidc_views, people_views, two_factor_views
 from teams import views as team_views
 from teams.people_forms import PasswordResetForm
 
 urlpatterns = [
-    path("healthz", views.healthz, name="healthz"),
+    # Answered first by okrhub.health.ProbeMiddleware; listed here so they reverse (docs/operations.md).
+    path("healthz", health.healthz, name="healthz"),
+    path("healthz/db", health.database_probe, name="healthz_db"),
+    path("readyz", health.readyz, name="readyz"),
+    path("metrics", metrics.metrics, name="metrics"),
     path("accessibility/", views.accessibility_statement, name="accessibility"),
     path("accounts/profile/", team_views.profile, name="profile"),
     path("accounts/profile/account/", people_views.account_update, name="account_update"),

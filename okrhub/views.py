@@ -3,30 +3,13 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
-from django.db import connection
-from django.db.utils import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from teams.oidc import login_context
 from teams.selectors import profile_language
 from teams.views import set_language_cookie
-
-
-@login_not_required
-@never_cache
-@require_GET
-def healthz(request):
-    """200 ``ok`` when the database answers, 503 when it does not (for load balancers and compose)."""
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
-    except DatabaseError:
-        return HttpResponse("database unavailable", status=503, content_type="text/plain")
-    return HttpResponse("ok", content_type="text/plain")
 
 
 class LoginView(auth_views.LoginView):

@@ -33,7 +33,8 @@ def gunicorn(
 ) -> Iterator[str]:
     """gunicorn (docker/gunicorn.conf.py, one worker) on a free loopback port; yields its base URL.
 
-    ``env`` adds to this process's environment. Waits until ``ready(GET /healthz)``; always stops it.
+    ``env`` adds to this process's environment. Waits until ``ready(GET /healthz/db)`` (one ``SELECT 1``:
+    200, or 503 without a database); always stops it.
     """
     port = free_port()
     full_env = {
@@ -68,7 +69,7 @@ def gunicorn(
         while True:
             assert process.poll() is None, log.read_text()
             with contextlib.suppress(httpx.HTTPError):
-                if ready(httpx.get(f"{base}/healthz", timeout=2)):
+                if ready(httpx.get(f"{base}/healthz/db", timeout=2)):
                     break
             assert time.monotonic() < deadline, log.read_text()
             time.sleep(0.2)

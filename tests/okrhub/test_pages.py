@@ -24,6 +24,9 @@ PUBLIC_NAMES = {
     "login",
     "logout",
     "healthz",
+    "healthz_db",
+    "readyz",
+    "metrics",  # its own bearer token (METRICS_TOKEN)
     "set_language",
     "invitation_accept",
     "oidc_login",
