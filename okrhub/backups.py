@@ -44,7 +44,8 @@ class Target:
     @classmethod
     def from_settings(cls, db: dict) -> Target:
         return cls(
-            engine=db["ENGINE"],
+            # django-prometheus wraps the same backends (django_prometheus.db.backends.*): one engine each.
+            engine=db["ENGINE"].replace("django_prometheus.db.", "django.db."),
             name=str(db["NAME"]),
             user=db.get("USER") or "",
             password=db.get("PASSWORD") or "",

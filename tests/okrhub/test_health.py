@@ -19,7 +19,7 @@ from django.db.utils import load_backend
 
 from tests.servers import free_port
 
-REDIS_URL = os.environ.get("OPS_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")  # o21's own database
+REDIS_URL = os.environ.get("OPS_TEST_REDIS_URL", "redis://127.0.0.1:6379/8")  # our own db (scale-out: 15)
 
 
 def _redis_or_skip():

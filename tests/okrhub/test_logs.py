@@ -194,7 +194,7 @@ def test_a_task_run_eagerly_logs_the_request_id(celery_eager, json_lines):
     assert [line["request_id"] for line in ran] == ["req-eager-000001"]
 
 
-REDIS_URL = os.environ.get("OPS_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")  # o21's own database
+REDIS_URL = os.environ.get("OPS_TEST_REDIS_URL", "redis://127.0.0.1:6379/8")  # our own db (scale-out: 15)
 
 
 @pytest.mark.integration

@@ -20,7 +20,7 @@ from tests.factories import CheckInFactory, UserFactory
 from tests.servers import free_port
 
 TOKEN = "s3cret-metrics-token-for-tests"
-REDIS_URL = os.environ.get("OPS_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")  # o21's own database
+REDIS_URL = os.environ.get("OPS_TEST_REDIS_URL", "redis://127.0.0.1:6379/8")  # our own db (scale-out: 15)
 
 
 @pytest.fixture
