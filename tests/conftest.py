@@ -8,6 +8,7 @@ Kompetansesenteret (section, led by ``section_leader``)
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 import pytest
@@ -23,6 +24,14 @@ from tests.factories import (
     TeamFactory,
     UserFactory,
 )
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_broker_from_dotenv():
+    """A developer's .env (from `make run`) names the broker of `make worker`, and Celery lets that variable
+    override the broker a test gives its own client: the tests' workers would never see their tasks. The
+    tests that need a broker name their own Redis database."""
+    os.environ.pop("CELERY_BROKER_URL", None)
 
 
 @dataclass
