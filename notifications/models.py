@@ -14,6 +14,7 @@ class EmailDelivery(models.Model):
     class Kind(models.TextChoices):
         CHECKIN_REMINDER = "checkin_reminder", _("check-in reminder")
         LEADER_DIGEST = "leader_digest", _("leader digest")
+        MEETING_MINUTES = "meeting_minutes", _("meeting minutes")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -24,6 +25,8 @@ class EmailDelivery(models.Model):
     kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
     iso_year = models.PositiveSmallIntegerField(_("ISO year"))
     iso_week = models.PositiveSmallIntegerField(_("ISO week"))
+    # What the message is about when one a week is not the rule ("meeting:42": each meeting's minutes once).
+    reference = models.CharField(_("reference"), max_length=64, blank=True, default="")
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     # A sender holds the row until then (conditional update), so two workers never send the same email;
@@ -38,7 +41,8 @@ class EmailDelivery(models.Model):
         ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["user", "kind", "iso_year", "iso_week"], name="email_delivery_once_per_week"
+                fields=["user", "kind", "iso_year", "iso_week", "reference"],
+                name="email_delivery_once_per_week",
             ),
         ]
 

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "workshops",
     "notifications",  # every message sent: reminders, digests
     "imports",  # OKRs from spreadsheets
+    "meetings",  # the team's weekly OKR meeting and its minutes
     "okrhub",  # project-wide management commands (seed_demo)
 ]
 

@@ -42,6 +42,7 @@ urlpatterns = [
     path("api/v1/", include("okrhub.api_urls")),
     path("organisation/cycles/", include("objectives.cycle_urls")),
     path("organisation/", include("teams.urls")),
+    path("teams/<slug:slug>/meetings/", include("meetings.urls")),
     path("teams/", include((team_urlpatterns, "teams"))),
     path("objectives/<int:pk>/", objective_detail, name="objective_detail"),
     path("organisation/", include("teams.people_urls")),

@@ -25,6 +25,7 @@ LAYERS: dict[str, int] = {
     "workshops": 3,
     "notifications": 3,  # every message sent or received: reminders, digests
     "imports": 3,  # OKRs from spreadsheets
+    "meetings": 3,  # the weekly OKR meeting, its minutes and the leader's checkpoint
 }
 
 # Known exceptions: (file relative to the project root, the upper app's module or template library) → why.
