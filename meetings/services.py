@@ -122,8 +122,11 @@ def _after_end(meeting_id: int) -> None:
 
 
 @transaction.atomic
-def meeting_end(*, meeting: Meeting, user, now: dt.datetime | None = None) -> Meeting:
-    """Freeze the minutes, then (after the commit) email them to the team's members once and announce it."""
+def meeting_end(
+    *, meeting: Meeting, user, now: dt.datetime | None = None, send_minutes: bool = True
+) -> Meeting:
+    """Freeze the minutes, then (after the commit) email them to the team's members once and announce it.
+    ``send_minutes=False`` records a meeting of the past (the demo data) without emailing anyone."""
     now = now or timezone.now()
     meeting = _require_open(meeting)
     meeting.team = meeting.team  # loaded by the lock's get(); the agenda reads it
@@ -132,5 +135,6 @@ def meeting_end(*, meeting: Meeting, user, now: dt.datetime | None = None) -> Me
     meeting.ended_at = now
     meeting.ended_by = user
     meeting.save(update_fields=["minutes", "ended_at", "ended_by"])
-    transaction.on_commit(partial(_after_end, meeting.pk))
+    if send_minutes:
+        transaction.on_commit(partial(_after_end, meeting.pk))
     return meeting

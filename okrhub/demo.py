@@ -30,6 +30,7 @@ from simple_history.utils import bulk_create_with_history
 from checkins.models import CheckIn
 from checkins.services import checkin_build, checkin_latest, checkin_submit, key_result_follow
 from dashboards.demo import seed_feedback
+from meetings.demo import seed_meetings
 from objectives import periods, progress
 from objectives.models import Cycle, Initiative, KeyResult, Objective
 from objectives.services import initiative_create, key_result_create, key_result_plan_set, objective_create
@@ -708,6 +709,7 @@ def seed_demo(*, now: dt.datetime | None = None) -> DemoResult:
     seed_feedback(cycle=active, now=now)
     seed_workshops(active=active, planning=planning, now=now)
     seed_invitations(users=users, teams=teams, now=now, days=settings.INVITATION_DAYS)
+    seed_meetings(now=now)
     logins = [(p.username, PASSWORD, p.role) for p in [*PEOPLE, ADMIN]]
     return DemoResult(active_cycle=active, planning_cycle=planning, logins=logins)
 

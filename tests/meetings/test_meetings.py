@@ -259,3 +259,15 @@ def test_the_presenter_shows_one_key_result_at_a_time(org, login, meeting):
     assert second.title in body and "2 of 2" in body and "<html" not in body
     assert client.get(_url("present", meeting), {"n": "x"}).status_code == 200
     assert client.get(_url("present", meeting), {"n": 99}).status_code == 200
+
+
+def test_the_demo_has_an_ended_and_an_open_meeting(db):
+    from django.core.management import call_command
+
+    call_command("seed_demo", verbosity=0)
+    call_command("seed_demo", verbosity=0)  # twice: nothing changes
+    ended, open_ = Meeting.objects.filter(team__slug="kurs-og-arrangementer").order_by("started_at")
+    assert ended.ended_at is not None and open_.ended_at is None
+    assert ended.minutes["decisions"] and ended.minutes["actions"]
+    assert any(row["notes"] for row in ended.minutes["key_results"])
+    assert not mail.outbox and not EmailDelivery.objects.exists()
