@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
 from checkins.api import CheckInViewSet
+from meetings.api import MeetingViewSet
 from objectives.api import CycleViewSet, InitiativeViewSet, KeyResultViewSet, ObjectiveViewSet
 from okrhub.api import AuthRateThrottle
 from teams.api import MembershipViewSet, TeamViewSet, UserViewSet
@@ -59,6 +60,7 @@ router.register("key-results", KeyResultViewSet, basename="key-result")
 router.register("initiatives", InitiativeViewSet, basename="initiative")
 router.register("checkins", CheckInViewSet, basename="checkin")
 router.register("invitations", InvitationViewSet, basename="invitation")
+router.register("meetings", MeetingViewSet, basename="meeting")
 
 urlpatterns = [
     path("auth/token/", ObtainToken.as_view(), name="api-token"),
