@@ -9,6 +9,8 @@
 
 from __future__ import annotations
 
+from django.db.models import Q
+
 from objectives.permissions import Access, can_lead_team
 
 
@@ -25,3 +27,11 @@ def can_view_meeting(access: Access, meeting) -> bool:
     if not access.is_authenticated:
         return False
     return not meeting.is_open or can_comment_meeting(access, meeting.team)
+
+
+def visible_meetings_q(access: Access) -> Q:
+    """``can_view_meeting`` as a filter for lists: ended meetings, and the open ones of the teams the user
+    belongs to or leads from above."""
+    if access.is_staff:
+        return Q()
+    return Q(ended_at__isnull=False) | Q(team_id__in=access.team_ids)

@@ -20,7 +20,7 @@ from checkins.models import CheckIn
 from checkins.selectors import is_this_week, key_result_displays, key_result_row, value_display, weekly_values
 from dashboards.charts import rate_bars
 from meetings.models import Meeting, MeetingAction, MeetingItem
-from meetings.permissions import can_comment_meeting, can_run_meeting, can_view_meeting
+from meetings.permissions import can_comment_meeting, can_run_meeting, can_view_meeting, visible_meetings_q
 from objectives import progress as rules
 from objectives.charts import BurnupLabels, burnup_chart
 from objectives.figures import KeyResultFigures, figures_for, moment_now, plan_exists
@@ -381,11 +381,8 @@ def minutes_display(meeting: Meeting) -> dict:
 
 
 def meetings_visible_q(user) -> Q:
-    """Meetings a user may list: ended ones everywhere, open ones of the teams they run or lead."""
-    access = access_for(user)
-    if access.is_staff:
-        return Q()
-    return Q(ended_at__isnull=False) | Q(team_id__in=access.team_ids)
+    """Meetings a user may list (the rule is ``meetings.permissions.visible_meetings_q``)."""
+    return visible_meetings_q(access_for(user))
 
 
 # --- The presenter's slide ----------------------------------------------------------------------------------
