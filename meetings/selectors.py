@@ -441,3 +441,31 @@ def open_actions_for(item: AgendaKeyResult) -> list[Initiative]:
         .select_related("owner")
         .order_by("due_date", "id")
     )
+
+
+# --- The retrospective's starting point ---------------------------------------------------------------------
+
+
+@dataclass
+class CycleMeeting:
+    meeting: Meeting
+    decisions: list[str]
+    actions: list[dict]
+
+
+def cycle_meetings(*, team: Team, cycle: Cycle) -> list[CycleMeeting]:
+    """The team's ended meetings during the cycle, oldest first, with the decisions and actions of their
+    frozen minutes (one query): what the retrospective on cycle close starts from."""
+    start = timezone.make_aware(dt.datetime.combine(cycle.start_date, dt.time.min))
+    end = timezone.make_aware(dt.datetime.combine(cycle.end_date + dt.timedelta(days=1), dt.time.min))
+    meetings = Meeting.objects.filter(
+        team=team, ended_at__isnull=False, started_at__gte=start, started_at__lt=end
+    ).order_by("started_at", "id")
+    return [
+        CycleMeeting(
+            meeting=meeting,
+            decisions=[d["body"] for d in meeting.minutes.get("decisions", [])],
+            actions=minutes_display(meeting)["actions"],
+        )
+        for meeting in meetings
+    ]
