@@ -51,3 +51,7 @@ class ActionForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["key_result"].queryset = key_results
         self.fields["owner"].queryset = owners
+
+
+class AssessmentForm(forms.Form):
+    body = forms.CharField(label=_("Assessment"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))

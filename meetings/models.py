@@ -130,3 +130,38 @@ class MeetingAction(models.Model):
 
     def __str__(self) -> str:
         return str(self.initiative)
+
+
+class CheckpointAssessment(models.Model):
+    """A section leader's short written assessment of one team at a checkpoint (sjekkpunkt): shown on the
+    team's page and in its next meeting's agenda."""
+
+    team = models.ForeignKey(
+        Team, verbose_name=_("team"), on_delete=models.CASCADE, related_name="checkpoint_assessments"
+    )
+    section = models.ForeignKey(
+        Team, verbose_name=_("section"), on_delete=models.CASCADE, related_name="checkpoints_held"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    body = models.TextField(_("assessment"), max_length=2000)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("checkpoint assessment")
+        verbose_name_plural = _("checkpoint assessments")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # The team's latest assessment (team page, agenda): filter(team=…).order_by("-created_at")
+            models.Index(fields=["team", "-created_at"], name="assessment_team_created_idx"),
+            # Is a checkpoint due: filter(section=…).aggregate(Max("created_at"))
+            models.Index(fields=["section", "-created_at"], name="assessment_section_created_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.team}: {self.body[:40]}"

@@ -35,3 +35,8 @@ def visible_meetings_q(access: Access) -> Q:
     if access.is_staff:
         return Q()
     return Q(ended_at__isnull=False) | Q(team_id__in=access.team_ids)
+
+
+def can_hold_checkpoint(access: Access, section) -> bool:
+    """A section's checkpoint: its leads and the leads above it (they lead every team in it)."""
+    return can_lead_team(access, section.pk)

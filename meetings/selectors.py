@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Count, F, Max, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,7 +21,8 @@ from checkins.forms import CheckInForm
 from checkins.models import CheckIn
 from checkins.selectors import is_this_week, key_result_displays, key_result_row, value_display, weekly_values
 from dashboards.charts import rate_bars
-from meetings.models import Meeting, MeetingAction, MeetingItem
+from dashboards.selectors import cycle_default, cycle_list, dashboard_get, scope_resolve
+from meetings.models import CheckpointAssessment, Meeting, MeetingAction, MeetingItem
 from meetings.permissions import can_comment_meeting, can_run_meeting, can_view_meeting, visible_meetings_q
 from objectives import progress as rules
 from objectives.charts import BurnupLabels, burnup_chart
@@ -28,7 +31,8 @@ from objectives.labels import HEALTH_LABELS, REASON_LABELS
 from objectives.models import Cycle, Initiative, KeyResult
 from objectives.permissions import access_for
 from objectives.writability import PUBLISHED_STATUSES
-from teams.models import Team
+from teams.models import Membership, Team
+from teams.tree import TeamTree
 
 TREND_WEEKS = 6  # the confidence trend's bars
 DUE_SOON_DAYS = 7  # initiatives due within a week are on the agenda
@@ -148,6 +152,7 @@ class Agenda:
     trend_label: str
     can_run: bool
     can_comment: bool
+    assessment: CheckpointAssessment | None = None  # the leader's, since the previous meeting
 
     def position_of(self, key_result_id: int) -> int:
         for index, item in enumerate(self.key_results):
@@ -286,6 +291,7 @@ def agenda_get(*, user, meeting: Meeting, now: dt.datetime | None = None) -> Age
         trend_label=trend_label,
         can_run=meeting.is_open and can_run_meeting(access, team),
         can_comment=meeting.is_open and can_comment_meeting(access, team),
+        assessment=assessment_for_agenda(meeting=meeting, previous=previous),
     )
 
 
@@ -469,3 +475,149 @@ def cycle_meetings(*, team: Team, cycle: Cycle) -> list[CycleMeeting]:
         )
         for meeting in meetings
     ]
+
+
+# --- The leader's checkpoint (sjekkpunkt) -------------------------------------------------------------------
+
+
+@dataclass
+class TeamCheckpoint:
+    row: object  # dashboards.selectors.TeamRow: progress against pace, health counts
+    meetings: list[Meeting]
+    assessment: CheckpointAssessment | None
+
+
+@dataclass
+class SectionCheckpoint:
+    section: Team
+    last_at: dt.datetime | None
+    due: bool | None  # None: the section has no cadence
+    next_due: dt.date | None
+    teams: list[TeamCheckpoint]
+    attention: Sequence  # dashboards' needs-attention lines across the section's teams
+    cycle: Cycle | None
+
+
+LAST_MEETINGS = 3  # per team on the checkpoint page
+
+
+def checkpoint_due(
+    *, section: Team, last_at: dt.datetime | None, today: dt.date
+) -> tuple[bool | None, dt.date | None]:
+    """Whether the section's checkpoint is due today, and when the next one is (its cadence from the last)."""
+    if not section.checkpoint_weeks:
+        return None, None
+    if last_at is None:
+        return True, today
+    next_due = timezone.localtime(last_at).date() + dt.timedelta(weeks=section.checkpoint_weeks)
+    return next_due <= today, next_due
+
+
+def sections_led(*, user) -> list[Team]:
+    """The sections (teams with teams below them) the user leads directly, by name."""
+    ids = Membership.objects.filter(user=user, role=Membership.Role.LEAD).values("team_id")
+    return list(
+        Team.objects.filter(pk__in=ids, archived_at__isnull=True, children__isnull=False)
+        .distinct()
+        .order_by("name")
+    )
+
+
+def _last_checkpoints(section_ids: list[int]) -> dict[int, dt.datetime]:
+    return dict(
+        CheckpointAssessment.objects.filter(section_id__in=section_ids)
+        .values("section_id")
+        .annotate(last=Max("created_at"))
+        .values_list("section_id", "last")
+    )
+
+
+def checkpoints_due_for(*, user, today: dt.date | None = None) -> list[SectionCheckpoint]:
+    """The sections the user leads whose checkpoint is due (the leader digest mentions them; two queries)."""
+    today = today or timezone.localdate()
+    sections = [s for s in sections_led(user=user) if s.checkpoint_weeks]
+    last = _last_checkpoints([s.pk for s in sections])
+    due = []
+    for section in sections:
+        is_due, next_due = checkpoint_due(section=section, last_at=last.get(section.pk), today=today)
+        if is_due:
+            due.append(SectionCheckpoint(section, last.get(section.pk), True, next_due, [], [], None))
+    return due
+
+
+def latest_assessments(team_ids) -> dict[int, CheckpointAssessment]:
+    """Each team's latest checkpoint assessment (one query)."""
+    ranked = (
+        CheckpointAssessment.objects.filter(team_id__in=list(team_ids))
+        .annotate(
+            rank=Window(
+                RowNumber(), partition_by=[F("team_id")], order_by=[F("created_at").desc(), F("id").desc()]
+            )
+        )
+        .filter(rank=1)
+        .select_related("author", "section")
+    )
+    return {assessment.team_id: assessment for assessment in ranked}
+
+
+def last_meetings(team_ids) -> dict[int, list[Meeting]]:
+    ranked = (
+        Meeting.objects.filter(team_id__in=list(team_ids))
+        .annotate(
+            rank=Window(
+                RowNumber(), partition_by=[F("team_id")], order_by=[F("started_at").desc(), F("id").desc()]
+            )
+        )
+        .filter(rank__lte=LAST_MEETINGS)
+        .order_by("team_id", "-started_at")
+    )
+    grouped: dict[int, list[Meeting]] = defaultdict(list)
+    for meeting in ranked:
+        grouped[meeting.team_id].append(meeting)
+    return grouped
+
+
+def checkpoint_page(*, user, today: dt.date | None = None) -> list[SectionCheckpoint]:
+    """Per section the user leads: is a checkpoint due, the dashboard's rows (progress against pace) and
+    needs-attention list across its teams (``dashboards.selectors.dashboard_get``, the read model), each
+    team's last meetings and latest assessment."""
+    today = today or timezone.localdate()
+    sections = sections_led(user=user)
+    if not sections:
+        return []
+    cycle = cycle_default(cycle_list())
+    tree = TeamTree.load()
+    last = _last_checkpoints([s.pk for s in sections])
+    result = []
+    for section in sections:
+        scope = scope_resolve(slug=section.slug, tree=tree)
+        dashboard = dashboard_get(user=user, cycle=cycle, scope=scope, today=today) if cycle else None
+        rows = [row for row in dashboard.rows if row.team.pk != section.pk] if dashboard else []
+        ids = [row.team.pk for row in rows]
+        meetings = last_meetings(ids)
+        assessments = latest_assessments(ids)
+        due, next_due = checkpoint_due(section=section, last_at=last.get(section.pk), today=today)
+        result.append(
+            SectionCheckpoint(
+                section=section,
+                last_at=last.get(section.pk),
+                due=due,
+                next_due=next_due,
+                teams=[
+                    TeamCheckpoint(row, meetings.get(row.team.pk, []), assessments.get(row.team.pk))
+                    for row in rows
+                ],
+                attention=dashboard.attention if dashboard else [],
+                cycle=cycle,
+            )
+        )
+    return result
+
+
+def assessment_for_agenda(*, meeting: Meeting, previous: Meeting | None) -> CheckpointAssessment | None:
+    """The leader's latest assessment of the team, when it came after the previous meeting: the next meeting
+    opens with it."""
+    assessments = CheckpointAssessment.objects.filter(team_id=meeting.team_id).select_related("author")
+    if previous is not None and previous.ended_at:
+        assessments = assessments.filter(created_at__gt=previous.ended_at)
+    return assessments.order_by("-created_at", "-id").first()

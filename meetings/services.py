@@ -15,11 +15,18 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from meetings import selectors
-from meetings.models import ONE_OPEN_MEETING_PER_WEEK, Meeting, MeetingAction, MeetingItem
+from meetings.models import (
+    ONE_OPEN_MEETING_PER_WEEK,
+    CheckpointAssessment,
+    Meeting,
+    MeetingAction,
+    MeetingItem,
+)
 from meetings.signals import meeting_ended
 from objectives.models import KeyResult
 from objectives.services import initiative_create
 from objectives.writability import ObjectLocked, require_writable
+from teams.selectors import team_descendant_ids
 
 MEETING_ENDED = _("The meeting has ended; its minutes are read-only.")
 KEY_RESULT_NOT_ON_AGENDA = _("Choose a key result of this team's active OKRs.")
@@ -138,3 +145,17 @@ def meeting_end(
     if send_minutes:
         transaction.on_commit(partial(_after_end, meeting.pk))
     return meeting
+
+
+ASSESS_TEAM_OUTSIDE_SECTION = _("Choose a team in this section.")
+
+
+@transaction.atomic
+def checkpoint_assess(*, section, team, author, body: str) -> CheckpointAssessment:
+    """The section leader's short written assessment of one of its teams at a checkpoint."""
+    if team.pk == section.pk or team.pk not in team_descendant_ids({section.pk}):
+        raise ValidationError({"team": ASSESS_TEAM_OUTSIDE_SECTION})
+    assessment = CheckpointAssessment(team=team, section=section, author=author, body=body)
+    assessment.full_clean()
+    assessment.save()
+    return assessment

@@ -47,6 +47,7 @@ urlpatterns = [
     path("objectives/<int:pk>/", objective_detail, name="objective_detail"),
     path("organisation/", include("teams.people_urls")),
     path("invitations/<str:token>/", people_views.invitation_accept, name="invitation_accept"),
+    path("dashboards/checkpoints/", include("meetings.checkpoint_urls")),
     path("dashboards/", include("dashboards.urls")),
     path("workshops/", include("workshops.urls")),
     path("imports/", include("imports.urls")),

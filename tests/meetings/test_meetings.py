@@ -253,10 +253,10 @@ def test_the_presenter_shows_one_key_result_at_a_time(org, login, meeting):
     client = login(org.member)
     first = client.get(_url("present", meeting)).content.decode()
     assert org.key_result.title in first and "Andre nøkkelresultat" not in first
-    assert "1 of 2" in first and 'id="slide-next"' in first
+    assert "1 av 2" in first and 'id="slide-next"' in first
     response = client.get(_url("present", meeting), {"n": 2}, HTTP_HX_REQUEST="true")
     body = response.content.decode()
-    assert second.title in body and "2 of 2" in body and "<html" not in body
+    assert second.title in body and "2 av 2" in body and "<html" not in body
     assert client.get(_url("present", meeting), {"n": "x"}).status_code == 200
     assert client.get(_url("present", meeting), {"n": 99}).status_code == 200
 

@@ -43,4 +43,4 @@ def test_the_closing_page_lists_the_cycles_meetings_and_decisions(org, login):
 
 def test_a_cycle_without_meetings_says_so(org, login):
     response = login(org.lead).get(reverse("workshops:close", args=[org.team.slug, org.cycle.pk]))
-    assert "No meetings in this cycle." in response.content.decode()
+    assert "Ingen møter i denne perioden." in response.content.decode()
