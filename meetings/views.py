@@ -147,11 +147,6 @@ def _slide_context(request: HttpRequest, meeting) -> dict:
         latest_checkins=selectors.slide_latest_checkins(slide) if slide else [],
         open_actions=selectors.open_actions_for(slide) if slide else [],
     )
-    if slide is not None:
-        context["note_form"] = NoteForm(
-            key_results=KeyResult.objects.filter(pk=slide.key_result.pk),
-            initial={"key_result": slide.key_result.pk},
-        )
     return context
 
 
@@ -207,7 +202,8 @@ def _after_write(
         messages.success(request, message)
         if from_presenter:
             url = reverse("meetings:present", args=[meeting.team.slug, meeting.pk])
-            return redirect(f"{url}?n={request.POST.get('n', '1')}")
+            n = request.POST.get("n", "")
+            return redirect(f"{url}?n={n if n.isdigit() else 1}")
         return redirect(_detail_url(meeting))
     return render(
         request, "meetings/agenda.html", _agenda_context(request, meeting, **{form_key: form}), status=400

@@ -271,3 +271,16 @@ def test_the_demo_has_an_ended_and_an_open_meeting(db):
     assert ended.minutes["decisions"] and ended.minutes["actions"]
     assert any(row["notes"] for row in ended.minutes["key_results"])
     assert not mail.outbox and not EmailDelivery.objects.exists()
+
+
+def test_a_note_from_the_presenter_comes_back_to_its_slide(org, login, meeting):
+    client = login(org.member)
+    data = {"back": "present", "n": "1", "note-key_result": org.key_result.pk, "note-body": "Fra skjermen"}
+    response = client.post(_url("note_add", meeting), data, HTTP_HX_REQUEST="true")
+    body = response.content.decode()
+    assert response.status_code == 200 and response["HX-Retarget"] == "#slide"
+    assert 'id="slide"' in body and "Fra skjermen" in body
+    response = client.post(_url("note_add", meeting), {**data, "n": "\\r\\nX"})
+    assert response.status_code == 302 and response["Location"].endswith("?n=1")
+    response = client.post(_url("note_add", meeting), {**data, "note-body": ""}, HTTP_HX_REQUEST="true")
+    assert response["HX-Retarget"] == "#note-errors" and 'role="alert"' in response.content.decode()
