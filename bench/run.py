@@ -183,6 +183,16 @@ async def _htmx_checkin(vu: VirtualUser, n: int) -> httpx.Response:
     return await vu.client.post(f"/key-results/{key_result['id']}/check-in/", data=data, headers=headers)
 
 
+async def _meeting_page(vu: VirtualUser, n: int) -> httpx.Response:
+    # The first request starts (or finds) this week's meeting of the member's team; every request reads it.
+    url = vu.__dict__.get("meeting_url")
+    if url is None:
+        start_url = f"/teams/{vu.member['team_slug']}/meetings/start/"
+        start = await vu.client.post(start_url, headers=vu.csrf_headers())
+        url = vu.__dict__["meeting_url"] = start.headers["location"]
+    return await vu.client.get(url)
+
+
 ENDPOINTS: list[Endpoint] = [
     Endpoint("healthz", "GET /healthz/db", "anonymous", 200, _healthz),
     Endpoint("my_week", "GET / (My week, member)", "member", 200, _my_week),
@@ -202,6 +212,7 @@ ENDPOINTS: list[Endpoint] = [
     Endpoint("api_key_results", "GET /api/v1/key-results/ (token)", "token", 200, _api_key_results),
     Endpoint("api_checkin", "POST /api/v1/checkins/ (token)", "token", 201, _api_checkin, writes=True),
     Endpoint("htmx_checkin", "POST check-in form (htmx, CSRF)", "member", 200, _htmx_checkin, writes=True),
+    Endpoint("meeting_page", "GET /teams/<slug>/meetings/<id>/ (member)", "member", 200, _meeting_page),
 ]
 
 

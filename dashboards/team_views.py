@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods
 
 from checkins.forms import FeedbackForm
 from dashboards.selectors import cycle_default, cycle_list, scope_resolve, team_okrs_for_user
+from meetings.selectors import latest_assessments
 from objectives.charts import sparkline
 from objectives.permissions import access_for, can_manage_members, forget_access
 from okrhub.versioning import Change, StaleVersion, stale_message
@@ -72,6 +73,8 @@ def _team_page_context(request: HttpRequest, team: Team, *, add_form: MemberAddF
         "role_choices": Membership.Role.choices,
         "kpis": team_kpis(team_ids=[team.pk]),  # lazy: read only where the page shows them
         "kpis_show_team": False,
+        # The section leader's latest checkpoint assessment of the team (meetings app).
+        "assessment": latest_assessments([team.pk]).get(team.pk),
     }
 
 

@@ -14,6 +14,7 @@ from django.utils import timezone, translation
 
 from checkins.models import CheckIn, Feedback
 from checkins.selectors import feedback_unread_for_user
+from meetings.selectors import checkpoints_due_for
 from notifications import delivery as deliveries
 from notifications.due import ReminderKey, Week, reminder_slot, site_zone, week_of
 from notifications.models import EmailDelivery
@@ -120,6 +121,11 @@ class Digest:
     attention: list[AttentionItem]
     attention_total: int
     unread_feedback: list[FeedbackItem] = field(default_factory=list)
+    checkpoints_due: list = field(default_factory=list)  # meetings.selectors.SectionCheckpoint, due today
+
+    @property
+    def checkpoint_sections(self) -> str:
+        return ", ".join(item.section.name for item in self.checkpoints_due)
 
     @property
     def key_results(self) -> int:
@@ -177,6 +183,8 @@ def leader_digest_build(*, user, now: dt.datetime | None = None) -> Digest | Non
         )
         for item in feedback_unread_for_user(user=user)[:DIGEST_ATTENTION_LIMIT]
     ]
+    # The sections whose leader checkpoint (their cadence) is due: the digest reminds the lead.
+    digest.checkpoints_due = checkpoints_due_for(user=user, today=digest.today)
     return digest
 
 
@@ -282,7 +290,11 @@ def leader_digest_send(*, delivery_id: int, now: dt.datetime | None = None) -> s
         return message_build(
             user=user,
             template="leader_digest",
-            context={"digest": digest, "dashboard_url": absolute_reverse("dashboards:index")},
+            context={
+                "digest": digest,
+                "dashboard_url": absolute_reverse("dashboards:index"),
+                "checkpoints_url": absolute_reverse("checkpoints:index"),
+            },
         )
 
     return deliveries.send_once(delivery=delivery, now=now, build=build)

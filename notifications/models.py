@@ -20,6 +20,7 @@ class EmailDelivery(models.Model):
         CHECKIN_REMINDER = "checkin_reminder", _("check-in reminder")
         LEADER_DIGEST = "leader_digest", _("leader digest")
         REPLY_CONFIRMATION = "reply_confirmation", _("reply confirmation")
+        MEETING_MINUTES = "meeting_minutes", _("meeting minutes")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -30,6 +31,8 @@ class EmailDelivery(models.Model):
     kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
     iso_year = models.PositiveSmallIntegerField(_("ISO year"))
     iso_week = models.PositiveSmallIntegerField(_("ISO week"))
+    # What the message is about when one a week is not the rule ("meeting:42": each meeting's minutes once).
+    reference = models.CharField(_("reference"), max_length=64, blank=True, default="")
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     # A sender holds the row until then (conditional update), so two workers never send the same email;
@@ -57,10 +60,10 @@ class EmailDelivery(models.Model):
         verbose_name_plural = _("email deliveries")
         ordering = ["-created_at"]
         constraints = [
-            # Weekly messages: once per user and ISO week. A reply's confirmation is once per reply instead
+            # Weekly messages: once per user and ISO week (and reference: each meeting's minutes once). A reply's confirmation is once per reply instead
             # (the one-to-one ``inbound``), however many replies come in a week.
             models.UniqueConstraint(
-                fields=["user", "kind", "iso_year", "iso_week"],
+                fields=["user", "kind", "iso_year", "iso_week", "reference"],
                 condition=~models.Q(kind="reply_confirmation"),
                 name="email_delivery_once_per_week",
             ),

@@ -13,6 +13,7 @@ from rest_framework.routers import DefaultRouter
 
 from checkins.api import CheckInViewSet, FeedbackViewSet
 from integrations.api import WebhookViewSet
+from meetings.api import MeetingViewSet
 from objectives.api import CycleViewSet, InitiativeViewSet, KeyResultViewSet, ObjectiveViewSet
 from okrhub.api import AuthRateThrottle
 from teams.api import MembershipViewSet, TeamViewSet, UserViewSet
@@ -65,6 +66,7 @@ router.register("webhooks", WebhookViewSet, basename="webhook")
 router.register("feedback", FeedbackViewSet, basename="feedback")
 router.register("kpis", KpiViewSet, basename="kpi")
 router.register("kpi-measurements", KpiMeasurementViewSet, basename="kpi-measurement")
+router.register("meetings", MeetingViewSet, basename="meeting")
 
 urlpatterns = [
     path("auth/token/", ObtainToken.as_view(), name="api-token"),

@@ -32,6 +32,7 @@ from checkins.services import checkin_build, checkin_latest, checkin_submit, key
 from dashboards.demo import seed_feedback
 from datasources.demo import seed_data_sources
 from integrations.demo import seed_integrations
+from meetings.demo import seed_meetings
 from objectives import periods, progress
 from objectives.models import Cycle, Initiative, KeyResult, Objective
 from objectives.services import initiative_create, key_result_create, key_result_plan_set, objective_create
@@ -711,6 +712,7 @@ def seed_demo(*, now: dt.datetime | None = None) -> DemoResult:
     seed_workshops(active=active, planning=planning, now=now)
     seed_data_sources(cycle=active, now=now)
     seed_invitations(users=users, teams=teams, now=now, days=settings.INVITATION_DAYS)
+    seed_meetings(now=now)
     seed_integrations(users=users, now=now)  # last: its endpoints must not hear the demo's own check-ins
     logins = [(p.username, PASSWORD, p.role) for p in [*PEOPLE, ADMIN]]
     return DemoResult(active_cycle=active, planning_cycle=planning, logins=logins)

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "imports",  # OKRs from spreadsheets
     "integrations",  # webhooks, Teams/Slack channel posts, data sources
     "datasources",  # key results that update themselves from a URL (JSON or CSV)
+    "meetings",  # the team's weekly OKR meeting and its minutes
     "okrhub",  # project-wide management commands (seed_demo)
     "django_prometheus",  # /metrics (okrhub/metrics.py)
 ]

@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from teams.models import Membership, Profile, Team
+from teams.models import CheckpointCadence, Membership, Profile, Team
 
 
 class ProfileForm(forms.ModelForm):
@@ -52,6 +52,14 @@ class TeamRenameForm(forms.Form):
         label=_("Address (slug)"),
         max_length=Team._meta.get_field("slug").max_length,
         help_text=_("Letters, numbers and hyphens; the team page's address. Old links stop working."),
+    )
+    checkpoint_weeks = forms.TypedChoiceField(
+        label=_("Leader checkpoint"),
+        choices=[("", _("No checkpoints"))] + CheckpointCadence.choices,
+        coerce=int,
+        empty_value=None,
+        required=False,
+        help_text=_("For a section: how often its leader reviews the teams in it (a checkpoint)."),
     )
 
 

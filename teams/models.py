@@ -33,6 +33,15 @@ class Weekday(models.IntegerChoices):
 TEAM_MOVE_LOOP = _("A team cannot be placed below itself or below one of its own sub-teams.")
 
 
+class CheckpointCadence(models.IntegerChoices):
+    """How often a section's leader holds a checkpoint (sjekkpunkt) across its teams, in weeks."""
+
+    FORTNIGHTLY = 2, _("every two weeks")
+    MONTHLY = 4, _("monthly (every four weeks)")
+    SIX_WEEKS = 6, _("every six weeks")
+    QUARTERLY = 13, _("quarterly (every thirteen weeks)")
+
+
 class Team(ConstraintFieldsMixin, Versioned):
     constraint_fields = {
         "team_reminder_hour_range": "reminder_hour",
@@ -58,6 +67,10 @@ class Team(ConstraintFieldsMixin, Versioned):
     )
     time_zone = models.CharField(
         _("time zone"), max_length=64, default="Europe/Oslo", validators=[validate_time_zone]
+    )
+    # A section's leader checkpoint (meetings app, /dashboards/checkpoints/); none: no checkpoints are due.
+    checkpoint_weeks = models.PositiveSmallIntegerField(
+        _("leader checkpoint"), choices=CheckpointCadence.choices, null=True, blank=True
     )
     # Archived: out of new work (pickers, new objectives, workshops), its history kept and still readable.
     archived_at = models.DateTimeField(_("archived"), null=True, blank=True)

@@ -16,7 +16,7 @@ from okrhub.lib import assign_fields
 from okrhub.versioning import lock_at_version, update_fields_for
 from teams.models import Membership, Profile, Team
 
-TEAM_FIELDS = ("name", "slug", "parent")
+TEAM_FIELDS = ("name", "slug", "parent", "checkpoint_weeks")
 MEMBERSHIP_FIELDS = ("team", "user", "role")
 
 # Norwegian letters as people write them in addresses (slugify alone drops them: "Rådgiving" → "rdgiving").

@@ -241,7 +241,9 @@ def team_rename(request: HttpRequest, pk: int) -> HttpResponse:
     if not can_rename_team(access, team):
         raise PermissionDenied(_("You may rename only the teams you lead and the teams below them."))
     form = TeamRenameForm(
-        request.POST or None, initial={"name": team.name, "slug": team.slug}, prefix="rename"
+        request.POST or None,
+        initial={"name": team.name, "slug": team.slug, "checkpoint_weeks": team.checkpoint_weeks},
+        prefix="rename",
     )
     if request.method == "POST" and form.is_valid():
         try:

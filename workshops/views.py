@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from django_htmx.http import reswap, retarget, trigger_client_event
 
+from meetings.selectors import cycle_meetings
 from objectives import charts, quality
 from objectives.history import key_result_timeline
 from objectives.labels import REASON_LABELS
@@ -659,6 +660,8 @@ def _close_context(request, team, cycle, *, retro_form=None, score_errors=None) 
         "rows": rows,
         "retrospective": retrospective,
         "retro_form": retro_form,
+        # The retrospective starts from what the team's meetings decided during the cycle.
+        "cycle_meetings": cycle_meetings(team=team, cycle=cycle),
         "score_errors": score_errors or [],
         "is_open": is_open,
         "read_only_reason": read_only_reason,

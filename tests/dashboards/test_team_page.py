@@ -217,7 +217,8 @@ def test_the_team_page_runs_the_same_queries_for_3_and_12_key_results(
     # session, user, the team, memberships + profile (access_for), cycles, the team tree, objectives,
     # key results with owners, the latest check-ins (window function), feedback, members
     # + 1: the team's KPIs (workshops: objectives/_team_kpis.html)
-    with django_assert_num_queries(13):
+    # + 1: the section leader's latest checkpoint assessment (meetings)
+    with django_assert_num_queries(14):
         response = client.get(detail())
     assert response.status_code == 200
 

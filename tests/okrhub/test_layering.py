@@ -27,6 +27,7 @@ LAYERS: dict[str, int] = {
     "imports": 3,  # OKRs from spreadsheets
     "integrations": 3,  # webhooks, channel posts, data sources: pushes and pulls over HTTP
     "datasources": 3,  # key results that update themselves from a URL
+    "meetings": 3,  # the weekly OKR meeting, its minutes and the leader's checkpoint
 }
 
 # Known exceptions: (file relative to the project root, the upper app's module or template library) → why.

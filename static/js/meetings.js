@@ -1,0 +1,32 @@
+// The team meeting: ← and → move between key results in the presenter view (by clicking its links, so htmx
+// swaps the slide without a page reload); a saved note, decision or action empties its form. In a static file,
+// not inline: the CSP allows no inline code.
+(function () {
+  function typing(target) {
+    if (!target) return false;
+    var tag = target.tagName;
+    return tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || target.isContentEditable;
+  }
+  document.addEventListener("keydown", function (event) {
+    if (event.altKey || event.ctrlKey || event.metaKey || typing(event.target)) return;
+    var id = event.key === "ArrowLeft" ? "slide-prev" : event.key === "ArrowRight" ? "slide-next" : null;
+    var link = id && document.getElementById(id);
+    if (!link) return;
+    event.preventDefault();
+    link.click();
+  });
+  // After a swap of the slide, keep the keyboard where it was: on the progress indicator, not lost on <body>.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    if (event.target && event.target.id === "slide") {
+      var progress = document.getElementById("slide-progress");
+      if (progress) { progress.setAttribute("tabindex", "-1"); progress.focus({ preventScroll: true }); }
+    }
+  });
+  document.addEventListener("meeting-saved", function (event) {
+    var form = event.target.closest && event.target.closest("form[data-reset-on-saved]");
+    if (!form) return;
+    form.reset();
+    var errors = form.querySelector("[id$='-errors']");
+    if (errors) errors.replaceChildren();
+  });
+})();
