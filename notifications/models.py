@@ -60,8 +60,8 @@ class EmailDelivery(models.Model):
         verbose_name_plural = _("email deliveries")
         ordering = ["-created_at"]
         constraints = [
-            # Weekly messages: once per user and ISO week (and reference: each meeting's minutes once). A reply's confirmation is once per reply instead
-            # (the one-to-one ``inbound``), however many replies come in a week.
+            # Weekly messages: once per user and ISO week (and reference: each meeting's minutes once).
+            # A reply's confirmation is once per reply instead (the one-to-one ``inbound``).
             models.UniqueConstraint(
                 fields=["user", "kind", "iso_year", "iso_week", "reference"],
                 condition=~models.Q(kind="reply_confirmation"),
