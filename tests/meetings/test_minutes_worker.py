@@ -112,7 +112,7 @@ def test_each_member_gets_the_minutes_once_from_a_real_worker(minutes_worker, tm
     # No mail for a deactivated member.
     MembershipFactory(user=UserFactory(username="gone", is_active=False), team=team)
 
-    client = Celery("meetings-test", broker=REDIS_URL)
+    client = Celery("meetings-test", broker=REDIS_URL, set_as_current=False)
     # The end's on-commit hook enqueues the planner; here it goes to our broker, twice (a double submit).
     sent = []
 

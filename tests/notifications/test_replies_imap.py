@@ -196,7 +196,7 @@ def test_the_beat_task_polls_on_a_real_worker_twice_at_once(replies_in_inbox, im
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
-    client = Celery("inbound-test", broker=REDIS_URL)
+    client = Celery("inbound-test", broker=REDIS_URL, set_as_current=False)
     try:
         client.send_task("notifications.poll_inbound_email")
         client.send_task("notifications.poll_inbound_email")
