@@ -189,7 +189,8 @@ def test_each_event_reaches_each_endpoint_once_under_two_workers(org, workers, t
 
         database_url = _database_url(tmp_path)
         workers["start"](database_url, count=2)
-        client = Celery("integrations-test", broker=REDIS_URL)
+        # Not the current app: shared tasks of later tests must keep resolving to okrhub's (eager) app.
+        client = Celery("integrations-test", broker=REDIS_URL, set_as_current=False)
         try:
             for delivery_id in delivery_ids:  # every delivery twice: a duplicated message
                 client.send_task("integrations.deliver", args=[delivery_id])
