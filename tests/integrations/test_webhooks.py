@@ -383,3 +383,30 @@ def test_the_event_types_of_the_schema_match_the_code():
     assert set(SCHEMA["properties"]["type"]["enum"]) == {
         str(event) for event in EventType if event != EventType.WEEKLY_SUMMARY
     }
+
+
+def test_the_sweep_resends_what_a_lost_message_left_behind(org, hook):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from integrations.tasks import retry_due_deliveries
+
+    endpoint, _secret = make_endpoint(org, hook)
+    long_ago = timezone.now() - dt.timedelta(hours=1)
+    due = Event.objects.create(type="test", key="due", team=org.team, data={})
+    never_sent = Event.objects.create(type="test", key="never-sent", team=org.team, data={})
+    held = Event.objects.create(type="test", key="held", team=org.team, data={})
+    fresh = Event.objects.create(type="test", key="fresh", team=org.team, data={})
+    Delivery.objects.create(event=due, endpoint=endpoint, next_attempt_at=long_ago, attempts=1)
+    Delivery.objects.create(event=never_sent, endpoint=endpoint, created_at=long_ago)
+    Delivery.objects.create(
+        event=held,
+        endpoint=endpoint,
+        next_attempt_at=long_ago,
+        claimed_until=timezone.now() + dt.timedelta(minutes=5),
+    )
+    Delivery.objects.create(event=fresh, endpoint=endpoint)  # its own message is still on its way
+    assert retry_due_deliveries() == 2
+    sent = {json.loads(received.body)["id"] for received in hook.wait_for(2)}
+    assert sent == {str(due.uuid), str(never_sent.uuid)}
