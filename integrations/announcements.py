@@ -110,6 +110,46 @@ def cycle_closed(*, cycle, actor=None) -> None:
     )
 
 
+def meeting_ended(*, meeting) -> None:
+    """The team's meeting ended: its frozen minutes' decisions and actions (meetings/selectors.py
+    ``minutes_snapshot``), which hold published OKRs only, and a plain-text summary for channel posts."""
+    minutes = meeting.minutes or {}
+    decisions = [item["body"] for item in minutes.get("decisions", [])]
+    actions = [
+        {
+            "initiative_id": action.get("initiative"),
+            "title": action.get("title", ""),
+            "owner": action.get("owner", ""),
+            "due_date": action.get("due_date"),
+            "key_result_id": action.get("key_result_id"),
+        }
+        for action in minutes.get("actions", [])
+    ]
+    summary = [f"• {body}" for body in decisions] + [
+        "→ " + ", ".join(part for part in (a["title"], a["owner"], a["due_date"]) if part) for a in actions
+    ]
+    event_record(
+        type=EventType.MEETING_ENDED,
+        key=f"meeting-ended:{meeting.pk}",
+        team=meeting.team,
+        data={
+            "meeting": {
+                "id": meeting.pk,
+                "title": f"{meeting.team.name} {meeting.iso_year}-W{meeting.iso_week:02d}",
+                "iso_year": meeting.iso_year,
+                "iso_week": meeting.iso_week,
+                "ended_at": meeting.ended_at.isoformat() if meeting.ended_at else None,
+                "ended_by": person(meeting.ended_by),
+                "url": absolute_url(reverse("meetings:detail", args=(meeting.team.slug, meeting.pk))),
+                "key_results": len(minutes.get("key_results", [])),
+                "decisions": decisions,
+                "actions": actions,
+                "minutes": "\n".join(summary),
+            }
+        },
+    )
+
+
 # --- Needs attention: once per episode ---------------------------------------------------------------------
 
 

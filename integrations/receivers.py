@@ -4,10 +4,7 @@ They arrive after the write committed. Each receiver only hands the ids to a Cel
 fast, a failure is retried there), and only when some endpoint is active at all: most installations have
 none, and they pay one query per announced write, nothing more.
 
-``meeting.ended``: when the meetings app provides ``meetings.signals.meeting_ended`` (sent on commit with
-``meeting=<Meeting>``), connect it in ``IntegrationsConfig.ready`` to a receiver like these that records a
-``meeting.ended`` event with the meeting's team, title, minutes and URL; ``integrations.channels`` already
-renders that event as minutes, and the forms offer it once ``meetings`` is installed.
+``meeting.ended`` comes from ``meetings.signals.meeting_ended`` (same floor), sent on commit once per meeting.
 """
 
 from __future__ import annotations
@@ -16,6 +13,7 @@ from django.dispatch import receiver
 
 from checkins.signals import checkin_created, feedback_created
 from integrations.models import Endpoint
+from meetings.signals import meeting_ended
 from objectives.signals import cycle_closed, objective_published
 
 
@@ -53,3 +51,11 @@ def on_cycle_closed(sender, cycle, actor=None, **kwargs) -> None:
         from integrations.tasks import announce
 
         announce.delay("cycle_closed", cycle.pk, getattr(actor, "pk", None))
+
+
+@receiver(meeting_ended, dispatch_uid="integrations.meeting_ended")
+def on_meeting_ended(sender, meeting, **kwargs) -> None:
+    if _anyone_listening():
+        from integrations.tasks import announce
+
+        announce.delay("meeting_ended", meeting.pk)

@@ -53,6 +53,12 @@ def announce(kind: str, object_id: int, actor_id: int | None = None) -> None:
         actor = get_user_model().objects.filter(pk=actor_id).first() if actor_id else None
         if cycle is not None:
             announcements.cycle_closed(cycle=cycle, actor=actor)
+    elif kind == "meeting_ended":
+        from meetings.models import Meeting
+
+        meeting = Meeting.objects.select_related("team", "ended_by").filter(pk=object_id).first()
+        if meeting is not None and meeting.ended_at is not None:
+            announcements.meeting_ended(meeting=meeting)
 
 
 @shared_task(name="integrations.check_attention", **TIME_LIMITS)

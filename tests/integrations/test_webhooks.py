@@ -410,3 +410,25 @@ def test_the_sweep_resends_what_a_lost_message_left_behind(org, hook):
     assert retry_due_deliveries() == 2
     sent = {json.loads(received.body)["id"] for received in hook.wait_for(2)}
     assert sent == {str(due.uuid), str(never_sent.uuid)}
+
+
+def test_ending_a_meeting_is_announced_once_with_its_decisions(org, hook, django_capture_on_commit_callbacks):
+    from meetings.services import meeting_decision_add, meeting_end, meeting_start
+
+    make_endpoint(org, hook, events=["meeting.ended"])
+    with django_capture_on_commit_callbacks(execute=True):
+        meeting = meeting_start(team=org.team, user=org.member)
+        meeting_decision_add(meeting=meeting, author=org.member, body="Vi ringer alle nye medlemmer")
+    assert hook.received == []  # starting and taking minutes announce nothing
+    with django_capture_on_commit_callbacks(execute=True):
+        meeting_end(meeting=meeting, user=org.member)
+    (body,) = bodies(hook)
+    jsonschema.validate(body, SCHEMA)
+    assert body["type"] == "meeting.ended"
+    assert body["team"]["id"] == org.team.pk
+    data = body["data"]["meeting"]
+    assert data["id"] == meeting.pk
+    assert data["decisions"] == ["Vi ringer alle nye medlemmer"]
+    assert data["url"].endswith(f"/teams/{org.team.slug}/meetings/{meeting.pk}/")
+    assert "Vi ringer alle nye medlemmer" in data["minutes"]
+    assert Event.objects.filter(type=EventType.MEETING_ENDED).count() == 1
