@@ -186,7 +186,7 @@ class CheckInWeek(models.Model):
 
 class AttentionSpan(models.Model):
     """A key result needs attention for ``reason`` on the days from ``start`` up to (not including) ``end``
-    (open-ended when None). The owner reasons are read from the owner at read time, not stored here."""
+    (open-ended when None). "Owner deactivated" is read from the owner at read time, not stored here."""
 
     cycle = models.ForeignKey("objectives.Cycle", on_delete=models.CASCADE, related_name="+")
     team = models.ForeignKey("teams.Team", on_delete=models.CASCADE, related_name="+")
@@ -194,6 +194,10 @@ class AttentionSpan(models.Model):
     reason = models.CharField(max_length=20)
     start = models.DateField()
     end = models.DateField(null=True)
+    # The list's order within a team (objective, then key result), so the list needs no join to sort.
+    objective_position = models.IntegerField(default=0)
+    objective_id_order = models.IntegerField(default=0)  # the objective's id
+    key_result_position = models.IntegerField(default=0)
 
     class Meta:
         indexes = [models.Index(fields=["cycle", "start", "team"], name="attention_span_cycle_start")]

@@ -28,9 +28,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, DateField
 from django.db.models.functions import TruncWeek
+from django.db.models.signals import post_delete, pre_delete
 from django.dispatch import receiver
 from django.utils import timezone
 
@@ -38,14 +40,14 @@ from checkins.models import AttentionSpan, CheckIn, CheckInWeek, HealthStep, Tea
 from objectives import progress as rules
 from objectives.figures import Moment, figures_from_values, plan_exists, plans_by_key_result
 from objectives.models import Cycle, Initiative, KeyResult, Objective
-from objectives.signals import figures_changed
+from objectives.signals import figures_changed, figures_touched
 from teams.models import Team
 
 EVER = date(1, 1, 1)  # the day a state that holds from the start of time is stored on
 PLAN_SCAN_DAYS = 3660
 CHUNK = 400  # teams recomputed per round (bounded memory and query parameters, SQLite's too)
 # The reasons stored as spans; the owner reasons are read at read time (see the module's docstring).
-STORED_REASONS = (rules.OFF_TRACK, rules.LOW_CONFIDENCE, rules.STALE, rules.BACK_LOADED)
+STORED_REASONS = (rules.OFF_TRACK, rules.LOW_CONFIDENCE, rules.STALE, rules.BACK_LOADED, rules.NO_OWNER)
 _SEVERITY = {rules.ON_TRACK: 0, rules.AT_RISK: 1, rules.OFF_TRACK: 2}
 
 Span = tuple[date, date | None]
@@ -62,6 +64,7 @@ class TeamFigures:
     steps: dict[date, list[int]] = field(default_factory=dict)  # day → [at risk or worse, off track]
     weeks: dict[date, int] = field(default_factory=dict)
     spans: set[tuple[int, str, date, date | None]] = field(default_factory=set)  # (key result, reason, …)
+    places: dict[int, tuple[int, int, int]] = field(default_factory=dict)  # key result → its list order
 
     def step(self, day: date, index: int, delta: int) -> None:
         self.steps.setdefault(day, [0, 0])[index] += delta
@@ -212,11 +215,14 @@ def compute(cycle: Cycle, team_ids: Iterable[int]) -> dict[int, TeamFigures]:
             "weight",
             "last_checkin_at",
             "owner_id",
+            "objective__position",
+            "position",
             "has_plan",
         )
     )
     plans = plans_by_key_result(row[0] for row in rows if row[-1])
-    for key_result_id, objective_id, kind, start, target, current, confidence, weight, last, owner, _ in rows:
+    for row in rows:
+        key_result_id, objective_id, kind, start, target, current, confidence, weight, last, owner = row[:10]
         figures = result[team_of[objective_id]]
         value, at_risk, off_track, reasons = key_result_timeline(
             kind=kind,
@@ -238,8 +244,11 @@ def compute(cycle: Cycle, team_ids: Iterable[int]) -> dict[int, TeamFigures]:
                 figures.step(begin, index, 1)
                 if end is not None:
                     figures.step(end, index, -1)
+        if owner is None:
+            reasons[rules.NO_OWNER] = [(EVER, None)]
         for reason, spans in reasons.items():
             figures.spans.update((key_result_id, reason, begin, end) for begin, end in spans)
+        figures.places[key_result_id] = (row[10], objective_id, row[11])
     for objective_id, items in progress_of.items():
         result[team_of[objective_id]].progress_sum += rules.objective_progress(items)
     for team_id, owner_id in (
@@ -330,7 +339,15 @@ def _store(cycle: Cycle, computed: dict[int, TeamFigures], locked: list[TeamRoll
     AttentionSpan.objects.bulk_create(
         [
             AttentionSpan(
-                cycle=cycle, team_id=team_id, key_result_id=key_result_id, reason=reason, start=start, end=end
+                cycle=cycle,
+                team_id=team_id,
+                key_result_id=key_result_id,
+                reason=reason,
+                start=start,
+                end=end,
+                objective_position=figures.places[key_result_id][0],
+                objective_id_order=figures.places[key_result_id][1],
+                key_result_position=figures.places[key_result_id][2],
             )
             for team_id, figures in computed.items()
             for key_result_id, reason, start, end in figures.spans
@@ -342,6 +359,19 @@ def _store(cycle: Cycle, computed: dict[int, TeamFigures], locked: list[TeamRoll
 def refresh_all() -> int:
     """Every team of every cycle (the backfill, and the bulk seed's last step)."""
     return sum(refresh(cycle_id=cycle_id) for cycle_id in Cycle.objects.values_list("pk", flat=True))
+
+
+@receiver(pre_delete, sender=settings.AUTH_USER_MODEL)
+def _owner_leaving(sender, instance, **kwargs) -> None:
+    # Deleting a user sets their key results' owner to NULL without a save: "no owner" must follow.
+    instance._figures_pairs = set(
+        KeyResult.objects.filter(owner=instance).values_list("objective__cycle_id", "objective__team_id")
+    )
+
+
+@receiver(post_delete, sender=settings.AUTH_USER_MODEL)
+def _owner_left(sender, instance, **kwargs) -> None:
+    figures_touched(getattr(instance, "_figures_pairs", ()))
 
 
 @receiver(figures_changed)
@@ -373,6 +403,8 @@ def stored(cycle: Cycle, team_ids: list[int]) -> dict[int, TeamFigures]:
         result[week.team_id].weeks[week.week] = week.checked
     for span in AttentionSpan.objects.filter(cycle=cycle, team_id__in=team_ids):
         result[span.team_id].spans.add((span.key_result_id, span.reason, span.start, span.end))
+        place = (span.objective_position, span.objective_id_order, span.key_result_position)
+        result[span.team_id].places[span.key_result_id] = place
     return result
 
 
@@ -414,18 +446,19 @@ def judged_today(cycle: Cycle, team_ids: list[int], *, today: date) -> dict[int,
             "current_value",
             "confidence",
             "last_checkin_at",
+            "owner_id",
             "has_plan",
         )
     )
     plans = plans_by_key_result(row[0] for row in rows if row[-1])
-    for key_result_id, team_id, kind, start, target, current, confidence, last, _ in rows:
+    for key_result_id, team_id, kind, start, target, current, confidence, last, owner, _ in rows:
         figures = figures_from_values(
             kind=kind,
             start=start,
             target=target,
             current=current,
             confidence=confidence,
-            has_owner=True,
+            has_owner=owner is not None,
             last_checkin_at=last,
             cycle=cycle,
             moment=moment,

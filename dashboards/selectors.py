@@ -415,40 +415,34 @@ class LazyLines(Sequence[KeyResultLine]):
 
 def _attention(*, cycle: Cycle, team_ids: set[int] | None, today: date, order: dict[int, int]) -> list:
     """(key result id, team id) of every key result needing attention today, most reasons first, then in
-    the tree's order and the objectives' and key results' order: two indexed queries of ids, no key result
-    judged (the spans were judged when they were written; the owner reasons come from the owner)."""
+    the tree's order and the objectives' and key results' order: one indexed query of the spans active
+    today (which carry the order within the team, so no join) and one of the key results whose owner is
+    deactivated (starting from the few deactivated users); no key result is judged here (the spans were
+    judged when they were written, ``checkins.rollups``)."""
     reasons: dict[int, list] = {}
     spans = AttentionSpan.objects.filter(cycle=cycle, start__lte=today).filter(
         Q(end__isnull=True) | Q(end__gt=today)
     )
-    columns = ("objective__team_id", "objective__position", "objective_id", "position")
     for key_result_id, team_id, *place, count in (
         _in_scope(spans, team_ids)
-        .values("key_result_id")
+        .values("key_result_id", "team_id", "objective_position", "objective_id_order", "key_result_position")
         .annotate(n=Count("id"))
-        .values_list("key_result_id", *(f"key_result__{name}" for name in columns), "n")
+        .values_list(
+            "key_result_id", "team_id", "objective_position", "objective_id_order", "key_result_position", "n"
+        )
         .order_by()
     ):
         reasons[key_result_id] = [count, team_id, *place]
-    owners = (
-        KeyResult.objects.in_progress()
-        .filter(objective__cycle=cycle, objective__status=Objective.Status.ACTIVE)
-        .filter(Q(owner__isnull=True) | Q(owner__is_active=False))
+    deactivated = KeyResult.objects.in_progress().filter(
+        owner__is_active=False, objective__cycle=cycle, objective__status=Objective.Status.ACTIVE
     )
-    for key_result_id, team_id, *place in _in_scope(owners, team_ids, "objective__team_id").values_list(
-        "id", *columns
+    for key_result_id, team_id, *place in _in_scope(deactivated, team_ids, "objective__team_id").values_list(
+        "id", "objective__team_id", "objective__position", "objective_id", "position"
     ):
-        reasons.setdefault(key_result_id, [0, team_id, *place])[0] += 1  # no owner, or a deactivated one
+        reasons.setdefault(key_result_id, [0, team_id, *place])[0] += 1  # rules.OWNER_DEACTIVATED
     ranked = sorted(
         reasons.items(),
-        key=lambda item: (
-            -item[1][0],
-            order.get(item[1][1], len(order)),
-            item[1][2],
-            item[1][3],
-            item[1][4],
-            item[0],
-        ),
+        key=lambda item: (-item[1][0], order.get(item[1][1], len(order)), *item[1][2:], item[0]),
     )
     return [(key_result_id, values[1]) for key_result_id, values in ranked]
 

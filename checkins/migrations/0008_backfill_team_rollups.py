@@ -14,6 +14,6 @@ def backfill(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("checkins", "0006_team_rollups")]
+    dependencies = [("checkins", "0007_attention_span_order")]
 
     operations = [migrations.RunPython(backfill, migrations.RunPython.noop)]
