@@ -4,25 +4,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('checkins', '0006_team_rollups'),
+        ("checkins", "0006_team_rollups"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='attentionspan',
-            name='key_result_position',
+            model_name="attentionspan",
+            name="key_result_position",
             field=models.IntegerField(default=0),
         ),
         migrations.AddField(
-            model_name='attentionspan',
-            name='objective_id_order',
+            model_name="attentionspan",
+            name="objective_id_order",
             field=models.IntegerField(default=0),
         ),
         migrations.AddField(
-            model_name='attentionspan',
-            name='objective_position',
+            model_name="attentionspan",
+            name="objective_position",
             field=models.IntegerField(default=0),
         ),
     ]
