@@ -406,15 +406,7 @@ def slide_chart(item: AgendaKeyResult) -> str:
         start_value=key_result.start_value,
         target_value=key_result.target_value,
         points=weekly_values(key_result=key_result),
-        labels=BurnupLabels(
-            actual=_("Value"),
-            target=_("Target"),
-            threshold=_("Line to hold"),
-            pace=_("Expected pace"),
-            plan=_("Planned path"),
-            today=_("Today"),
-            week=_("W%(week)d"),
-        ),
+        labels=BurnupLabels.for_key_result(),
         title=_("Burn-up: %(title)s") % {"title": key_result.title},
         description=_("Now %(current)s, target %(target)s")
         % {"current": item.current_display, "target": item.target_display},

@@ -53,6 +53,21 @@ class BurnupLabels:
     today: str
     week: str
 
+    @classmethod
+    def for_key_result(cls) -> BurnupLabels:
+        """A key result's burn-up in the active language (the key result page, the meeting's presenter)."""
+        from django.utils.translation import gettext as _
+
+        return cls(
+            actual=_("Value"),
+            target=_("Target"),
+            threshold=_("Line to hold"),
+            pace=_("Expected pace"),
+            plan=_("Planned path"),
+            today=_("Today"),
+            week=_("W%(week)d"),
+        )
+
 
 def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
     """About ``count`` round tick values (steps of 1, 2, 2.5 or 5 × 10ⁿ) covering [low, high]."""
