@@ -7,7 +7,7 @@ from datetime import timedelta
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from notifications.models import EmailDelivery
+from notifications.models import EmailDelivery, InboundMessage
 from okrhub.metrics import product_metric
 
 
@@ -48,3 +48,14 @@ def emails_sent_last_hour():
         .order_by()
     )
     return [((kind,), counts.get(kind, 0)) for kind in EmailDelivery.Kind.values]
+
+
+@product_metric(
+    "okrhub_inbound_messages",
+    "Emails received (replies to the check-in reminder) by outcome: processed (lines applied), refused (the "
+    "sender was told why) or dropped (unknown sender or an automatic message).",
+    labels=("status",),
+)
+def inbound_messages():
+    counts = dict(InboundMessage.objects.order_by().values_list("status").annotate(n=Count("pk")))
+    return [((status,), counts.get(status, 0)) for status in InboundMessage.Status.values]

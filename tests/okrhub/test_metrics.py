@@ -103,6 +103,9 @@ def test_check_ins_of_the_last_hour(org, client, token):
     assert samples["okrhub_checkins"] == {(): 3.0}
 
 
+STATES = ("sent", "failed", "pending")
+
+
 @pytest.mark.django_db
 def test_reminders_and_digests_sent_failed_and_pending(client, token):
     now = timezone.now()
@@ -130,11 +133,17 @@ def test_reminders_and_digests_sent_failed_and_pending(client, token):
         ("leader_digest", "sent"): 1.0,
         ("leader_digest", "failed"): 0.0,
         ("leader_digest", "pending"): 1.0,
+        **{(kind, state): 0.0 for kind in ("reply_confirmation", "meeting_minutes") for state in STATES},
     }
     last_hour = {
         dict(labels)["kind"]: value for labels, value in samples["okrhub_emails_sent_last_hour"].items()
     }
-    assert last_hour == {"checkin_reminder": 1.0, "leader_digest": 1.0}
+    assert last_hour == {
+        "checkin_reminder": 1.0,
+        "leader_digest": 1.0,
+        "reply_confirmation": 0.0,
+        "meeting_minutes": 0.0,
+    }
 
 
 @pytest.mark.django_db
@@ -188,12 +197,51 @@ def test_a_new_figure_is_one_registered_function(client, token, monkeypatch):
 
 
 @pytest.mark.django_db
+def test_webhook_deliveries_by_kind_and_status(org, client, token):
+    from integrations.models import Delivery, Endpoint, Event
+
+    hook = Endpoint.objects.create(name="Hook", url_encrypted="x", url_hint="hooks.example", team=org.team)
+    slack = Endpoint.objects.create(
+        name="Slack", kind=Endpoint.Kind.SLACK, url_encrypted="x", url_hint="hooks.slack.com", team=org.team
+    )
+    for n, (endpoint, status) in enumerate(
+        [(hook, "succeeded"), (hook, "succeeded"), (hook, "failed"), (slack, "pending")]
+    ):
+        event = Event.objects.create(type="checkin.created", key=f"metrics:{n}", team=org.team)
+        Delivery.objects.create(event=event, endpoint=endpoint, status=status)
+    samples = scrape(client)
+    deliveries = {
+        (dict(labels)["kind"], dict(labels)["status"]): value
+        for labels, value in samples["okrhub_webhook_deliveries"].items()
+    }
+    assert deliveries[("webhook", "succeeded")] == 2.0
+    assert deliveries[("webhook", "failed")] == 1.0
+    assert deliveries[("slack", "pending")] == 1.0
+    assert deliveries[("teams", "succeeded")] == 0.0
+    assert sum(deliveries.values()) == 4.0
+
+
+@pytest.mark.django_db
+def test_inbound_replies_by_outcome(client, token):
+    from notifications.models import InboundMessage
+
+    for n, status in enumerate(["processed", "processed", "refused"]):
+        InboundMessage.objects.create(message_key=f"{n:064d}", status=status)
+    samples = scrape(client)
+    assert samples["okrhub_inbound_messages"] == {
+        (("status", "processed"),): 2.0,
+        (("status", "refused"),): 1.0,
+        (("status", "dropped"),): 0.0,
+    }
+
+
+@pytest.mark.django_db
 def test_the_product_figures_take_a_fixed_number_of_queries(
     org, client, token, django_assert_max_num_queries
 ):
     # Counted queries, not rows: the figures must not grow with the data.
     CheckInFactory.create_batch(5, key_result=org.key_result, author=org.member)
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(8):
         scrape(client)
 
 
