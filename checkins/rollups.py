@@ -48,7 +48,6 @@ PLAN_SCAN_DAYS = 3660
 CHUNK = 400  # teams recomputed per round (bounded memory and query parameters, SQLite's too)
 # The reasons stored as spans; the owner reasons are read at read time (see the module's docstring).
 STORED_REASONS = (rules.OFF_TRACK, rules.LOW_CONFIDENCE, rules.STALE, rules.BACK_LOADED, rules.NO_OWNER)
-_SEVERITY = {rules.ON_TRACK: 0, rules.AT_RISK: 1, rules.OFF_TRACK: 2}
 
 Span = tuple[date, date | None]
 
@@ -160,8 +159,8 @@ def key_result_timeline(
     # validators can say so) is searched as if its plan were a straight line.
     monotone = not (milestones and kind in rules.PACED_KINDS) or last > PLAN_SCAN_DAYS
     runs = {"monotone": monotone, "first_day": cycle_start}
-    at_risk = _runs(lambda o: _SEVERITY[judge(o).health] >= 1, last, **runs)
-    off_track = _runs(lambda o: _SEVERITY[judge(o).health] >= 2, last, **runs)
+    at_risk = _runs(lambda o: rules.HEALTH_SEVERITY[judge(o).health] >= 1, last, **runs)
+    off_track = _runs(lambda o: rules.HEALTH_SEVERITY[judge(o).health] >= 2, last, **runs)
     reasons: dict[str, list[Span]] = {
         rules.OFF_TRACK: off_track,
         rules.BACK_LOADED: _runs(lambda o: rules.BACK_LOADED in judge(o).reasons, last, **runs),
@@ -465,8 +464,8 @@ def judged_today(cycle: Cycle, team_ids: list[int], *, today: date) -> dict[int,
             milestones=plans.get(key_result_id, ()),
         )
         counts = result[team_id]
-        counts[0] += _SEVERITY[figures.health] >= 1
-        counts[1] += _SEVERITY[figures.health] >= 2
+        counts[0] += rules.HEALTH_SEVERITY[figures.health] >= 1
+        counts[1] += rules.HEALTH_SEVERITY[figures.health] >= 2
         counts[2].update((key_result_id, reason) for reason in figures.reasons if reason in STORED_REASONS)
     return {team_id: tuple(counts) for team_id, counts in result.items()}
 

@@ -135,11 +135,12 @@ def confidence_health(confidence: int | None) -> str:
     return ON_TRACK
 
 
-_SEVERITY = {ON_TRACK: 0, AT_RISK: 1, OFF_TRACK: 2}
+# How bad a health is, for "the worst of" and "at risk or worse" (the dashboard's rollups count by it).
+HEALTH_SEVERITY = {ON_TRACK: 0, AT_RISK: 1, OFF_TRACK: 2}
 
 
 def _worst(*healths: str) -> str:
-    return max(healths, key=_SEVERITY.__getitem__)
+    return max(healths, key=HEALTH_SEVERITY.__getitem__)
 
 
 # --- The planned path ----------------------------------------------------------------------------------
