@@ -141,6 +141,22 @@ def celery_env(*, broker_url: str, database_url: str, **extra: str) -> dict[str,
     return env
 
 
+def celery_worker_command(
+    *,
+    hostname: str,
+    concurrency: int = 2,
+    pool: str = "prefork",
+    queues: tuple[str, ...] = (),
+    without: tuple[str, ...] = ("gossip", "mingle", "heartbeat"),
+) -> list[str]:
+    """`celery -A okrhub worker` as the tests run it: info logs, no gossip, mingle or broker heartbeat."""
+    command = [str(CELERY_BIN), "-A", "okrhub", "worker", f"--pool={pool}", "--loglevel=info"]
+    if pool != "solo":
+        command.append(f"--concurrency={concurrency}")
+    command += [f"--without-{what}" for what in without]
+    return command + [f"--hostname={hostname}@%h"] + (["-Q", ",".join(queues)] if queues else [])
+
+
 @dataclass
 class Workers:
     """Running workers: their processes, logs (one each), environment and broker database."""
@@ -211,11 +227,9 @@ def celery_workers(
     try:
         for n, log in enumerate(logs):
             hostname = f"{name}-{os.getpid()}" + (f"-{n}" if count > 1 else "")
-            command = [str(CELERY_BIN), "-A", "okrhub", "worker", f"--pool={pool}", "--loglevel=info"]
-            if pool != "solo":
-                command.append(f"--concurrency={concurrency}")
-            command += [f"--without-{what}" for what in without]
-            command += [f"--hostname={hostname}@%h"] + (["-Q", ",".join(queues)] if queues else [])
+            command = celery_worker_command(
+                hostname=hostname, concurrency=concurrency, pool=pool, queues=queues, without=without
+            )
             with open(log, "wb") as out:
                 processes.append(
                     subprocess.Popen(
