@@ -123,22 +123,32 @@ def shared_database_url(tmp_path: Path) -> str:
     pytest.skip(f"No way to share a {connection.vendor} test database with a worker process")
 
 
-def celery_env(*, broker_url: str, database_url: str, **extra: str) -> dict[str, str]:
-    """This process's environment for a worker: pytest's markers and settings module out (the worker runs the
-    production settings), the broker and database in, ``extra`` on top."""
+def celery_env(*, database_url: str, broker_url: str | None = None, **extra: str) -> dict[str, str]:
+    """This process's environment for a worker (or another manage.py process): pytest's markers and settings
+    module out (it runs the production settings), the database in, the broker (not eager) when given,
+    ``extra`` on top."""
     env = {
         key: value
         for key, value in os.environ.items()
         if key not in ("PYTEST_VERSION", "PYTEST_CURRENT_TEST", "DJANGO_SETTINGS_MODULE")
     }
-    env.update(
-        DJANGO_SETTINGS_MODULE="okrhub.settings",
-        DATABASE_URL=database_url,
-        CELERY_BROKER_URL=broker_url,
-        CELERY_TASK_ALWAYS_EAGER="false",
-        **extra,
-    )
+    env.update(DJANGO_SETTINGS_MODULE="okrhub.settings", DATABASE_URL=database_url)
+    if broker_url is not None:
+        env.update(CELERY_BROKER_URL=broker_url, CELERY_TASK_ALWAYS_EAGER="false")
+    env.update(extra)
     return env
+
+
+def file_mail_env(mail_dir: Path) -> dict[str, str]:
+    """Settings for a process that mails to ``mail_dir`` (Django's file backend), with production links."""
+    return {
+        "EMAIL_URL": "filemail://",
+        "EMAIL_FILE_PATH": str(mail_dir),
+        "SITE_URL": "https://okr.example.org",
+        "SECRET_KEY": "integration-test-only",
+        "DEBUG": "false",
+        "SECURE_SSL_REDIRECT": "false",
+    }
 
 
 def celery_worker_command(

@@ -7,7 +7,6 @@ backend's mail); the worker and the broker database are our own.
 
 from __future__ import annotations
 
-import contextlib
 import os
 from pathlib import Path
 
@@ -24,7 +23,7 @@ from tests.factories import (
     UserFactory,
 )
 from tests.notifications import test_reminders_worker as worker
-from tests.servers import Workers, celery_env, celery_workers, redis_db
+from tests.servers import Workers
 
 pytestmark = pytest.mark.integration
 
@@ -34,38 +33,7 @@ REDIS_URL = os.environ.get("MEETINGS_TEST_REDIS_URL", "redis://127.0.0.1:6379/10
 @pytest.fixture
 def minutes_worker(tmp_path):
     """One worker on our broker database; stopped at the end whatever happens."""
-    broker = redis_db(REDIS_URL)
-    broker.flushdb()  # our own database number: leftovers of an earlier run would be consumed too
-    mail_dir = tmp_path / "mail"
-    mail_dir.mkdir()
-    log = tmp_path / "worker.log"
-
-    with contextlib.ExitStack() as running:
-
-        def start(database_url: str) -> Workers:
-            env = celery_env(
-                broker_url=REDIS_URL,
-                database_url=database_url,
-                EMAIL_URL="filemail://",
-                EMAIL_FILE_PATH=str(mail_dir),
-                SITE_URL="https://okr.example.org",
-                SECRET_KEY="integration-test-only",
-                DEBUG="false",
-                SECURE_SSL_REDIRECT="false",
-            )
-            return running.enter_context(
-                celery_workers(
-                    name="meetings-test",
-                    broker_url=REDIS_URL,
-                    log_dir=tmp_path,
-                    env=env,
-                    flush=False,  # the test enqueues before the worker starts; emptied here instead
-                    patience=worker.PATIENCE,
-                )
-            )
-
-        yield {"start": start, "mail_dir": mail_dir, "broker": broker, "log": log}
-    broker.flushdb()
+    yield from worker.mail_worker(tmp_path, redis_url=REDIS_URL, name="meetings-test")
 
 
 @pytest.mark.django_db(transaction=True)

@@ -28,7 +28,7 @@ from tests.factories import (
     TeamFactory,
     UserFactory,
 )
-from tests.servers import Workers, celery_env, celery_workers, redis_db, shared_database_url
+from tests.servers import Workers, celery_env, celery_workers, file_mail_env, redis_db, shared_database_url
 
 pytestmark = pytest.mark.integration
 
@@ -49,33 +49,37 @@ def _read_mail(mail_dir: Path) -> list[email.message.Message]:
     return messages
 
 
-@pytest.fixture
-def worker_env(tmp_path):
-    """Environment and helpers for one worker; the worker is stopped at the end whatever happens."""
-    broker = redis_db(REDIS_URL)
+def mail_worker(tmp_path: Path, *, redis_url: str, name: str):
+    """A fixture body: ``start(database_url)`` runs one worker on ``redis_url`` (the test's own database
+    number, emptied before and after) that mails to a folder; it is stopped at the end whatever happens."""
+    broker = redis_db(redis_url)
+    broker.flushdb()  # our own database number: leftovers from an earlier run would be consumed too
     mail_dir = tmp_path / "mail"
     mail_dir.mkdir()
 
     with contextlib.ExitStack() as running:
 
         def start(database_url: str) -> Workers:
-            env = celery_env(
-                broker_url=REDIS_URL,
-                database_url=database_url,
-                EMAIL_URL="filemail://",
-                EMAIL_FILE_PATH=str(mail_dir),
-                SITE_URL="https://okr.example.org",
-                SECRET_KEY="integration-test-only",
-                DEBUG="false",
-                SECURE_SSL_REDIRECT="false",
-            )
+            env = celery_env(broker_url=redis_url, database_url=database_url, **file_mail_env(mail_dir))
             return running.enter_context(
                 celery_workers(
-                    name="reminders-test", broker_url=REDIS_URL, log_dir=tmp_path, env=env, patience=PATIENCE
+                    name=name,
+                    broker_url=redis_url,
+                    log_dir=tmp_path,
+                    env=env,
+                    flush=False,  # a test may enqueue before its worker starts; emptied here instead
+                    patience=PATIENCE,
                 )
             )
 
         yield {"start": start, "mail_dir": mail_dir, "broker": broker, "log": tmp_path / "worker.log"}
+    broker.flushdb()
+
+
+@pytest.fixture
+def worker_env(tmp_path):
+    """Environment and helpers for one worker; the worker is stopped at the end whatever happens."""
+    yield from mail_worker(tmp_path, redis_url=REDIS_URL, name="reminders-test")
 
 
 @pytest.mark.django_db(transaction=True)

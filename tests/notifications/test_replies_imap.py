@@ -25,7 +25,7 @@ from notifications import reminders
 from tests.factories import KeyResultFactory
 from tests.notifications.dovecot import dovecot
 from tests.notifications.test_reminders_worker import _database_url, _read_mail
-from tests.servers import celery_workers, redis_db
+from tests.servers import celery_env, celery_workers, file_mail_env, redis_db
 
 pytestmark = pytest.mark.integration
 
@@ -75,25 +75,13 @@ def _reply(reminder, body: str) -> bytes:
 
 
 def _env(database_url: str, mail_dir: Path, imap_url: str, **extra: str) -> dict[str, str]:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in ("PYTEST_VERSION", "PYTEST_CURRENT_TEST", "DJANGO_SETTINGS_MODULE")
-    }
-    env.update(
-        DJANGO_SETTINGS_MODULE="okrhub.settings",
-        DATABASE_URL=database_url,
-        EMAIL_URL="filemail://",
-        EMAIL_FILE_PATH=str(mail_dir),
-        SITE_URL="https://okr.example.org",
-        SECRET_KEY="integration-test-only",
-        DEBUG="false",
-        SECURE_SSL_REDIRECT="false",
+    return celery_env(
+        database_url=database_url,
+        **file_mail_env(mail_dir),
         INBOUND_EMAIL_ADDRESS=INBOUND,
         INBOUND_IMAP_URL=imap_url,
         **extra,
     )
-    return env
 
 
 def _count(database_url: str, sql: str) -> int:
