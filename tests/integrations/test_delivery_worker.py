@@ -8,27 +8,23 @@ Same pattern as tests/notifications/test_reminders_worker.py: the workers read t
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
-import signal
 import sqlite3
-import subprocess
-import sys
 import threading
 import time
 import uuid
 from collections import Counter
-from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 from celery import Celery
 from django.conf import settings
-from django.db import connection
 
 from integrations.events import event_record
 from integrations.models import Attempt, Delivery
 from integrations.services import endpoint_create
+from tests.servers import Workers, celery_env, celery_workers, redis_db, shared_database_url
 
 from .receiver import Answer, receiver
 
@@ -37,34 +33,7 @@ pytestmark = pytest.mark.integration
 REDIS_URL = os.environ.get(
     "INTEGRATIONS_TEST_REDIS_URL", "redis://127.0.0.1:6379/13"
 )  # a database of our own
-CELERY_BIN = Path(sys.executable).with_name("celery")
 PATIENCE = 90  # seconds before the test gives up on the workers (it fails, never passes, on timeout)
-
-
-def _redis():
-    import redis
-
-    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1, socket_timeout=2)
-    try:
-        client.ping()
-    except redis.exceptions.RedisError as exc:
-        pytest.skip(f"Redis does not answer at {REDIS_URL} ({exc}); the worker test needs a real broker")
-    return client
-
-
-def _database_url(tmp_path: Path) -> str:
-    db = connection.settings_dict
-    if connection.vendor == "postgresql":
-        credentials = quote(db["USER"] or "", safe="")
-        if db["PASSWORD"]:
-            credentials += ":" + quote(db["PASSWORD"], safe="")
-        return f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-    if connection.vendor == "sqlite":
-        copy = tmp_path / "worker.sqlite3"
-        with connection.cursor() as cursor:
-            cursor.execute("VACUUM INTO %s", [str(copy)])
-        return f"sqlite:///{copy}"
-    pytest.skip(f"No way to share a {connection.vendor} test database with a worker process")
 
 
 def _attempts(database_url: str) -> list[tuple[int, str, bool]]:
@@ -90,63 +59,39 @@ def _statuses(database_url: str) -> dict[int, str]:
 
 @pytest.fixture
 def workers(tmp_path):
-    broker = _redis()
-    broker.flushdb()
-    processes: list[subprocess.Popen] = []
-    logs: list[Path] = []
+    broker = redis_db(REDIS_URL)
 
-    def start(database_url: str, count: int = 2) -> None:
-        env = {
-            key: value
-            for key, value in os.environ.items()
-            if key not in ("PYTEST_VERSION", "PYTEST_CURRENT_TEST", "DJANGO_SETTINGS_MODULE")
-        }
-        env.update(
-            DJANGO_SETTINGS_MODULE="okrhub.settings",
-            DATABASE_URL=database_url,
-            CELERY_BROKER_URL=REDIS_URL,
-            CELERY_TASK_ALWAYS_EAGER="false",
-            EMAIL_URL="consolemail://",
-            SITE_URL="https://okr.example.org",
-            SECRET_KEY=settings.SECRET_KEY,  # the stored URLs and secrets are encrypted under it
-            DEBUG="false",
-            SECURE_SSL_REDIRECT="false",
-            WEBHOOK_ALLOWED_HOSTS="127.0.0.1",
-            WEBHOOK_RETRY_BASE_SECONDS="0.5",
-            WEBHOOK_TIMEOUT_SECONDS="5",
-        )
-        for n in range(count):
-            log = tmp_path / f"worker-{n}.log"
-            logs.append(log)
-            processes.append(
-                subprocess.Popen(
-                    [str(CELERY_BIN), "-A", "okrhub", "worker", "--pool=prefork", "--concurrency=1"]
-                    + ["--loglevel=info", "--without-gossip", "--without-mingle", "--without-heartbeat"]
-                    + [f"--hostname=integrations-test-{os.getpid()}-{n}@%h"],
-                    cwd=settings.BASE_DIR,
+    with contextlib.ExitStack() as running:
+
+        def start(database_url: str, count: int = 2) -> Workers:
+            env = celery_env(
+                broker_url=REDIS_URL,
+                database_url=database_url,
+                EMAIL_URL="consolemail://",
+                SITE_URL="https://okr.example.org",
+                SECRET_KEY=settings.SECRET_KEY,  # the stored URLs and secrets are encrypted under it
+                DEBUG="false",
+                SECURE_SSL_REDIRECT="false",
+                WEBHOOK_ALLOWED_HOSTS="127.0.0.1",
+                WEBHOOK_RETRY_BASE_SECONDS="0.5",
+                WEBHOOK_TIMEOUT_SECONDS="5",
+            )
+            return running.enter_context(
+                celery_workers(
+                    name="integrations-test",
+                    broker_url=REDIS_URL,
+                    log_dir=tmp_path,
                     env=env,
-                    stdout=open(log, "wb"),  # noqa: SIM115 (closed with the process)
-                    stderr=subprocess.STDOUT,
-                    start_new_session=True,
+                    count=count,
+                    concurrency=1,
+                    # No wait for "ready.": the deliveries are published while the workers still start, as
+                    # this test always did (with both already waiting, PostgreSQL runs saw a double success).
+                    ready=lambda: True,
+                    patience=PATIENCE,
                 )
             )
 
-    def log_text() -> str:
-        return "\n".join(log.read_text(errors="replace")[-3000:] for log in logs if log.exists())
-
-    yield {"start": start, "broker": broker, "processes": processes, "log_text": log_text}
-
-    for process in processes:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=10)
-        if process.stdout:
-            process.stdout.close()
-    broker.flushdb()
+        yield {"start": start, "broker": broker}
 
 
 @pytest.mark.django_db(transaction=True)
@@ -187,25 +132,18 @@ def test_each_event_reaches_each_endpoint_once_under_two_workers(org, workers, t
         delivery_ids = list(Delivery.objects.values_list("pk", flat=True))
         assert len(delivery_ids) == 8
 
-        database_url = _database_url(tmp_path)
-        workers["start"](database_url, count=2)
+        database_url = shared_database_url(tmp_path)
+        running: Workers = workers["start"](database_url, count=2)
         # Not the current app: shared tasks of later tests must keep resolving to okrhub's (eager) app.
         client = Celery("integrations-test", broker=REDIS_URL, set_as_current=False)
         try:
             for delivery_id in delivery_ids:  # every delivery twice: a duplicated message
                 client.send_task("integrations.deliver", args=[delivery_id])
                 client.send_task("integrations.deliver", args=[delivery_id])
-            deadline = time.monotonic() + PATIENCE
-            while time.monotonic() < deadline:
-                for process in workers["processes"]:
-                    if process.poll() is not None:
-                        pytest.fail(f"A worker exited ({process.returncode}):\n{workers['log_text']()}")
-                statuses = _statuses(database_url)
-                if all(status == "succeeded" for status in statuses.values()):
-                    break
-                time.sleep(0.3)
-            else:
-                pytest.fail(f"Deliveries still {statuses}. Worker logs:\n{workers['log_text']()}")
+            running.wait_until(
+                lambda: all(status == "succeeded" for status in _statuses(database_url).values()),
+                what="every delivery to succeed",
+            )
             time.sleep(1.0)  # the duplicates still queued run now and must find nothing to send
             broker = workers["broker"]
             settle = time.monotonic() + 20

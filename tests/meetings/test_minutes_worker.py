@@ -8,13 +8,10 @@ backend's mail); the worker and the broker database are our own.
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
 from pathlib import Path
 
 import pytest
 from celery import Celery
-from django.conf import settings
 
 from meetings import services, tasks
 from tests.factories import (
@@ -26,6 +23,7 @@ from tests.factories import (
     UserFactory,
 )
 from tests.notifications import test_reminders_worker as worker
+from tests.servers import Workers
 
 pytestmark = pytest.mark.integration
 
@@ -35,68 +33,7 @@ REDIS_URL = os.environ.get("MEETINGS_TEST_REDIS_URL", "redis://127.0.0.1:6379/10
 @pytest.fixture
 def minutes_worker(tmp_path):
     """One worker on our broker database; stopped at the end whatever happens."""
-    broker = _redis()
-    broker.flushdb()  # our own database number: leftovers of an earlier run would be consumed too
-    mail_dir = tmp_path / "mail"
-    mail_dir.mkdir()
-    log = tmp_path / "worker.log"
-    processes: list[subprocess.Popen] = []
-
-    def start(database_url: str) -> subprocess.Popen:
-        env = {
-            key: value
-            for key, value in os.environ.items()
-            if key not in ("PYTEST_VERSION", "PYTEST_CURRENT_TEST", "DJANGO_SETTINGS_MODULE")
-        }
-        env.update(
-            DJANGO_SETTINGS_MODULE="okrhub.settings",
-            DATABASE_URL=database_url,
-            CELERY_BROKER_URL=REDIS_URL,
-            CELERY_TASK_ALWAYS_EAGER="false",
-            EMAIL_URL="filemail://",
-            EMAIL_FILE_PATH=str(mail_dir),
-            SITE_URL="https://okr.example.org",
-            SECRET_KEY="integration-test-only",
-            DEBUG="false",
-            SECURE_SSL_REDIRECT="false",
-        )
-        process = subprocess.Popen(
-            [str(worker.CELERY_BIN), "-A", "okrhub", "worker", "--pool=prefork", "--concurrency=2"]
-            + ["--loglevel=info", "--without-gossip", "--without-mingle", "--without-heartbeat"]
-            + [f"--hostname=meetings-test-{os.getpid()}@%h"],
-            cwd=settings.BASE_DIR,
-            env=env,
-            stdout=open(log, "wb"),  # noqa: SIM115 (closed with the process)
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group, so the pool children stop with it
-        )
-        processes.append(process)
-        return process
-
-    yield {"start": start, "mail_dir": mail_dir, "broker": broker, "log": log}
-
-    for process in processes:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=10)
-        if process.stdout:
-            process.stdout.close()
-    broker.flushdb()
-
-
-def _redis():
-    import redis
-
-    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1, socket_timeout=2)
-    try:
-        client.ping()
-    except redis.exceptions.RedisError as exc:
-        pytest.skip(f"Redis does not answer at {REDIS_URL} ({exc}); the worker test needs a real broker")
-    return client
+    yield from worker.mail_worker(tmp_path, redis_url=REDIS_URL, name="meetings-test")
 
 
 @pytest.mark.django_db(transaction=True)
@@ -128,7 +65,7 @@ def test_each_member_gets_the_minutes_once_from_a_real_worker(minutes_worker, tm
     services.meeting_end(meeting=meeting, user=ada)
     assert len(sent) == 2  # on commit, once per end
     database_url = worker._database_url(tmp_path)
-    process: subprocess.Popen = minutes_worker["start"](database_url)
+    workers: Workers = minutes_worker["start"](database_url)
     broker, log = minutes_worker["broker"], minutes_worker["log"]
 
     def finished() -> bool:
@@ -137,7 +74,7 @@ def test_each_member_gets_the_minutes_once_from_a_real_worker(minutes_worker, tm
         return planned >= 2 and emails >= 3 and broker.llen("celery") == 0 and not broker.hlen("unacked")
 
     try:
-        worker._wait_until(finished, what="the minutes to be sent", log=log, process=process)
+        workers.wait_until(finished, what="the minutes to be sent")
     finally:
         client.close()
 

@@ -8,20 +8,14 @@ directory through Django's file backend, where the test reads them.
 
 from __future__ import annotations
 
+import contextlib
 import email
 import os
-import signal
 import sqlite3
-import subprocess
-import sys
-import time
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 from celery import Celery
-from django.conf import settings
-from django.db import connection
 
 from notifications.models import EmailDelivery
 from teams.models import Profile
@@ -34,40 +28,14 @@ from tests.factories import (
     TeamFactory,
     UserFactory,
 )
+from tests.servers import Workers, celery_env, celery_workers, file_mail_env, redis_db, shared_database_url
 
 pytestmark = pytest.mark.integration
 
 REDIS_URL = os.environ.get("REMINDERS_TEST_REDIS_URL", "redis://127.0.0.1:6379/9")  # a database of our own
-CELERY_BIN = Path(sys.executable).with_name("celery")
 PATIENCE = 90  # seconds before the test gives up waiting on the worker (it fails, never passes, on timeout)
 
-
-def _redis():
-    import redis
-
-    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1, socket_timeout=2)
-    try:
-        client.ping()
-    except redis.exceptions.RedisError as exc:
-        pytest.skip(f"Redis does not answer at {REDIS_URL} ({exc}); the worker test needs a real broker")
-    return client
-
-
-def _database_url(tmp_path: Path) -> str:
-    """A DATABASE_URL for the worker that reaches the data this test committed."""
-    db = connection.settings_dict
-    if connection.vendor == "postgresql":
-        credentials = quote(db["USER"] or "", safe="")
-        if db["PASSWORD"]:
-            credentials += ":" + quote(db["PASSWORD"], safe="")
-        host = f"{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
-        return f"postgres://{credentials}@{host}/{db['NAME']}"
-    if connection.vendor == "sqlite":
-        copy = tmp_path / "worker.sqlite3"
-        with connection.cursor() as cursor:
-            cursor.execute("VACUUM INTO %s", [str(copy)])
-        return f"sqlite:///{copy}"
-    pytest.skip(f"No way to share a {connection.vendor} test database with a worker process")
+_database_url = shared_database_url  # the other worker tests import it from here
 
 
 def _read_mail(mail_dir: Path) -> list[email.message.Message]:
@@ -81,72 +49,37 @@ def _read_mail(mail_dir: Path) -> list[email.message.Message]:
     return messages
 
 
-@pytest.fixture
-def worker_env(tmp_path):
-    """Environment and helpers for one worker; the worker is stopped at the end whatever happens."""
-    broker = _redis()
+def mail_worker(tmp_path: Path, *, redis_url: str, name: str):
+    """A fixture body: ``start(database_url)`` runs one worker on ``redis_url`` (the test's own database
+    number, emptied before and after) that mails to a folder; it is stopped at the end whatever happens."""
+    broker = redis_db(redis_url)
     broker.flushdb()  # our own database number: leftovers from an earlier run would be consumed too
     mail_dir = tmp_path / "mail"
     mail_dir.mkdir()
-    processes: list[subprocess.Popen] = []
 
-    def start(database_url: str) -> subprocess.Popen:
-        env = {
-            key: value
-            for key, value in os.environ.items()
-            if key not in ("PYTEST_VERSION", "PYTEST_CURRENT_TEST", "DJANGO_SETTINGS_MODULE")
-        }
-        env.update(
-            DJANGO_SETTINGS_MODULE="okrhub.settings",
-            DATABASE_URL=database_url,
-            CELERY_BROKER_URL=REDIS_URL,
-            CELERY_TASK_ALWAYS_EAGER="false",
-            EMAIL_URL="filemail://",
-            EMAIL_FILE_PATH=str(mail_dir),
-            SITE_URL="https://okr.example.org",
-            SECRET_KEY="integration-test-only",
-            DEBUG="false",
-            SECURE_SSL_REDIRECT="false",
-        )
-        process = subprocess.Popen(
-            [str(CELERY_BIN), "-A", "okrhub", "worker", "--pool=prefork", "--concurrency=2"]
-            + ["--loglevel=info", "--without-gossip", "--without-mingle", "--without-heartbeat"]
-            + [f"--hostname=reminders-test-{os.getpid()}@%h"],
-            cwd=settings.BASE_DIR,
-            env=env,
-            stdout=open(tmp_path / "worker.log", "wb"),  # noqa: SIM115 (closed with the process)
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group, so the pool children stop with it
-        )
-        processes.append(process)
-        return process
+    with contextlib.ExitStack() as running:
 
-    yield {"start": start, "mail_dir": mail_dir, "broker": broker, "log": tmp_path / "worker.log"}
+        def start(database_url: str) -> Workers:
+            env = celery_env(broker_url=redis_url, database_url=database_url, **file_mail_env(mail_dir))
+            return running.enter_context(
+                celery_workers(
+                    name=name,
+                    broker_url=redis_url,
+                    log_dir=tmp_path,
+                    env=env,
+                    flush=False,  # a test may enqueue before its worker starts; emptied here instead
+                    patience=PATIENCE,
+                )
+            )
 
-    for process in processes:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)  # warm shutdown: finish the current task, then exit
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=10)
-        if process.stdout:
-            process.stdout.close()
+        yield {"start": start, "mail_dir": mail_dir, "broker": broker, "log": tmp_path / "worker.log"}
     broker.flushdb()
 
 
-def _wait_until(condition, *, what: str, log: Path, process: subprocess.Popen) -> None:
-    deadline = time.monotonic() + PATIENCE
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(
-                f"The worker exited ({process.returncode}) while waiting for {what}:\n{log.read_text()}"
-            )
-        if condition():
-            return
-        time.sleep(0.2)
-    pytest.fail(f"Timed out waiting for {what}. Worker log:\n{log.read_text()[-5000:]}")
+@pytest.fixture
+def worker_env(tmp_path):
+    """Environment and helpers for one worker; the worker is stopped at the end whatever happens."""
+    yield from mail_worker(tmp_path, redis_url=REDIS_URL, name="reminders-test")
 
 
 @pytest.mark.django_db(transaction=True)
@@ -169,7 +102,7 @@ def test_each_pending_owner_gets_exactly_one_email_from_a_real_worker(worker_env
     Profile.objects.create(user=di, reminders_enabled=False)
 
     database_url = _database_url(tmp_path)
-    process = worker_env["start"](database_url)
+    workers = worker_env["start"](database_url)
     # Not set as current: shared tasks of the tests after this one must stay on the project app (eager).
     client = Celery("reminders-test", broker=REDIS_URL, set_as_current=False)
     broker, log = worker_env["broker"], worker_env["log"]
@@ -184,10 +117,10 @@ def test_each_pending_owner_gets_exactly_one_email_from_a_real_worker(worker_env
         # Twice, back to back: both runs plan and fan out while the other may still be going.
         client.send_task("checkins.send_due_checkin_reminders")
         client.send_task("checkins.send_due_checkin_reminders")
-        _wait_until(lambda: finished(2), what="two reminder runs", log=log, process=process)
+        workers.wait_until(lambda: finished(2), what="two reminder runs")
         # A third run after everything settled finds nothing to send.
         client.send_task("checkins.send_due_checkin_reminders")
-        _wait_until(lambda: finished(3), what="the third run", log=log, process=process)
+        workers.wait_until(lambda: finished(3), what="the third run")
     finally:
         client.close()
 

@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import email.utils
 import os
-import signal
 import sqlite3
 import subprocess
 import sys
-import time
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -27,6 +25,7 @@ from notifications import reminders
 from tests.factories import KeyResultFactory
 from tests.notifications.dovecot import dovecot
 from tests.notifications.test_reminders_worker import _database_url, _read_mail
+from tests.servers import celery_env, celery_workers, file_mail_env, redis_db
 
 pytestmark = pytest.mark.integration
 
@@ -76,25 +75,13 @@ def _reply(reminder, body: str) -> bytes:
 
 
 def _env(database_url: str, mail_dir: Path, imap_url: str, **extra: str) -> dict[str, str]:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in ("PYTEST_VERSION", "PYTEST_CURRENT_TEST", "DJANGO_SETTINGS_MODULE")
-    }
-    env.update(
-        DJANGO_SETTINGS_MODULE="okrhub.settings",
-        DATABASE_URL=database_url,
-        EMAIL_URL="filemail://",
-        EMAIL_FILE_PATH=str(mail_dir),
-        SITE_URL="https://okr.example.org",
-        SECRET_KEY="integration-test-only",
-        DEBUG="false",
-        SECURE_SSL_REDIRECT="false",
+    return celery_env(
+        database_url=database_url,
+        **file_mail_env(mail_dir),
         INBOUND_EMAIL_ADDRESS=INBOUND,
         INBOUND_IMAP_URL=imap_url,
         **extra,
     )
-    return env
 
 
 def _count(database_url: str, sql: str) -> int:
@@ -164,14 +151,7 @@ def test_two_pollers_at_once_apply_every_reply_exactly_once(replies_in_inbox, im
 
 @pytest.mark.django_db(transaction=True)
 def test_the_beat_task_polls_on_a_real_worker_twice_at_once(replies_in_inbox, imap_server, tmp_path):
-    import redis
-
-    broker = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1, socket_timeout=2)
-    try:
-        broker.ping()
-    except redis.exceptions.RedisError as exc:
-        pytest.skip(f"Redis does not answer at {REDIS_URL} ({exc}); the worker test needs a real broker")
-    broker.flushdb()  # our own database number
+    redis_db(REDIS_URL)  # skips before anything is copied when Redis does not answer
     database_url = _database_url(tmp_path)
     mail_dir = tmp_path / "mail"
     mail_dir.mkdir()
@@ -179,53 +159,37 @@ def test_the_beat_task_polls_on_a_real_worker_twice_at_once(replies_in_inbox, im
     env = _env(
         database_url, mail_dir, imap_server.url, CELERY_BROKER_URL=REDIS_URL, CELERY_TASK_ALWAYS_EAGER="false"
     )
-    worker_log = open(log, "wb")  # noqa: SIM115 (closed with the process)
-    worker = subprocess.Popen(
-        [str(Path(sys.executable).with_name("celery")), "-A", "okrhub", "worker", "--pool=prefork"]
-        + [
-            "--concurrency=2",
-            "--loglevel=info",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-        ]
-        + [f"--hostname=inbound-test-{os.getpid()}@%h"],
-        cwd=settings.BASE_DIR,
-        env=env,
-        stdout=worker_log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
     client = Celery("inbound-test", broker=REDIS_URL, set_as_current=False)
     try:
-        client.send_task("notifications.poll_inbound_email")
-        client.send_task("notifications.poll_inbound_email")
-        deadline = time.monotonic() + PATIENCE
-        while True:
-            text = log.read_text(errors="replace") if log.exists() else ""
-            polls = sum(
-                1 for line in text.splitlines() if "poll_inbound_email[" in line and " succeeded in " in line
-            )
-            sent = sum(
-                1
-                for line in text.splitlines()
-                if "send_reply_confirmation[" in line and " succeeded in " in line
-            )
-            if polls >= 2 and sent >= REPLIES and broker.llen("celery") == 0 and not broker.hlen("unacked"):
-                break
-            assert worker.poll() is None, text[-5000:]
-            assert time.monotonic() < deadline, text[-5000:]
-            time.sleep(0.3)
+        with celery_workers(
+            name="inbound-test", broker_url=REDIS_URL, log_dir=tmp_path, env=env, patience=PATIENCE
+        ) as workers:
+            broker = workers.broker
+            client.send_task("notifications.poll_inbound_email")
+            client.send_task("notifications.poll_inbound_email")
+
+            def finished() -> bool:
+                text = log.read_text(errors="replace")
+                polls = sum(
+                    1
+                    for line in text.splitlines()
+                    if "poll_inbound_email[" in line and " succeeded in " in line
+                )
+                sent = sum(
+                    1
+                    for line in text.splitlines()
+                    if "send_reply_confirmation[" in line and " succeeded in " in line
+                )
+                return (
+                    polls >= 2
+                    and sent >= REPLIES
+                    and broker.llen("celery") == 0
+                    and not broker.hlen("unacked")
+                )
+
+            workers.wait_until(finished, what="both polls and every confirmation")
     finally:
         client.close()
-        os.killpg(worker.pid, signal.SIGTERM)
-        try:
-            worker.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(worker.pid, signal.SIGKILL)
-            worker.wait(timeout=10)
-        worker_log.close()
-        broker.flushdb()
     _assert_exactly_once(database_url, mail_dir, imap_server, log.read_text()[-5000:])
 
 

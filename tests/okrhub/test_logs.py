@@ -201,15 +201,10 @@ REDIS_URL = os.environ.get("OPS_TEST_REDIS_URL", "redis://127.0.0.1:6379/8")  # 
 def test_a_real_worker_logs_json_with_the_publishing_requests_id(tmp_path):
     """A real `celery -A okrhub worker` (LOG_FORMAT=json) on Redis: the task's log line carries the id the
     publishing side had, and the worker writes the heartbeat that `manage.py worker_alive` reads."""
-    import redis
-
     from tests.okrhub.test_worker_alive import run_worker, worker_queue
+    from tests.servers import redis_db
 
-    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1, socket_timeout=2)
-    try:
-        client.ping()
-    except redis.exceptions.RedisError as exc:
-        pytest.skip(f"Redis does not answer at {REDIS_URL} ({exc}); the worker test needs a real broker")
+    redis_db(REDIS_URL)
     with run_worker(tmp_path, REDIS_URL) as worker:
         token = request_id_var.set("req-worker-000042")
         try:

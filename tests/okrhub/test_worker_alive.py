@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -21,6 +20,7 @@ from django.core.management import CommandError, call_command
 
 from okrhub import heartbeat
 from okrhub.celery import app as celery_app
+from tests.servers import celery_env, celery_workers, redis_db
 
 REDIS_URL = os.environ.get("OPS_TEST_REDIS_URL", "redis://127.0.0.1:6379/8")  # our own db (scale-out: 15)
 PATIENCE = 60  # seconds a worker gets to start and answer (the test fails, never passes, on timeout)
@@ -132,55 +132,26 @@ class Worker:
 @contextlib.contextmanager
 def run_worker(tmp_path: Path, broker_url: str):
     """`celery -A okrhub worker --pool=solo` with JSON logs and its own heartbeat folder; always stopped."""
-    env = {
-        **os.environ,
-        "CELERY_BROKER_URL": broker_url,
-        "CELERY_TASK_ALWAYS_EAGER": "false",
-        "LOG_FORMAT": "json",
-        "HEARTBEAT_DIR": str(tmp_path),
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'worker.sqlite3'}",
-        "DJANGO_SETTINGS_MODULE": "okrhub.settings",
-    }
-    env.pop("PYTEST_VERSION", None)
-    env.setdefault("SECRET_KEY", "test-only")
-    log = tmp_path / "worker.log"
-    queue = worker_queue()
-    with open(log, "wb") as out:
-        process = subprocess.Popen(
-            [
-                str(Path(sys.executable).with_name("celery")),
-                "-A",
-                "okrhub",
-                "worker",
-                "--pool=solo",
-                "--without-gossip",
-                "--without-mingle",
-                "--loglevel=INFO",
-                "-Q",
-                queue,
-            ],
-            cwd=django_settings.BASE_DIR,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    worker = Worker(process, log, env)
-    try:
-        deadline = time.monotonic() + PATIENCE
-        while heartbeat_file(tmp_path).exists() is False:
-            assert process.poll() is None, log.read_text()
-            assert time.monotonic() < deadline, log.read_text()
-            time.sleep(0.2)
-        yield worker
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
+    env = celery_env(
+        broker_url=broker_url,
+        database_url=f"sqlite:///{tmp_path / 'worker.sqlite3'}",
+        LOG_FORMAT="json",
+        HEARTBEAT_DIR=str(tmp_path),
+        SECRET_KEY=os.environ.get("SECRET_KEY", "test-only"),
+    )
+    with celery_workers(
+        name="o21-test",
+        broker_url=broker_url,
+        log_dir=tmp_path,
+        env=env,
+        pool="solo",
+        queues=(worker_queue(),),
+        without=("gossip", "mingle"),
+        flush=False,  # a shared database number: the queue of this run alone keeps it apart
+        ready=heartbeat_file(tmp_path).exists,
+        patience=PATIENCE,
+    ) as workers:
+        yield Worker(workers.process, workers.log, env)
 
 
 def worker_queue() -> str:
@@ -194,12 +165,7 @@ def heartbeat_file(folder: Path) -> Path:
 
 @pytest.mark.integration
 def test_a_real_worker_beats_while_it_runs_and_stops_beating_when_it_stops(tmp_path):
-    import redis
-
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1, socket_timeout=2).ping()
-    except redis.exceptions.RedisError as exc:
-        pytest.skip(f"Redis does not answer at {REDIS_URL} ({exc}); the worker test needs a real broker")
+    redis_db(REDIS_URL)
     with run_worker(tmp_path, REDIS_URL) as worker:
         alive = subprocess.run(
             [sys.executable, "manage.py", "worker_alive"],

@@ -19,10 +19,9 @@ from pathlib import Path
 
 import httpx
 
-from tests.servers import ROOT, free_port
+from tests.servers import CELERY_BIN, ROOT, celery_worker_command, free_port
 
 NGINX = os.environ.get("SCALEOUT_NGINX", "/usr/sbin/nginx")
-CELERY = str(Path(sys.executable).with_name("celery"))
 START_TIMEOUT = 60  # seconds for any one process to come up (the test fails, never hangs)
 
 NGINX_CONF = """\
@@ -205,9 +204,7 @@ class Stack:
             self.workers.append(
                 Proc(
                     name=f"worker{number}",
-                    command=[CELERY, "-A", "okrhub", "worker", "--pool=prefork", "--concurrency=1"]
-                    + ["--loglevel=info", "--without-gossip", "--without-mingle", "--without-heartbeat"]
-                    + [f"--hostname=scaleout{number}-{os.getpid()}@%h"],
+                    command=celery_worker_command(hostname=f"scaleout{number}-{os.getpid()}", concurrency=1),
                     env=env,
                     log=self.tmp / f"worker{number}.log",
                 )
@@ -215,7 +212,7 @@ class Stack:
         self.beat = Proc(
             name="beat",
             # tests/scaleout/beat.py: the real tasks on a schedule of seconds instead of hours.
-            command=[CELERY, "-A", "tests.scaleout.beat", "beat", "--loglevel=info"]
+            command=[str(CELERY_BIN), "-A", "tests.scaleout.beat", "beat", "--loglevel=info"]
             + [f"--schedule={self.tmp / 'beat-schedule'}"],
             env=env,
             log=self.tmp / "beat.log",

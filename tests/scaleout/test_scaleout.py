@@ -17,38 +17,19 @@ import time
 from contextlib import closing
 from decimal import Decimal
 from pathlib import Path
-from urllib.parse import quote
 
 import httpx
 import pytest
 from django.db import connection
 
 from tests.scaleout.stack import NGINX, Stack, wait_for_log
+from tests.servers import redis_db, shared_database_url
 
 pytestmark = [pytest.mark.scaleout, pytest.mark.django_db(transaction=True)]
 
 REDIS_URL = os.environ.get("SCALEOUT_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")  # a database of our own
 THROTTLE = 10  # API_TOKEN_THROTTLE_RATE for the nodes, per minute
 PATIENCE = 60  # seconds for any one wait
-
-
-def _database_url() -> str:
-    db = connection.settings_dict
-    credentials = quote(db["USER"] or "", safe="")
-    if db["PASSWORD"]:
-        credentials += ":" + quote(db["PASSWORD"], safe="")
-    return f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
-def _redis():
-    import redis
-
-    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1, socket_timeout=2)
-    try:
-        client.ping()
-    except redis.exceptions.RedisError as exc:
-        pytest.skip(f"Redis does not answer at {REDIS_URL} ({exc})")
-    return client
 
 
 @pytest.fixture(scope="module")
@@ -59,11 +40,11 @@ def stack(django_db_setup, tmp_path_factory):
         )
     if not os.access(NGINX, os.X_OK):
         pytest.skip(f"nginx not installed at {NGINX} (apt-get install nginx)")
-    broker = _redis()
+    broker = redis_db(REDIS_URL, why="")
     broker.flushdb()  # our own database number: leftovers from an earlier run would be consumed too
     running = Stack(
         tmp=tmp_path_factory.mktemp("scaleout"),
-        database_url=_database_url(),
+        database_url=shared_database_url(tmp_path_factory.getbasetemp()),  # PostgreSQL: the test database
         redis_url=REDIS_URL,
         extra_env={"API_TOKEN_THROTTLE_RATE": f"{THROTTLE}/minute"},
     )
@@ -208,7 +189,7 @@ def test_reminders_go_out_exactly_once_with_two_workers_and_beat_restarted(stack
     CheckInFactory(key_result=objective.key_results.get(owner=cy), author=cy)  # cy is done this week
     Profile.objects.create(user=di, reminders_enabled=False)
 
-    broker = _redis()
+    broker = redis_db(REDIS_URL, why="")
 
     def settled(runs: int) -> bool:
         return (
