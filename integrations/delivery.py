@@ -84,8 +84,12 @@ def _request_for(delivery: Delivery, now: dt.datetime) -> tuple[dict[str, str], 
 
 
 def _claim(delivery_id: int, now: dt.datetime) -> bool:
+    # Every condition on the delivery's own row, none through a join: with a join Django writes
+    # ``UPDATE … WHERE id IN (SELECT … JOIN …)``, and after a concurrent claim commits PostgreSQL re-checks
+    # only the outer WHERE, not the subquery's conditions: two idle workers both claimed one delivery so.
+    active = Endpoint.objects.filter(is_active=True).values("pk")
     return (
-        Delivery.objects.filter(pk=delivery_id, status=Delivery.Status.PENDING, endpoint__is_active=True)
+        Delivery.objects.filter(pk=delivery_id, status=Delivery.Status.PENDING, endpoint_id__in=active)
         .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lte=now))
         .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
         .update(claimed_until=now + LEASE, attempts=F("attempts") + 1)

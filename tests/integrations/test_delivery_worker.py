@@ -84,9 +84,8 @@ def workers(tmp_path):
                     env=env,
                     count=count,
                     concurrency=1,
-                    # No wait for "ready.": the deliveries are published while the workers still start, as
-                    # this test always did (with both already waiting, PostgreSQL runs saw a double success).
-                    ready=lambda: True,
+                    # Both workers ready and idle before anything is published: the case in which a claim
+                    # through a join let both claim one delivery on PostgreSQL (integrations/delivery.py).
                     patience=PATIENCE,
                 )
             )
