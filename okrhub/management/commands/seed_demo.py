@@ -7,8 +7,6 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from checkins import rollups
-from objectives.signals import figures_batch
 from okrhub import demo
 
 
@@ -45,10 +43,7 @@ class Command(BaseCommand):
         if teams < 0 or weeks < 0:
             raise CommandError("--teams and --weeks must not be negative.")
 
-        # The demo writes through the services and in bulk: the dashboard's rollups are computed once at the
-        # end, for every team in bulk, by the code that keeps them with each write (checkins.rollups).
-        with figures_batch():
-            result = demo.seed_demo()
+        result = demo.seed_demo()
         if teams:
             started = time.monotonic()
             synthetic = demo.seed_synthetic(teams=teams, weeks=weeks, cycle=result.active_cycle)
@@ -58,9 +53,6 @@ class Command(BaseCommand):
                 f"{synthetic.key_results_created} key results, {synthetic.checkins_created} check-ins "
                 f"created in {time.monotonic() - started:.1f} s.",
             )
-        started = time.monotonic()
-        refreshed = rollups.refresh_all()
-        self._say(verbosity, f"Rollups of {refreshed} teams × cycles in {time.monotonic() - started:.1f} s.")
 
         self._say(
             verbosity,
