@@ -166,24 +166,31 @@ def cleanup(*, checkin_mark: int, history_mark: int) -> dict:
     django_setup()
     from django.db import transaction
 
+    from checkins import rollups
     from checkins.models import CheckIn
     from checkins.services import key_result_recompute
     from objectives.models import KeyResult
+    from objectives.signals import figures_batch
 
     written = CheckIn.objects.filter(id__gt=checkin_mark, note__startswith=NOTE_PREFIX)
     counts: dict[str, int] = {}
     for note in written.values_list("note", flat=True):
         counts[note.removeprefix(NOTE_PREFIX)] = counts.get(note.removeprefix(NOTE_PREFIX), 0) + 1
-    with transaction.atomic():
+    with transaction.atomic(), figures_batch():  # each team's rollups recomputed once, at the end
         key_result_ids = set(written.values_list("key_result_id", flat=True))
         written.delete()
-        for key_result in KeyResult.objects.filter(id__in=key_result_ids):
+        for key_result in KeyResult.objects.filter(id__in=key_result_ids).select_related("objective"):
             key_result.skip_history_when_saving = True  # django-simple-history: no row for the undo
             key_result_recompute(key_result=key_result)
         # Every check-in's save of its key result adds a history row (see bench/README.md); a benchmark
         # database has no other writers, so everything after the mark is the run's.
         history, _ = KeyResult.history.filter(history_id__gt=history_mark).delete()
-    return {"written": counts, "history_rows": history}
+    # The run's writes (check-ins through the service, then their removal here) must have left every
+    # team's rollups equal to a recomputation: ``manage.py verify_rollups``, counted in the report.
+    problems = rollups.verify()
+    for line in problems[:5]:
+        print(f"verify_rollups: {line}", file=sys.stderr)
+    return {"written": counts, "history_rows": history, "rollup_problems": len(problems)}
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -130,3 +130,77 @@ class Feedback(Versioned):
         if self.parent_id is not None and self.parent.author_id != owner_id:
             return self.parent.author_id
         return None
+
+
+# --- Rollups: the dashboard's figures per cycle × team, kept by checkins.rollups with every write --------
+
+
+class TeamRollup(models.Model):
+    """A team's figures in a cycle that do not depend on the day (see ``checkins.rollups``)."""
+
+    cycle = models.ForeignKey("objectives.Cycle", on_delete=models.CASCADE, related_name="+")
+    team = models.ForeignKey("teams.Team", on_delete=models.CASCADE, related_name="+")
+    objectives = models.PositiveIntegerField(default=0)  # published or active (not drafts, not archived)
+    key_results = models.PositiveIntegerField(default=0)  # counted key results of active objectives
+    progress_sum = models.FloatField(default=0)  # the objectives' progress, summed (mean = sum / objectives)
+    owners = models.JSONField(default=list)  # ids of the users owning something published in the cycle
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["cycle", "team"], name="team_rollup_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.cycle_id}/{self.team_id}"
+
+
+class HealthStep(models.Model):
+    """From ``day`` on, this many more of the team's key results are at risk or worse / off track
+    (negative: fewer). A day's counts: the sums of the steps up to it; the first sits on ``rollups.EVER``."""
+
+    cycle = models.ForeignKey("objectives.Cycle", on_delete=models.CASCADE, related_name="+")
+    team = models.ForeignKey("teams.Team", on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    at_risk_or_worse = models.IntegerField(default=0)
+    off_track = models.IntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["cycle", "day", "team"], name="health_step_cycle_day")]
+
+    def __str__(self) -> str:
+        return f"{self.team_id}@{self.day}"
+
+
+class CheckInWeek(models.Model):
+    """Key results of the team (of active objectives, not retired) checked in during the week of ``week``."""
+
+    cycle = models.ForeignKey("objectives.Cycle", on_delete=models.CASCADE, related_name="+")
+    team = models.ForeignKey("teams.Team", on_delete=models.CASCADE, related_name="+")
+    week = models.DateField()  # the Monday
+    checked = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["cycle", "week", "team"], name="checkin_week_cycle_week")]
+
+    def __str__(self) -> str:
+        return f"{self.team_id}@{self.week}"
+
+
+class AttentionSpan(models.Model):
+    """A key result needs attention for ``reason`` on the days from ``start`` up to (not including) ``end``
+    (open-ended when None). "Owner deactivated" is read from the owner at read time, not stored here."""
+
+    cycle = models.ForeignKey("objectives.Cycle", on_delete=models.CASCADE, related_name="+")
+    team = models.ForeignKey("teams.Team", on_delete=models.CASCADE, related_name="+")
+    key_result = models.ForeignKey(KeyResult, on_delete=models.CASCADE, related_name="+")
+    reason = models.CharField(max_length=20)
+    start = models.DateField()
+    end = models.DateField(null=True)
+    # The list's order within a team (objective, then key result), so the list needs no join to sort.
+    objective_position = models.IntegerField(default=0)
+    objective_id_order = models.IntegerField(default=0)  # the objective's id
+    key_result_position = models.IntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["cycle", "start", "team"], name="attention_span_cycle_start")]
+
+    def __str__(self) -> str:
+        return f"{self.key_result_id}:{self.reason}"

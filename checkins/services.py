@@ -14,13 +14,23 @@ from django.utils.translation import gettext as _
 from checkins import signals
 from checkins.models import CheckIn, Feedback
 from objectives.models import KeyResult
+from objectives.signals import figures_batch, figures_touched, key_result_pair
 from objectives.writability import require_checkin_possible, require_writable
 from okrhub.versioning import bump
 
 
 def _lock_key_result(key_result_id: int) -> KeyResult:
     # The row lock serialises concurrent check-ins on one key result, so the recompute below sees them all.
-    return KeyResult.objects.select_for_update().select_related("objective__cycle").get(pk=key_result_id)
+    # Only the key result's row (not its objective's and cycle's, which a plain FOR UPDATE of the join would
+    # lock too, making every check-in of the cycle wait for every other), and as NO KEY UPDATE: the team's
+    # rollups, recomputed next by whichever check-in holds the team's rollup lock, reference every key result
+    # of the team, which takes a KEY SHARE lock that a plain FOR UPDATE of another check-in would block
+    # (a deadlock between two check-ins of one team).
+    return (
+        KeyResult.objects.select_for_update(of=("self",), no_key=True)
+        .select_related("objective__cycle")
+        .get(pk=key_result_id)
+    )
 
 
 def checkin_validate_value(key_result: KeyResult, value: Decimal) -> None:
@@ -97,6 +107,15 @@ def checkin_build(
 
 
 @transaction.atomic
+def _touched(key_result: KeyResult) -> None:
+    """The team's rollups follow the check-ins (``checkins.rollups``), in this transaction."""
+    pair = key_result_pair(key_result)
+    if pair:
+        figures_touched([pair])
+
+
+@transaction.atomic
+@figures_batch()
 def checkin_submit(
     *,
     key_result: KeyResult,
@@ -115,6 +134,7 @@ def checkin_submit(
     # previous latest one is the latest (ties go to the higher id, which it has), and need not be read back.
     is_latest = locked.last_checkin_at is None or checkin.created_at >= locked.last_checkin_at
     key_result_recompute(key_result=locked, latest=checkin if is_latest else None)
+    _touched(locked)
     # Keep the caller's instance current too.
     key_result.current_value, key_result.confidence = locked.current_value, locked.confidence
     key_result.last_checkin_at = locked.last_checkin_at
@@ -123,6 +143,7 @@ def checkin_submit(
 
 
 @transaction.atomic
+@figures_batch()
 def checkin_update(
     *, checkin: CheckIn, value: Decimal | int | str, confidence: int, note: str = ""
 ) -> CheckIn:
@@ -133,14 +154,17 @@ def checkin_update(
     checkin_validate_value(locked, Decimal(checkin.value))
     checkin.save(update_fields=["value", "confidence", "note", "updated_at"])
     key_result_recompute(key_result=locked)
+    _touched(locked)
     return checkin
 
 
 @transaction.atomic
+@figures_batch()
 def checkin_delete(*, checkin: CheckIn) -> KeyResult:
     locked = _lock_key_result(checkin.key_result_id)
     require_checkin_possible(locked)
     checkin.delete()
+    _touched(locked)
     return key_result_recompute(key_result=locked)
 
 

@@ -14,29 +14,26 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.contrib.auth import get_user_model
-from django.db.models import Count, DateField, F, Q, Window
-from django.db.models.functions import RowNumber, TruncWeek
+from django.db.models import Count, F, Q, Sum, Window
+from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from checkins.models import CheckIn, Feedback
+from checkins.models import AttentionSpan, CheckIn, CheckInWeek, Feedback, HealthStep, TeamRollup
 from checkins.selectors import FeedbackThread, feedback_for_key_results, feedback_threads, key_result_displays
 from objectives import progress as rules
 from objectives.figures import (
     FiguresMixin,
     KeyResultFigures,
     Moment,
-    figures_from_values,
     figures_of,
     moment_now,
     plan_exists,
-    plans_by_key_result,
     plans_prefetch,
 )
 from objectives.labels import health_label
-from objectives.models import Cycle, Initiative, KeyResult, Objective
+from objectives.models import Cycle, KeyResult, Objective
 from objectives.permissions import (
     Access,
     access_for,
@@ -187,13 +184,14 @@ class TeamRow:
     checked_last_week: int = 0
     weekly: list[int] = field(default_factory=list)  # key results checked in, per week of the cycle
     idle_members: list[str] = field(default_factory=list)  # members who own nothing in the cycle
-    objective_progress: list[float] = field(default_factory=list)
+    progress_sum: float = 0.0  # the progress of its published objectives, summed
 
     @property
     def progress(self) -> float | None:
-        if not self.objective_progress:
+        """The mean progress of its published objectives (None without any)."""
+        if not self.objectives:
             return None
-        return sum(self.objective_progress) / len(self.objective_progress)
+        return self.progress_sum / self.objectives
 
     @property
     def progress_percent(self) -> int | None:
@@ -281,89 +279,180 @@ def _local_midnight(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-def _weekly_checkins(
-    *, cycle: Cycle, team_ids: set[int] | None, weeks: list[date]
-) -> dict[tuple[int, date], int]:
-    """(team id, Monday) → key results checked in that week, counted in the database in one query."""
-    if not weeks:
-        return {}
-    queryset = CheckIn.objects.filter(
-        key_result__objective__cycle=cycle,
-        key_result__objective__status=Objective.Status.ACTIVE,
-        key_result__retired_at__isnull=True,
-        created_at__gte=_local_midnight(weeks[0]),
-        created_at__lt=_local_midnight(weeks[-1] + timedelta(days=7)),
-    )
-    if team_ids is not None:
-        queryset = queryset.filter(key_result__objective__team_id__in=team_ids)
-    # Truncated to a date (the Monday in the current time zone): plain dates from the database, no aware
-    # datetime to build and convert per row.
-    rows = (
-        queryset.annotate(week=TruncWeek("created_at", output_field=DateField()))
-        .values_list("key_result__objective__team_id", "week")
-        .annotate(checked=Count("key_result_id", distinct=True))
-        .order_by()
-    )
-    return {
-        (team_id, week.date() if isinstance(week, datetime) else week): checked
-        for team_id, week, checked in rows
-    }
+def _in_scope(queryset, team_ids: Iterable[int] | None, field: str = "team_id"):
+    return queryset if team_ids is None else queryset.filter(**{f"{field}__in": list(team_ids)})
 
 
-def _key_result_from_row(row: tuple, *, team: Team) -> KeyResult:
-    objective = Objective(
-        id=row[_ROW["objective_id"]],
-        title=row[_ROW["objective__title"]],
-        status=row[_ROW["objective__status"]],
-        team_id=row[_ROW["objective__team_id"]],
-        owner_id=row[_ROW["objective__owner_id"]],
-        position=row[_ROW["objective__position"]],
-    )
-    objective.team = team
-    key_result = KeyResult(
-        **{name: row[_ROW[name]] for name in _ROW_FIELDS if "__" not in name and name != "objective_id"},
-        objective=objective,
-    )
-    if key_result.owner_id is not None:
-        key_result.owner = get_user_model()(
-            id=key_result.owner_id,
-            username=row[_ROW["owner__username"]],
-            first_name=row[_ROW["owner__first_name"]],
-            last_name=row[_ROW["owner__last_name"]],
-            is_active=row[_ROW["owner__is_active"]],
+def _load_rows(
+    *, access: Access, cycle: Cycle, today: date, weeks: list[date], nodes: list[TreeNode], expected: float
+) -> list[TeamRow]:
+    """The rows of these teams from their rollups (``checkins.rollups``): five queries for any number."""
+    team_ids = [node.team.pk for node in nodes]
+    rows = {
+        node.team.pk: TeamRow(
+            team=node.team, depth=node.depth, has_children=node.has_children, expected=expected
         )
-    return key_result
+        for node in nodes
+    }
+    owners: dict[int, set[int]] = defaultdict(set)
+    for team_id, objectives, key_results, progress_sum, owner_ids in TeamRollup.objects.filter(
+        cycle=cycle, team_id__in=team_ids
+    ).values_list("team_id", "objectives", "key_results", "progress_sum", "owners"):
+        row = rows[team_id]
+        row.objectives, row.key_results, row.progress_sum = objectives, key_results, progress_sum
+        owners[team_id] = set(owner_ids)
+    for team_id, at_risk_or_worse, off_track in (
+        HealthStep.objects.filter(cycle=cycle, team_id__in=team_ids, day__lte=today)
+        .values("team_id")
+        .annotate(a=Sum("at_risk_or_worse"), b=Sum("off_track"))
+        .values_list("team_id", "a", "b")
+        .order_by()
+    ):
+        row = rows[team_id]
+        row.off_track, row.at_risk = off_track, at_risk_or_worse - off_track
+    for row in rows.values():
+        row.on_track = row.key_results - row.at_risk - row.off_track
+    weekly: dict[tuple[int, date], int] = {}
+    if weeks:
+        weekly = {
+            (team_id, week): checked
+            for team_id, week, checked in CheckInWeek.objects.filter(
+                cycle=cycle, team_id__in=team_ids, week__gte=weeks[0], week__lte=weeks[-1]
+            ).values_list("team_id", "week", "checked")
+        }
+    for row in rows.values():
+        row.weekly = [weekly.get((row.team.pk, monday), 0) for monday in weeks]
+        row.checked_this_week = row.weekly[-1] if weeks else 0
+        row.checked_last_week = row.weekly[-2] if len(weeks) > 1 else 0
+    for team_id, drafts in (
+        Objective.objects.filter(
+            visible_objectives_q(access), cycle=cycle, team_id__in=team_ids, status=Objective.Status.DRAFT
+        )
+        .values("team_id")
+        .annotate(n=Count("id"))
+        .values_list("team_id", "n")
+        .order_by()
+    ):
+        rows[team_id].drafts = drafts
+    for team_id, user_id, first, last, username in (
+        Membership.objects.filter(team_id__in=team_ids)
+        .order_by("user__first_name", "user__username")
+        .values_list("team_id", "user_id", "user__first_name", "user__last_name", "user__username")
+    ):
+        if user_id not in owners[team_id]:
+            rows[team_id].idle_members.append(user_name(first, last, username))
+    return [rows[team_id] for team_id in team_ids]
+
+
+class LazyRows(Sequence[TeamRow]):
+    """The scope's team rows in tree order, read from the rollups when first read: a page of 25 rows costs
+    what 25 rows cost, at 20 teams or 5,000 (reading one row by index, or iterating, reads them all)."""
+
+    def __init__(self, nodes: list[TreeNode], load: Callable[[list[TreeNode]], list[TeamRow]]) -> None:
+        self._nodes = nodes
+        self._load = load
+        self._rows: dict[int, TeamRow] = {}
+
+    def __len__(self) -> int:
+        return len(self._nodes)
+
+    def _ensure(self, indices: list[int]) -> None:
+        missing = [i for i in indices if i not in self._rows]
+        if missing:
+            self._rows.update(zip(missing, self._load([self._nodes[i] for i in missing]), strict=True))
+
+    def __getitem__(self, index):  # type: ignore[override]
+        if isinstance(index, slice):
+            indices = list(range(*index.indices(len(self))))
+            self._ensure(indices)
+            return [self._rows[i] for i in indices]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        self._ensure(list(range(len(self))))
+        return self._rows[index]
+
+    def __iter__(self):
+        self._ensure(list(range(len(self))))
+        return (self._rows[i] for i in range(len(self)))
 
 
 class LazyLines(Sequence[KeyResultLine]):
-    """A list of key result lines that builds each line (and its model objects) when it is first read, so a
-    paginated page pays only for the lines it shows."""
+    """The key results needing attention, in order (most reasons first, then the tree's order): the list of
+    ids comes from the rollups' attention spans; a page's lines (model objects and figures, from the one
+    read model) are read in one query when the page is read."""
 
-    def __init__(self, items: list, build: Callable[..., KeyResultLine]) -> None:
-        self._items = items
+    def __init__(self, items: list[tuple[int, int]], build: Callable[[list[tuple[int, int]]], list]) -> None:
+        self._items = items  # (key result id, team id)
         self._build = build
         self._built: dict[int, KeyResultLine] = {}
 
     def __len__(self) -> int:
         return len(self._items)
 
+    def _ensure(self, indices: list[int]) -> None:
+        missing = [i for i in indices if i not in self._built]
+        if missing:
+            self._built.update(zip(missing, self._build([self._items[i] for i in missing]), strict=True))
+
     def __getitem__(self, index):  # type: ignore[override]
         if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(len(self)))]
+            indices = list(range(*index.indices(len(self))))
+            self._ensure(indices)
+            return [self._built[i] for i in indices]
         if index < 0:
             index += len(self)
         if not 0 <= index < len(self):
             raise IndexError(index)
-        if index not in self._built:
-            self._built[index] = self._build(self._items[index])
+        self._ensure([index])
         return self._built[index]
+
+    def __iter__(self):
+        self._ensure(list(range(len(self))))
+        return (self._built[i] for i in range(len(self)))
+
+
+def _attention(*, cycle: Cycle, team_ids: set[int] | None, today: date, order: dict[int, int]) -> list:
+    """(key result id, team id) of every key result needing attention today, most reasons first, then in
+    the tree's order and the objectives' and key results' order: one indexed query of the spans active
+    today (which carry the order within the team, so no join) and one of the key results whose owner is
+    deactivated (starting from the few deactivated users); no key result is judged here (the spans were
+    judged when they were written, ``checkins.rollups``)."""
+    reasons: dict[int, list] = {}
+    spans = AttentionSpan.objects.filter(cycle=cycle, start__lte=today).filter(
+        Q(end__isnull=True) | Q(end__gt=today)
+    )
+    for key_result_id, team_id, *place, count in (
+        _in_scope(spans, team_ids)
+        .values("key_result_id", "team_id", "objective_position", "objective_id_order", "key_result_position")
+        .annotate(n=Count("id"))
+        .values_list(
+            "key_result_id", "team_id", "objective_position", "objective_id_order", "key_result_position", "n"
+        )
+        .order_by()
+    ):
+        reasons[key_result_id] = [count, team_id, *place]
+    deactivated = KeyResult.objects.in_progress().filter(
+        owner__is_active=False, objective__cycle=cycle, objective__status=Objective.Status.ACTIVE
+    )
+    for key_result_id, team_id, *place in _in_scope(deactivated, team_ids, "objective__team_id").values_list(
+        "id", "objective__team_id", "objective__position", "objective_id", "position"
+    ):
+        reasons.setdefault(key_result_id, [0, team_id, *place])[0] += 1  # rules.OWNER_DEACTIVATED
+    ranked = sorted(
+        reasons.items(),
+        key=lambda item: (-item[1][0], order.get(item[1][1], len(order)), *item[1][2:], item[0]),
+    )
+    return [(key_result_id, values[1]) for key_result_id, values in ranked]
 
 
 def dashboard_get(*, user, cycle: Cycle, scope: Scope, today: date | None = None) -> Dashboard:
-    """The scope's teams with their figures, and the key results needing attention.
-
-    Queries, whatever the number of teams: objectives, key results (with owners), weekly check-ins counted
-    per team in the database, memberships, initiative owners (plus the viewer's roles, cached per request).
+    """The scope's teams with their figures, and the key results needing attention, from the rollups kept
+    with every write (``checkins.rollups``; see ``bench/README.md``). Nothing here grows with the number of
+    key results or check-ins: the totals are four SQL aggregates over the scope's rollups, the needs-attention
+    list two indexed queries of ids, and only the rows and lines of the page shown are read in full (five
+    queries for the rows, one or two for the lines) when the page reads them.
     """
     access = access_for(user)
     today = today or timezone.localdate()
@@ -372,151 +461,76 @@ def dashboard_get(*, user, cycle: Cycle, scope: Scope, today: date | None = None
     weeks = cycle_weeks(cycle, reference=reference)
     team_ids = scope.team_ids if scope.team else None  # the organisation needs no team filter
 
-    rows = {
-        node.team.pk: TeamRow(
-            team=node.team, depth=node.depth, has_children=node.has_children, expected=expected
+    total = TeamRow(team=Team(name=_("Total")), depth=0, has_children=False, expected=expected)
+    sums = _in_scope(TeamRollup.objects.filter(cycle=cycle), team_ids).aggregate(
+        objectives=Sum("objectives"), key_results=Sum("key_results"), progress=Sum("progress_sum")
+    )
+    total.objectives, total.key_results = sums["objectives"] or 0, sums["key_results"] or 0
+    total.progress_sum = sums["progress"] or 0.0
+    health = _in_scope(HealthStep.objects.filter(cycle=cycle, day__lte=today), team_ids).aggregate(
+        a=Sum("at_risk_or_worse"), b=Sum("off_track")
+    )
+    total.off_track = health["b"] or 0
+    total.at_risk = (health["a"] or 0) - total.off_track
+    total.on_track = total.key_results - total.at_risk - total.off_track
+    weekly: dict[date, int] = {}
+    if weeks:
+        weekly = dict(
+            _in_scope(
+                CheckInWeek.objects.filter(cycle=cycle, week__gte=weeks[0], week__lte=weeks[-1]), team_ids
+            )
+            .values("week")
+            .annotate(n=Sum("checked"))
+            .values_list("week", "n")
+            .order_by()
         )
-        for node in scope.nodes
-    }
-    objectives = Objective.objects.filter(visible_objectives_q(access), cycle=cycle).exclude(
-        status=Objective.Status.ARCHIVED
-    )
-    if team_ids is not None:
-        objectives = objectives.filter(team_id__in=team_ids)
-    owners: dict[int, set[int]] = defaultdict(set)  # team id → users owning something published
-    active_objectives: dict[int, int] = {}  # objective id → team id
-    for objective_id, team_id, status, owner_id in objectives.values_list(
-        "id", "team_id", "status", "owner_id"
-    ):
-        row = rows.get(team_id)
-        if row is None:
-            continue
-        if status == Objective.Status.DRAFT:
-            row.drafts += 1
-            continue
-        row.objectives += 1
-        active_objectives[objective_id] = team_id
-        if owner_id:
-            owners[team_id].add(owner_id)
-
-    # Only published objectives count: a draft is not yet a commitment and cannot be checked in.
-    attention: list[tuple[tuple, KeyResultFigures]] = []
-    per_objective: dict[int, list[tuple[float, Decimal]]] = {
-        objective_id: [] for objective_id in active_objectives
-    }
-    key_results = (
-        KeyResult.objects.in_progress()
-        .filter(objective__cycle=cycle, objective__status=Objective.Status.ACTIVE)
-        .order_by("objective__position", "objective_id", "position", "id")
-    )
-    if team_ids is not None:
-        key_results = key_results.filter(objective__team_id__in=team_ids)
-    moment = moment_now(today=today)
-    i_team, i_objective, i_owner = _ROW["objective__team_id"], _ROW["objective_id"], _ROW["owner_id"]
-    i_kind, i_start, i_target = _ROW["kind"], _ROW["start_value"], _ROW["target_value"]
-    i_current, i_confidence, i_last, i_weight = (
-        _ROW["current_value"],
-        _ROW["confidence"],
-        _ROW["last_checkin_at"],
-        _ROW["weight"],
-    )
-    i_id, i_plan = _ROW["id"], len(_ROW_FIELDS)
-    key_result_rows = list(key_results.annotate(has_plan=plan_exists()).values_list(*_ROW_FIELDS, "has_plan"))
-    plans = plans_by_key_result(kr[i_id] for kr in key_result_rows if kr[i_plan])  # no query without plans
-    for kr in key_result_rows:
-        team_id = kr[i_team]
-        row = rows.get(team_id)
-        if row is None or kr[i_objective] not in per_objective:
-            continue
-        figures = figures_from_values(
-            kind=kr[i_kind],
-            start=kr[i_start],
-            target=kr[i_target],
-            current=kr[i_current],
-            confidence=kr[i_confidence],
-            has_owner=kr[i_owner] is not None,
-            owner_active=kr[_ROW["owner__is_active"]] is not False,
-            last_checkin_at=kr[i_last],
-            cycle=cycle,
-            moment=moment,
-            milestones=plans.get(kr[i_id], ()),
-        )
-        per_objective[kr[i_objective]].append((figures.progress, kr[i_weight]))
-        row.key_results += 1
-        setattr(row, figures.health, getattr(row, figures.health) + 1)
-        if kr[i_owner]:
-            owners[team_id].add(kr[i_owner])
-        if figures.reasons:
-            attention.append((kr, figures))
-    for objective_id, items in per_objective.items():
-        rows[active_objectives[objective_id]].objective_progress.append(rules.objective_progress(items))
-
-    initiatives = Initiative.objects.filter(
-        objective__cycle=cycle, objective__status=Objective.Status.ACTIVE, owner__isnull=False
-    )
-    if team_ids is not None:
-        initiatives = initiatives.filter(objective__team_id__in=team_ids)
-    for team_id, owner_id in initiatives.values_list("objective__team_id", "owner_id").distinct():
-        owners[team_id].add(owner_id)
-
-    memberships = Membership.objects.all()
-    if team_ids is not None:
-        memberships = memberships.filter(team_id__in=team_ids)
-    for team_id, user_id, first, last, username in memberships.order_by(
-        "user__first_name", "user__username"
-    ).values_list("team_id", "user_id", "user__first_name", "user__last_name", "user__username"):
-        row = rows.get(team_id)
-        if row is not None and user_id not in owners[team_id]:
-            row.idle_members.append(user_name(first, last, username))
-
-    weekly = _weekly_checkins(cycle=cycle, team_ids=team_ids, weeks=weeks)
-    for row in rows.values():
-        row.weekly = [weekly.get((row.team.pk, monday), 0) for monday in weeks]
-        row.checked_this_week = row.weekly[-1] if weeks else 0
-        row.checked_last_week = row.weekly[-2] if len(weeks) > 1 else 0
+    total.weekly = [weekly.get(monday, 0) for monday in weeks]
+    total.checked_this_week = total.weekly[-1] if weeks else 0
+    total.checked_last_week = total.weekly[-2] if len(weeks) > 1 else 0
+    total.drafts = _in_scope(
+        Objective.objects.filter(visible_objectives_q(access), cycle=cycle, status=Objective.Status.DRAFT),
+        team_ids,
+    ).count()
 
     order = {node.team.pk: index for index, node in enumerate(scope.nodes)}
-    attention.sort(key=lambda item: (-len(item[1].reasons), order[item[0][i_team]]))
     teams_by_id = {node.team.pk: node.team for node in scope.nodes}
+    attention = [
+        item
+        for item in _attention(cycle=cycle, team_ids=team_ids, today=today, order=order)
+        if item[1] in teams_by_id
+    ]
+    moment = moment_now(today=today)
 
-    def build(item: tuple[tuple, KeyResultFigures]) -> KeyResultLine:
-        kr, figures = item
-        return KeyResultLine(
-            key_result=_key_result_from_row(kr, team=teams_by_id[kr[i_team]]), figures=figures
+    def build(items: list[tuple[int, int]]) -> list[KeyResultLine]:
+        by_id = {
+            key_result.pk: key_result
+            for key_result in KeyResult.objects.filter(pk__in=[pk for pk, _team in items])
+            .select_related("objective", "owner")
+            .annotate(has_plan=plan_exists())
+        }
+        plans_prefetch(by_id.values())
+        lines = []
+        for pk, team_id in items:
+            key_result = by_id[pk]
+            key_result.objective.team = teams_by_id[team_id]
+            lines.append(key_result_line(key_result, cycle=cycle, moment=moment))
+        return lines
+
+    def load(nodes: list[TreeNode]) -> list[TeamRow]:
+        return _load_rows(
+            access=access, cycle=cycle, today=today, weeks=weeks, nodes=nodes, expected=expected
         )
 
-    row_list = [rows[node.team.pk] for node in scope.nodes]
     return Dashboard(
         cycle=cycle,
         scope=scope,
         today=today,
         reference=reference,
         weeks=weeks,
-        rows=row_list,
+        rows=LazyRows(scope.nodes, load),
         attention=LazyLines(attention, build),
-        totals=_totals(row_list, expected=expected, weeks=len(weeks)),
+        totals=total,
     )
-
-
-def _totals(rows: list[TeamRow], *, expected: float, weeks: int) -> TeamRow:
-    total = TeamRow(team=Team(name=_("Total")), depth=0, has_children=False, expected=expected)
-    total.weekly = [0] * weeks
-    for row in rows:
-        for name in (
-            "objectives",
-            "drafts",
-            "key_results",
-            "on_track",
-            "at_risk",
-            "off_track",
-            "checked_this_week",
-            "checked_last_week",
-        ):
-            setattr(total, name, getattr(total, name) + getattr(row, name))
-        total.objective_progress.extend(row.objective_progress)
-        total.idle_members.extend(row.idle_members)
-        total.weekly = [a + b for a, b in zip(total.weekly, row.weekly, strict=True)]
-    return total
 
 
 # --- The team page ----------------------------------------------------------------------------------------

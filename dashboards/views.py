@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 from django.utils.formats import date_format
@@ -131,12 +131,16 @@ def _export(request, *, extension: str) -> HttpResponse:
     if cycle is None:
         return HttpResponse(_("There is no cycle to export yet."), status=404, content_type="text/plain")
     rows = export_rows(user=request.user, cycle=cycle, scope=scope)
-    if extension == "csv":
-        body, content_type = export.to_csv(rows), "text/csv; charset=utf-8"
-    else:
-        body = export.to_xlsx(rows, title=cycle.name)
-        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    response = HttpResponse(body, content_type=content_type)
     name = export.filename(cycle=cycle, scope_slug=scope.slug, extension=extension)
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    if extension == "csv":
+        # Streamed: the first bytes leave before the last row is written.
+        response = StreamingHttpResponse(export.csv_chunks(rows), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+    # An XLSX is a zip, written whole before it is sent: from a spooled temporary file, in blocks.
+    return FileResponse(
+        export.xlsx_file(rows, title=cycle.name),
+        as_attachment=True,
+        filename=name,
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )

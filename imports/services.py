@@ -30,6 +30,7 @@ from imports.reading import UnreadableFile, open_table
 from objectives import progress, quality
 from objectives import services as objective_services
 from objectives.models import Cycle, Initiative, KeyResult, Objective
+from objectives.signals import figures_batch, figures_touched
 from objectives.writability import checkin_refusal, cycle_refusal
 from okrhub.conditions import violated_check_constraints
 from teams.models import Team
@@ -613,7 +614,7 @@ def okr_import(
         return report
 
     try:
-        with transaction.atomic():
+        with transaction.atomic(), figures_batch():
             _write(
                 rows=rows,
                 row_teams=row_teams,
@@ -628,6 +629,8 @@ def okr_import(
             )
             if dry_run:
                 raise _Rollback
+            # Bulk inserts send no model signals: the teams' rollups are recomputed once, at the end.
+            figures_touched((cycle.pk, team_id) for team_id in report.team_ids)
     except _Rollback:
         pass
     problems.sort(key=lambda problem: problem.row)

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 
 from objectives import periods, signals
 from objectives.models import Cycle, Initiative, KeyResult, Milestone, Objective
+from objectives.signals import figures_batch
 from objectives.writability import PUBLISHED_STATUSES, is_published, require_writable
 from okrhub.lib import assign_fields
 from okrhub.versioning import bump, lock_at_version, update_fields_for
@@ -94,6 +95,7 @@ def cycle_start_planning(*, cycle: Cycle) -> Cycle:
 
 
 @transaction.atomic
+@figures_batch()
 def cycle_activate(*, cycle: Cycle) -> int:
     """planning → active: the published objectives become active (check-ins, reminders, dashboards);
     drafts stay drafts. Returns how many objectives became active."""
@@ -119,6 +121,7 @@ def fill_missing_scores(key_results, actor) -> int:
 
 
 @transaction.atomic
+@figures_batch()
 def cycle_close(*, cycle: Cycle, actor) -> Cycle:
     """Close the whole cycle (organisation-wide): every published key result gets a score, published and
     active objectives are archived; everything is read-only from now on."""
@@ -342,6 +345,7 @@ def key_result_changed_fields(key_result: KeyResult, data: dict[str, Any]) -> li
 
 
 @transaction.atomic
+@figures_batch()
 def key_result_adjust(
     *, key_result: KeyResult, actor, data: dict[str, Any], reason: str = "", version: int | None = None
 ) -> KeyResult:
@@ -403,6 +407,7 @@ def initiative_delete(*, initiative: Initiative) -> None:
 
 
 @transaction.atomic
+@figures_batch()
 def key_result_plan_set(
     *, key_result: KeyResult, actor, milestones: Sequence[tuple[date, Decimal | int]]
 ) -> list[Milestone]:

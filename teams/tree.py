@@ -32,6 +32,7 @@ class TeamTree:
             parent = team.parent_id if team.parent_id in self.by_id else None
             children[parent].append(team)
         self._children = dict(children)
+        self._whole: list[TreeNode] | None = None  # the whole tree's walk, done once (the tree never changes)
 
     @classmethod
     def load(cls, *, columns: Sequence[str] | None = TREE_COLUMNS) -> TeamTree:
@@ -76,13 +77,19 @@ class TeamTree:
         """Depth-first in name order: the whole tree, or the subtrees of ``root_ids``. A root that sits
         below another root appears once, inside the other's subtree."""
         if root_ids is None:
-            tops = self.children(None)
-        else:
-            roots = {pk for pk in root_ids if pk in self.by_id}
-            tops = sorted(
-                (self.by_id[pk] for pk in roots if not set(self.ancestor_ids(pk)) & roots),
-                key=lambda t: (t.name, t.pk),
-            )
+            # A page asks for the whole tree more than once (the dashboard's filter and its scope): at
+            # thousands of teams the walk is worth keeping.
+            if self._whole is None:
+                self._whole = self._walk(self.children(None))
+            return list(self._whole)
+        roots = {pk for pk in root_ids if pk in self.by_id}
+        tops = sorted(
+            (self.by_id[pk] for pk in roots if not set(self.ancestor_ids(pk)) & roots),
+            key=lambda t: (t.name, t.pk),
+        )
+        return self._walk(tops)
+
+    def _walk(self, tops: list[Team]) -> list[TreeNode]:
         result: list[TreeNode] = []
         seen: set[int] = set()
         stack = [(team, 0) for team in reversed(tops)]

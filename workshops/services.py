@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from objectives import services as objective_services
 from objectives.models import Cycle, KeyResult, Kpi, KpiMeasurement, Objective, Retrospective
+from objectives.signals import figures_batch, figures_touched
 from objectives.writability import require_writable
 from okrhub.versioning import bump
 from teams.models import Team
@@ -32,9 +33,12 @@ def objectives_publish(*, objectives: QuerySet[Objective], cycle: Cycle) -> int:
     """Publish the drafts among these objectives in one go: *published* in a cycle in planning (active with
     the cycle), *active* in an active cycle. Returns how many."""
     require_writable(cycle)
-    return objectives.filter(cycle=cycle, status=Objective.Status.DRAFT).update(
-        status=cycle.published_objective_status, updated_at=timezone.now(), **bump()
-    )
+    drafts = objectives.filter(cycle=cycle, status=Objective.Status.DRAFT)
+    team_ids = set(drafts.values_list("team_id", flat=True).distinct())
+    count = drafts.update(status=cycle.published_objective_status, updated_at=timezone.now(), **bump())
+    # The update sends no model signals: the teams' rollups are recomputed here, in this transaction.
+    figures_touched((cycle.pk, team_id) for team_id in team_ids)
+    return count
 
 
 @transaction.atomic
@@ -100,6 +104,7 @@ def retrospective_save(
 
 
 @transaction.atomic
+@figures_batch()
 def team_cycle_close(*, team: Team, cycle: Cycle, actor) -> int:
     """Close the team's part of the cycle: ungraded key results get their progress as score, objectives are
     archived (read-only). Returns the number of objectives archived."""
@@ -108,7 +113,9 @@ def team_cycle_close(*, team: Team, cycle: Cycle, actor) -> int:
     objective_services.fill_missing_scores(
         KeyResult.objects.in_progress().filter(objective__in=objectives).select_related("objective"), actor
     )
-    return objectives.update(status=Objective.Status.ARCHIVED, updated_at=timezone.now(), **bump())
+    count = objectives.update(status=Objective.Status.ARCHIVED, updated_at=timezone.now(), **bump())
+    figures_touched([(cycle.pk, team.pk)])  # the update sends no model signals
+    return count
 
 
 # The whole cycle closes through the lifecycle service, the same one the cycles page and the API use.

@@ -18,6 +18,15 @@ def _statements(captured: CaptureQueriesContext) -> list[str]:
     return [query["sql"].split()[0].upper() for query in captured.captured_queries]
 
 
+# The team's rollups (checkins.rollups), recomputed in the same transaction, the same for any number of
+# check-ins or key results: SAVEPOINT, the cycle, the team (still there?), INSERT OR IGNORE of the rollup row,
+# its row lock, the team's objectives, key results, initiative owners and weekly check-ins, three DELETEs of
+# the day-dependent rows, the UPDATE of the rollup, three INSERTs of them, RELEASE.
+ROLLUP = ["SAVEPOINT", "RELEASE", "SAVEPOINT", "SELECT", "SELECT", "INSERT", "SELECT"]
+ROLLUP += ["SELECT", "SELECT", "SELECT", "SELECT"]
+ROLLUP += ["DELETE", "DELETE", "DELETE", "UPDATE", "INSERT", "INSERT", "INSERT", "RELEASE"]
+
+
 @pytest.mark.parametrize("earlier", [0, 30])
 def test_a_new_checkin_takes_the_row_lock_and_three_writes(earlier):
     key_result = KeyResultFactory(start_value=0, target_value=10)
@@ -32,7 +41,8 @@ def test_a_new_checkin_takes_the_row_lock_and_three_writes(earlier):
     # result with its objective and cycle, INSERT of the check-in, UPDATE of the key result, RELEASE. No
     # existence checks of the key result or author, no constraint-validation savepoint, no read-back of the
     # latest check-in (the new one is the latest).
-    assert _statements(captured) == ["SAVEPOINT", "SELECT", "INSERT", "UPDATE", "RELEASE"]
+    # ROLLUP follows an empty SAVEPOINT/RELEASE pair (an atomic block that ran no statement)
+    assert _statements(captured) == ["SAVEPOINT", "SELECT", "INSERT", "UPDATE", *ROLLUP, "RELEASE"]
 
 
 def test_an_older_checkin_reads_the_latest_back():
@@ -47,6 +57,6 @@ def test_an_older_checkin_reads_the_latest_back():
             confidence=3,
             created_at=latest.created_at - dt.timedelta(days=3),
         )
-    assert _statements(captured) == ["SAVEPOINT", "SELECT", "INSERT", "SELECT", "UPDATE", "RELEASE"]
+    assert _statements(captured) == ["SAVEPOINT", "SELECT", "INSERT", "SELECT", "UPDATE", *ROLLUP, "RELEASE"]
     key_result.refresh_from_db()
     assert (key_result.current_value, key_result.confidence) == (8, 9)

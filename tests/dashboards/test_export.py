@@ -7,9 +7,14 @@ import io
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 from openpyxl import load_workbook
 
+from dashboards import export
+from dashboards.selectors import export_rows, scope_resolve
 from objectives.models import Objective
+from okrhub.numbers import decimal_mark
+from teams.tree import TeamTree
 from tests.factories import CheckInFactory, KeyResultFactory, ObjectiveFactory
 
 CSV = reverse("dashboards:export_csv")
@@ -21,8 +26,14 @@ def english(settings):
     settings.LANGUAGE_CODE = "en"
 
 
+def body(response) -> bytes:
+    """Both exports stream (the CSV in pieces, the XLSX from a spooled file)."""
+    assert response.streaming
+    return b"".join(response.streaming_content)
+
+
 def read_csv(response) -> list[list[str]]:
-    text = response.content.decode("utf-8")
+    text = body(response).decode("utf-8")
     assert text.startswith("\ufeff")
     return list(csv.reader(io.StringIO(text[1:])))
 
@@ -64,8 +75,8 @@ def test_drafts_are_exported_only_to_those_who_may_see_them(org, login, persona,
     )
     KeyResultFactory(objective=draft, title="Hemmelig nøkkelresultat")
     client = login(getattr(org, persona))
-    assert ("Hemmelig nøkkelresultat" in client.get(CSV).content.decode()) is sees
-    sheet = load_workbook(io.BytesIO(client.get(XLSX).content)).active
+    assert ("Hemmelig nøkkelresultat" in body(client.get(CSV)).decode()) is sees
+    sheet = load_workbook(io.BytesIO(body(client.get(XLSX)))).active
     titles = [row[3] for row in sheet.iter_rows(min_row=2, values_only=True)]
     assert ("Hemmelig nøkkelresultat" in titles) is sees
 
@@ -76,7 +87,7 @@ def test_formulas_are_never_exported_as_formulas(org, login):
     client = login(org.member)
     rows = read_csv(client.get(CSV))
     assert '\'=HYPERLINK("http://evil")' in [row[3] for row in rows]
-    workbook = load_workbook(io.BytesIO(client.get(XLSX).content))
+    workbook = load_workbook(io.BytesIO(body(client.get(XLSX))))
     cells = [row[3] for row in workbook.active.iter_rows(min_row=2)]
     formula = next(cell for cell in cells if cell.value and cell.value.startswith("=HYPERLINK"))
     assert formula.data_type == "s"
@@ -86,7 +97,7 @@ def test_xlsx_is_a_real_workbook(org, login):
     response = login(org.member).get(XLSX)
     assert response.status_code == 200
     assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    sheet = load_workbook(io.BytesIO(response.content)).active
+    sheet = load_workbook(io.BytesIO(body(response))).active
     header = [cell.value for cell in sheet[1]]
     assert header[0] == "Team" and header[-2:] == ["Last check-in", "Owner's username"]
     assert sheet.title == "Q1 test"
@@ -120,7 +131,7 @@ def _kr_with_decimals(org):
 def test_the_norwegian_csv_opens_in_norwegian_excel(org, login):
     _kr_with_decimals(org)
     response = login(org.section_leader).get(CSV, HTTP_ACCEPT_LANGUAGE="nb")
-    text = response.content.decode("utf-8")
+    text = body(response).decode("utf-8")
     assert text.startswith("\ufeff")
     rows = list(csv.reader(io.StringIO(text[1:]), delimiter=";"))
     assert rows[0][:2] == ["Team", "Mål"]
@@ -141,6 +152,80 @@ def test_the_english_csv_keeps_commas_and_points(org, login):
 def test_xlsx_cells_stay_numbers_in_either_language(org, login, language):
     _kr_with_decimals(org)
     response = login(org.section_leader).get(XLSX, HTTP_ACCEPT_LANGUAGE=language)
-    sheet = load_workbook(io.BytesIO(response.content)).active
+    sheet = load_workbook(io.BytesIO(body(response))).active
     row = next(row for row in sheet.iter_rows(min_row=2, values_only=True) if row[3] == "Timer")
     assert row[9] == 1268.5 and row[8] == 1400 and row[10] == 91
+
+
+# --- Streaming writes the same files as the writers it replaced ---------------------------------------------
+
+
+def _old_to_xlsx(rows, *, title: str) -> bytes:
+    """The workbook as it was written before streaming (a normal worksheet, read back row by row)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = ("".join(ch for ch in title if ch not in "[]:*?/\\") or "OKR")[:31]
+    sheet.append(export.headers())
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        sheet.append(export._values(row))
+        for cell in sheet[sheet.max_row]:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"
+    sheet.freeze_panes = "A2"
+    for index, width in enumerate(export.WIDTHS, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.auto_filter.ref = sheet.dimensions
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _old_to_csv(rows) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";" if decimal_mark() == "," else ",")
+    writer.writerow(export.headers())
+    for row in rows:
+        writer.writerow([export._csv_cell(value) for value in export._values(row)])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def _cells(content: bytes) -> tuple:
+    sheet = load_workbook(io.BytesIO(content)).active
+    cells = [[(cell.value, cell.data_type, cell.font.b) for cell in row] for row in sheet.iter_rows()]
+    widths = {key: sheet.column_dimensions[key].width for key in "ABCDEFGHIJKLMNOP"}
+    return sheet.title, cells, sheet.freeze_panes, sheet.auto_filter.ref, widths
+
+
+@pytest.mark.parametrize("language", ["nb", "en"])
+def test_the_streamed_exports_hold_what_the_old_writers_wrote(org, login, language, settings, monkeypatch):
+    settings.LANGUAGE_CODE = language
+    monkeypatch.setattr(export, "CSV_ROWS_PER_CHUNK", 4)
+    _kr_with_decimals(org)
+    org.key_result.title = '=HYPERLINK("http://evil")'
+    org.key_result.save()
+    # More rows than one streamed piece of CSV, so the pieces are joined at a seam.
+    for index in range(export.CSV_ROWS_PER_CHUNK + 3):
+        KeyResultFactory(
+            objective=org.objective, title=f"Resultat {index}", start_value=0, target_value=index + 1
+        )
+    scope = scope_resolve(slug="", tree=TeamTree.load())
+    with translation.override(language):
+        rows = export_rows(user=org.section_leader, cycle=org.cycle, scope=scope)
+        assert len(rows) > export.CSV_ROWS_PER_CHUNK
+        assert b"".join(export.csv_chunks(rows)) == _old_to_csv(rows)
+        assert _cells(export.to_xlsx(rows, title="Q1: test/[x]")) == _cells(
+            _old_to_xlsx(rows, title="Q1: test/[x]")
+        )
+    client = login(org.section_leader)
+    response = client.get(CSV, HTTP_ACCEPT_LANGUAGE=language)
+    with translation.override(language):
+        assert body(response) == _old_to_csv(rows)
+    response = client.get(XLSX, HTTP_ACCEPT_LANGUAGE=language)
+    with translation.override(language):
+        assert _cells(body(response)) == _cells(_old_to_xlsx(rows, title=org.cycle.name))

@@ -1,0 +1,504 @@
+"""Rollups: a team's dashboard figures per cycle, kept in the same transaction as every write that changes
+them, so the organisation dashboard reads a few rows per team instead of judging every key result.
+
+What is stored per cycle × team (``checkins.models``), all computed here through the one read model
+(``objectives.figures``) from the rows a write leaves behind:
+
+- ``TeamRollup``: published objectives, counted key results, the sum of the objectives' progress, and who
+  owns something (for "members who own nothing");
+- ``HealthStep``: health depends on the day (the expected pace grows with the cycle), but only through the
+  stored dates, so each key result's health is stored as the days it changes: +1 "at risk or worse" from the
+  day it falls behind, and so on. A day's counts are sums of the steps up to that day (one ``SUM`` over the
+  scope), so nothing goes stale at midnight;
+- ``CheckInWeek``: key results checked in per week (what ``COUNT(DISTINCT …)`` over every check-in of the
+  cycle used to count on every request);
+- ``AttentionSpan``: the days a key result needs attention for each reason that depends on its values and
+  dates (off track, low confidence, stale, back-loaded). "No owner" and "owner deactivated" are read from the
+  owner column at read time: deactivating or deleting a user is not a write of this layer.
+
+Writes announce what they touched with ``objectives.signals.figures_touched`` (model signals do it for
+saves and deletes); ``refresh`` recomputes those teams under a row lock on their ``TeamRollup``, so two
+concurrent check-ins of one team recompute one after the other and the second sees the first. ``verify``
+compares everything stored with a fresh recomputation (``manage.py verify_rollups [--fix]``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, DateField
+from django.db.models.functions import TruncWeek
+from django.db.models.signals import post_delete, pre_delete
+from django.dispatch import receiver
+from django.utils import timezone
+
+from checkins.models import AttentionSpan, CheckIn, CheckInWeek, HealthStep, TeamRollup
+from objectives import progress as rules
+from objectives.figures import Moment, figures_from_values, plan_exists, plans_by_key_result
+from objectives.models import Cycle, Initiative, KeyResult, Objective
+from objectives.signals import figures_changed, figures_touched
+from teams.models import Team
+
+EVER = date(1, 1, 1)  # the day a state that holds from the start of time is stored on
+PLAN_SCAN_DAYS = 3660
+CHUNK = 400  # teams recomputed per round (bounded memory and query parameters, SQLite's too)
+# The reasons stored as spans; the owner reasons are read at read time (see the module's docstring).
+STORED_REASONS = (rules.OFF_TRACK, rules.LOW_CONFIDENCE, rules.STALE, rules.BACK_LOADED, rules.NO_OWNER)
+
+Span = tuple[date, date | None]
+
+
+@dataclass
+class TeamFigures:
+    """Everything stored for one team in one cycle, as ``compute`` finds it."""
+
+    objectives: int = 0
+    key_results: int = 0
+    progress_sum: float = 0.0
+    owners: set[int] = field(default_factory=set)
+    steps: dict[date, list[int]] = field(default_factory=dict)  # day → [at risk or worse, off track]
+    weeks: dict[date, int] = field(default_factory=dict)
+    spans: set[tuple[int, str, date, date | None]] = field(default_factory=set)  # (key result, reason, …)
+    places: dict[int, tuple[int, int, int]] = field(default_factory=dict)  # key result → its list order
+
+    def step(self, day: date, index: int, delta: int) -> None:
+        self.steps.setdefault(day, [0, 0])[index] += delta
+
+    def clean_steps(self) -> dict[date, tuple[int, int]]:
+        return {day: (a, b) for day, (a, b) in self.steps.items() if a or b}
+
+
+# --- One key result over the days of its cycle ----------------------------------------------------------
+
+
+def _runs(test: Callable[[int], bool], last: int, *, monotone: bool, first_day: date) -> list[Span]:
+    """The days (as spans) on which ``test(offset)`` holds, for offsets 0..last of the cycle. Offset 0 stands
+    for every day up to the cycle's start, ``last`` for every day after its end (nothing changes there)."""
+
+    def day(offset: int) -> date:
+        if offset == 0:
+            return EVER
+        try:
+            return first_day + timedelta(days=offset)
+        except OverflowError:  # a cycle stored up to the last representable day
+            return date.max
+
+    if monotone:  # false, then true for good: find where it turns
+        if not test(last):
+            return []
+        lo, hi = 0, last
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if test(mid):
+                hi = mid
+            else:
+                lo = mid + 1
+        return [(day(lo), None)]
+    spans: list[Span] = []
+    begun: int | None = None
+    for offset in range(last + 1):
+        if test(offset):
+            if begun is None:
+                begun = offset
+        elif begun is not None:
+            spans.append((day(begun), day(offset)))
+            begun = None
+    if begun is not None:
+        spans.append((day(begun), None))
+    return spans
+
+
+def key_result_timeline(
+    *,
+    kind: str,
+    start,
+    target,
+    current,
+    confidence: int | None,
+    last_checkin_at: datetime | None,
+    milestones: Iterable,
+    cycle: Cycle,
+    tz,
+) -> tuple[float, list[Span], list[Span], dict[str, list[Span]]]:
+    """Progress, the spans of days at risk or worse and off track, and the spans of each stored reason.
+
+    Each day is judged by the read model itself (``figures_from_values`` with that day as today); without a
+    plan, health and back-loading only get worse as the cycle goes on, so a binary search finds the day they
+    turn, and with a plan every day of the cycle is judged.
+    """
+    milestones = tuple(milestones)
+    cycle_start = cycle.start_date
+    last = max((cycle.end_date - cycle_start).days + 1, 1)
+    judged: dict[int, object] = {}
+
+    def judge(offset: int):
+        if offset not in judged:
+            try:
+                today = cycle_start + timedelta(days=offset)
+            except OverflowError:
+                today = date.max
+            judged[offset] = figures_from_values(
+                kind=kind,
+                start=start,
+                target=target,
+                current=current,
+                confidence=confidence,
+                has_owner=True,
+                last_checkin_at=last_checkin_at,
+                cycle=cycle,
+                moment=Moment(today=today, tz=tz),
+                milestones=milestones,
+            )
+        return judged[offset]
+
+    # Judging each day of a plan is bounded: a cycle longer than ten years (only stored data outside the
+    # validators can say so) is searched as if its plan were a straight line.
+    monotone = not (milestones and kind in rules.PACED_KINDS) or last > PLAN_SCAN_DAYS
+    runs = {"monotone": monotone, "first_day": cycle_start}
+    at_risk = _runs(lambda o: rules.HEALTH_SEVERITY[judge(o).health] >= 1, last, **runs)
+    off_track = _runs(lambda o: rules.HEALTH_SEVERITY[judge(o).health] >= 2, last, **runs)
+    reasons: dict[str, list[Span]] = {
+        rules.OFF_TRACK: off_track,
+        rules.BACK_LOADED: _runs(lambda o: rules.BACK_LOADED in judge(o).reasons, last, **runs),
+        rules.LOW_CONFIDENCE: [(EVER, None)] if rules.LOW_CONFIDENCE in judge(0).reasons else [],
+        rules.STALE: [],
+    }
+    if cycle.status == Cycle.Status.ACTIVE:  # rules.is_stale: STALE_DAYS after the later of both days
+        last_day = last_checkin_at.astimezone(tz).date() if last_checkin_at else None
+        since = cycle_start if last_day is None else max(last_day, cycle_start)
+        if since <= date.max - timedelta(days=rules.STALE_DAYS):
+            reasons[rules.STALE] = [(since + timedelta(days=rules.STALE_DAYS), None)]
+    return judge(0).progress, at_risk, off_track, reasons
+
+
+# --- A team in a cycle ----------------------------------------------------------------------------------
+
+
+def compute(cycle: Cycle, team_ids: Iterable[int]) -> dict[int, TeamFigures]:
+    """What the rollups of these teams in this cycle should hold, from the objectives, key results and
+    check-ins (five queries for any number of teams, one more when some key result has a plan)."""
+    team_ids = list(team_ids)
+    result: dict[int, TeamFigures] = {team_id: TeamFigures() for team_id in team_ids}
+    tz = timezone.get_current_timezone()
+    progress_of: dict[int, list[tuple[float, object]]] = {}
+    team_of: dict[int, int] = {}
+    for objective_id, team_id, owner_id in (
+        Objective.objects.filter(cycle=cycle, team_id__in=team_ids)
+        .exclude(status__in=(Objective.Status.DRAFT, Objective.Status.ARCHIVED))
+        .values_list("id", "team_id", "owner_id")
+    ):
+        figures = result[team_id]
+        figures.objectives += 1
+        progress_of[objective_id] = []
+        team_of[objective_id] = team_id
+        if owner_id:
+            figures.owners.add(owner_id)
+    rows = list(
+        KeyResult.objects.in_progress()
+        .filter(
+            objective__cycle=cycle, objective__status=Objective.Status.ACTIVE, objective__team_id__in=team_ids
+        )
+        .annotate(has_plan=plan_exists())
+        .values_list(
+            "id",
+            "objective_id",
+            "kind",
+            "start_value",
+            "target_value",
+            "current_value",
+            "confidence",
+            "weight",
+            "last_checkin_at",
+            "owner_id",
+            "objective__position",
+            "position",
+            "has_plan",
+        )
+    )
+    plans = plans_by_key_result(row[0] for row in rows if row[-1])
+    for row in rows:
+        key_result_id, objective_id, kind, start, target, current, confidence, weight, last, owner = row[:10]
+        figures = result[team_of[objective_id]]
+        value, at_risk, off_track, reasons = key_result_timeline(
+            kind=kind,
+            start=start,
+            target=target,
+            current=current,
+            confidence=confidence,
+            last_checkin_at=last,
+            milestones=plans.get(key_result_id, ()),
+            cycle=cycle,
+            tz=tz,
+        )
+        progress_of[objective_id].append((value, weight))
+        figures.key_results += 1
+        if owner:
+            figures.owners.add(owner)
+        for index, spans in enumerate((at_risk, off_track)):
+            for begin, end in spans:
+                figures.step(begin, index, 1)
+                if end is not None:
+                    figures.step(end, index, -1)
+        if owner is None:
+            reasons[rules.NO_OWNER] = [(EVER, None)]
+        for reason, spans in reasons.items():
+            figures.spans.update((key_result_id, reason, begin, end) for begin, end in spans)
+        figures.places[key_result_id] = (row[10], objective_id, row[11])
+    for objective_id, items in progress_of.items():
+        result[team_of[objective_id]].progress_sum += rules.objective_progress(items)
+    for team_id, owner_id in (
+        Initiative.objects.filter(
+            objective__cycle=cycle,
+            objective__status=Objective.Status.ACTIVE,
+            objective__team_id__in=team_ids,
+            owner__isnull=False,
+        )
+        .values_list("objective__team_id", "owner_id")
+        .distinct()
+    ):
+        result[team_id].owners.add(owner_id)
+    for team_id, week, checked in (
+        CheckIn.objects.filter(
+            key_result__objective__cycle=cycle,
+            key_result__objective__status=Objective.Status.ACTIVE,
+            key_result__retired_at__isnull=True,
+            key_result__objective__team_id__in=team_ids,
+        )
+        .annotate(week=TruncWeek("created_at", output_field=DateField()))
+        .values_list("key_result__objective__team_id", "week")
+        .annotate(checked=Count("key_result_id", distinct=True))
+        .order_by()
+    ):
+        result[team_id].weeks[week.date() if isinstance(week, datetime) else week] = checked
+    return result
+
+
+def _teams_of_cycle(cycle: Cycle) -> set[int]:
+    return set(Objective.objects.filter(cycle=cycle).values_list("team_id", flat=True).distinct()) | set(
+        TeamRollup.objects.filter(cycle=cycle).values_list("team_id", flat=True)
+    )
+
+
+def _chunks(items: list[int]) -> Iterable[list[int]]:
+    for index in range(0, len(items), CHUNK):
+        yield items[index : index + CHUNK]
+
+
+@transaction.atomic
+def refresh(*, cycle_id: int, team_ids: Iterable[int] | None = None) -> int:
+    """Recompute the rollups of these teams in the cycle (every team of the cycle: None). Returns how many.
+
+    The ``TeamRollup`` rows are locked first, in team order (no deadlock between two refreshes), so a
+    concurrent write of the same team waits and then recomputes from what this one committed."""
+    cycle = Cycle.objects.filter(pk=cycle_id).first()
+    if cycle is None:  # deleted with everything in it
+        return 0
+    wanted = _teams_of_cycle(cycle) if team_ids is None else set(team_ids)
+    existing = sorted(Team.objects.filter(pk__in=wanted).values_list("pk", flat=True)) if wanted else []
+    for chunk in _chunks(existing):
+        TeamRollup.objects.bulk_create(
+            [TeamRollup(cycle=cycle, team_id=team_id) for team_id in chunk], ignore_conflicts=True
+        )
+        locked = list(
+            TeamRollup.objects.select_for_update().filter(cycle=cycle, team_id__in=chunk).order_by("team_id")
+        )
+        computed = compute(cycle, chunk)
+        for model in (HealthStep, CheckInWeek, AttentionSpan):
+            model.objects.filter(cycle=cycle, team_id__in=chunk).delete()
+        _store(cycle, computed, locked)
+    return len(existing)
+
+
+def _store(cycle: Cycle, computed: dict[int, TeamFigures], locked: list[TeamRollup]) -> None:
+    for rollup in locked:
+        figures = computed[rollup.team_id]
+        rollup.objectives, rollup.key_results = figures.objectives, figures.key_results
+        rollup.progress_sum, rollup.owners = figures.progress_sum, sorted(figures.owners)
+    TeamRollup.objects.bulk_update(locked, ["objectives", "key_results", "progress_sum", "owners"])
+    HealthStep.objects.bulk_create(
+        [
+            HealthStep(cycle=cycle, team_id=team_id, day=day, at_risk_or_worse=a, off_track=b)
+            for team_id, figures in computed.items()
+            for day, (a, b) in figures.clean_steps().items()
+        ],
+        batch_size=2000,
+    )
+    CheckInWeek.objects.bulk_create(
+        [
+            CheckInWeek(cycle=cycle, team_id=team_id, week=week, checked=checked)
+            for team_id, figures in computed.items()
+            for week, checked in figures.weeks.items()
+        ],
+        batch_size=2000,
+    )
+    AttentionSpan.objects.bulk_create(
+        [
+            AttentionSpan(
+                cycle=cycle,
+                team_id=team_id,
+                key_result_id=key_result_id,
+                reason=reason,
+                start=start,
+                end=end,
+                objective_position=figures.places[key_result_id][0],
+                objective_id_order=figures.places[key_result_id][1],
+                key_result_position=figures.places[key_result_id][2],
+            )
+            for team_id, figures in computed.items()
+            for key_result_id, reason, start, end in figures.spans
+        ],
+        batch_size=2000,
+    )
+
+
+def refresh_all() -> int:
+    """Every team of every cycle (the backfill, and the bulk seed's last step)."""
+    return sum(refresh(cycle_id=cycle_id) for cycle_id in Cycle.objects.values_list("pk", flat=True))
+
+
+@receiver(pre_delete, sender=settings.AUTH_USER_MODEL)
+def _owner_leaving(sender, instance, **kwargs) -> None:
+    # Deleting a user sets their key results' owner to NULL without a save: "no owner" must follow.
+    instance._figures_pairs = set(
+        KeyResult.objects.filter(owner=instance).values_list("objective__cycle_id", "objective__team_id")
+    )
+
+
+@receiver(post_delete, sender=settings.AUTH_USER_MODEL)
+def _owner_left(sender, instance, **kwargs) -> None:
+    figures_touched(getattr(instance, "_figures_pairs", ()))
+
+
+@receiver(figures_changed)
+def _figures_changed(sender, pairs, **kwargs) -> None:
+    by_cycle: dict[int, set[int] | None] = {}
+    for cycle_id, team_id in pairs:
+        if team_id is None or by_cycle.get(cycle_id, set()) is None:
+            by_cycle[cycle_id] = None
+        else:
+            by_cycle.setdefault(cycle_id, set()).add(team_id)
+    for cycle_id in sorted(by_cycle):
+        refresh(cycle_id=cycle_id, team_ids=by_cycle[cycle_id])
+
+
+# --- Verification -----------------------------------------------------------------------------------------
+
+
+def stored(cycle: Cycle, team_ids: list[int]) -> dict[int, TeamFigures]:
+    """What the rollups of these teams hold now (missing rows read as zeros, as the dashboard reads them)."""
+    result: dict[int, TeamFigures] = {team_id: TeamFigures() for team_id in team_ids}
+    for rollup in TeamRollup.objects.filter(cycle=cycle, team_id__in=team_ids):
+        figures = result[rollup.team_id]
+        figures.objectives, figures.key_results = rollup.objectives, rollup.key_results
+        figures.progress_sum, figures.owners = rollup.progress_sum, set(rollup.owners)
+    for step in HealthStep.objects.filter(cycle=cycle, team_id__in=team_ids):
+        result[step.team_id].step(step.day, 0, step.at_risk_or_worse)
+        result[step.team_id].step(step.day, 1, step.off_track)
+    for week in CheckInWeek.objects.filter(cycle=cycle, team_id__in=team_ids):
+        result[week.team_id].weeks[week.week] = week.checked
+    for span in AttentionSpan.objects.filter(cycle=cycle, team_id__in=team_ids):
+        result[span.team_id].spans.add((span.key_result_id, span.reason, span.start, span.end))
+        place = (span.objective_position, span.objective_id_order, span.key_result_position)
+        result[span.team_id].places[span.key_result_id] = place
+    return result
+
+
+def _differences(expected: TeamFigures, found: TeamFigures) -> list[str]:
+    out = []
+    for name in ("objectives", "key_results", "owners"):
+        if getattr(expected, name) != getattr(found, name):
+            out.append(f"{name}: {getattr(found, name)!r}, expected {getattr(expected, name)!r}")
+    if abs(expected.progress_sum - found.progress_sum) > 1e-9:
+        out.append(f"progress_sum: {found.progress_sum!r}, expected {expected.progress_sum!r}")
+    if expected.clean_steps() != found.clean_steps():
+        out.append("health steps differ")
+    if {w: c for w, c in expected.weeks.items() if c} != {w: c for w, c in found.weeks.items() if c}:
+        out.append("weekly check-ins differ")
+    if expected.spans != found.spans:
+        out.append(
+            f"needs-attention spans differ ({len(found.spans)} stored, {len(expected.spans)} expected)"
+        )
+    return out
+
+
+def judged_today(cycle: Cycle, team_ids: list[int], *, today: date) -> dict[int, tuple]:
+    """team id → (at risk or worse, off track, {(key result, reason)}) on ``today``, judging every key result
+    with the read model on that day: the day-by-day answer the stored steps and spans must give."""
+    moment = Moment(today=today, tz=timezone.get_current_timezone())
+    result: dict[int, tuple] = {team_id: [0, 0, set()] for team_id in team_ids}
+    rows = list(
+        KeyResult.objects.in_progress()
+        .filter(
+            objective__cycle=cycle, objective__status=Objective.Status.ACTIVE, objective__team_id__in=team_ids
+        )
+        .annotate(has_plan=plan_exists())
+        .values_list(
+            "id",
+            "objective__team_id",
+            "kind",
+            "start_value",
+            "target_value",
+            "current_value",
+            "confidence",
+            "last_checkin_at",
+            "owner_id",
+            "has_plan",
+        )
+    )
+    plans = plans_by_key_result(row[0] for row in rows if row[-1])
+    for key_result_id, team_id, kind, start, target, current, confidence, last, owner, _ in rows:
+        figures = figures_from_values(
+            kind=kind,
+            start=start,
+            target=target,
+            current=current,
+            confidence=confidence,
+            has_owner=owner is not None,
+            last_checkin_at=last,
+            cycle=cycle,
+            moment=moment,
+            milestones=plans.get(key_result_id, ()),
+        )
+        counts = result[team_id]
+        counts[0] += rules.HEALTH_SEVERITY[figures.health] >= 1
+        counts[1] += rules.HEALTH_SEVERITY[figures.health] >= 2
+        counts[2].update((key_result_id, reason) for reason in figures.reasons if reason in STORED_REASONS)
+    return {team_id: tuple(counts) for team_id, counts in result.items()}
+
+
+def _on(figures: TeamFigures, today: date) -> tuple:
+    steps = [value for day, value in figures.clean_steps().items() if day <= today]
+    spans = {
+        (key_result_id, reason)
+        for key_result_id, reason, start, end in figures.spans
+        if start <= today and (end is None or end > today)
+    }
+    return (sum(a for a, _ in steps), sum(b for _, b in steps), spans)
+
+
+def verify(*, fix: bool = False, today: date | None = None) -> list[str]:
+    """Compare every stored rollup with a recomputation, and what they say of ``today`` (default: today)
+    with every key result judged on that day; with ``fix``, recompute the teams that differ. Returns one
+    line per team that differed."""
+    today = today or timezone.localdate()
+    problems: list[str] = []
+    for cycle in Cycle.objects.order_by("pk"):
+        teams = sorted(_teams_of_cycle(cycle) & set(Team.objects.values_list("pk", flat=True)))
+        for chunk in _chunks(teams):
+            expected, found = compute(cycle, chunk), stored(cycle, chunk)
+            judged = judged_today(cycle, chunk, today=today)
+            wrong = []
+            for team_id in chunk:
+                differences = _differences(expected[team_id], found[team_id])
+                if _on(found[team_id], today) != judged[team_id]:
+                    differences.append(f"health or needs attention on {today} differ from the read model's")
+                if differences:
+                    wrong.append(team_id)
+                    problems.append(f"cycle {cycle.pk} team {team_id}: " + "; ".join(differences))
+            if fix and wrong:
+                refresh(cycle_id=cycle.pk, team_ids=wrong)
+    return problems
