@@ -187,6 +187,7 @@ def cleanup(*, checkin_mark: int, history_mark: int) -> dict:
         history, _ = KeyResult.history.filter(history_id__gt=history_mark).delete()
     # The run's writes (check-ins through the service, then their removal here) must have left every
     # team's rollups equal to a recomputation: ``manage.py verify_rollups``, counted in the report.
+    rollups.refresh_dirty()  # what the worker does right after each commit
     problems = rollups.verify()
     for line in problems[:5]:
         print(f"verify_rollups: {line}", file=sys.stderr)

@@ -144,9 +144,15 @@ class TeamRollup(models.Model):
     key_results = models.PositiveIntegerField(default=0)  # counted key results of active objectives
     progress_sum = models.FloatField(default=0)  # the objectives' progress, summed (mean = sum / objectives)
     owners = models.JSONField(default=list)  # ids of the users owning something published in the cycle
+    # A write changed the team's figures since they were computed: the worker (or the next read of the
+    # team's figures) recomputes them (``checkins.rollups``).
+    dirty = models.BooleanField(default=False)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["cycle", "team"], name="team_rollup_unique")]
+        indexes = [
+            models.Index(fields=["cycle", "team"], condition=models.Q(dirty=True), name="team_rollup_dirty")
+        ]
 
     def __str__(self) -> str:
         return f"{self.cycle_id}/{self.team_id}"

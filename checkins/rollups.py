@@ -1,5 +1,6 @@
-"""Rollups: a team's dashboard figures per cycle, kept in the same transaction as every write that changes
-them, so the organisation dashboard reads a few rows per team instead of judging every key result.
+"""Rollups: a team's dashboard figures per cycle, marked dirty by every write that changes them and
+recomputed by the worker right after (or by the next read), so the organisation dashboard reads a few rows
+per team instead of judging every key result.
 
 What is stored per cycle × team (``checkins.models``), all computed here through the one read model
 (``objectives.figures``) from the rows a write leaves behind:
@@ -17,20 +18,31 @@ What is stored per cycle × team (``checkins.models``), all computed here throug
   owner column at read time: deactivating or deleting a user is not a write of this layer.
 
 Writes announce what they touched with ``objectives.signals.figures_touched`` (model signals do it for
-saves and deletes); ``refresh`` recomputes those teams under a row lock on their ``TeamRollup``, so two
-concurrent check-ins of one team recompute one after the other and the second sees the first. ``verify``
-compares everything stored with a fresh recomputation (``manage.py verify_rollups [--fix]``).
+saves and deletes); ``mark_dirty`` marks those teams' ``TeamRollup`` rows dirty in the write's transaction
+(two statements: a check-in stays cheap however large the team), and queues ``checkins.refresh_rollups``
+for after the commit (the beat runs it every minute too). ``refresh_dirty`` recomputes the dirty teams,
+each under a row lock on its ``TeamRollup``, so a write and a recomputation of the same team take turns
+and no change is lost. A reader of the figures (``dashboards.selectors.dashboard_get``) recomputes what is
+still dirty in its scope first, so a page never shows figures older than the last committed write; with
+the worker keeping up, that costs the reader one query.
+
+Why not recompute in the write's transaction: every save would pay the team's recomputation (about twenty
+statements a check-in, and the whole test suite 2.5× slower, ``bench/README.md``); with marks, a burst of
+check-ins in one team is recomputed once. ``verify`` compares every clean rollup with a fresh
+recomputation (``manage.py verify_rollups [--fix]``); a dirty one is pending by design.
 """
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Count, DateField
+from django.db import connection, transaction
+from django.db.models import Count, DateField, Q
 from django.db.models.functions import TruncWeek
 from django.db.models.signals import post_delete, pre_delete
 from django.dispatch import receiver
@@ -42,6 +54,8 @@ from objectives.figures import Moment, figures_from_values, plan_exists, plans_b
 from objectives.models import Cycle, Initiative, KeyResult, Objective
 from objectives.signals import figures_changed, figures_touched
 from teams.models import Team
+
+logger = logging.getLogger(__name__)
 
 EVER = date(1, 1, 1)  # the day a state that holds from the start of time is stored on
 PLAN_SCAN_DAYS = 3660
@@ -292,8 +306,10 @@ def _chunks(items: list[int]) -> Iterable[list[int]]:
 def refresh(*, cycle_id: int, team_ids: Iterable[int] | None = None) -> int:
     """Recompute the rollups of these teams in the cycle (every team of the cycle: None). Returns how many.
 
-    The ``TeamRollup`` rows are locked first, in team order (no deadlock between two refreshes), so a
-    concurrent write of the same team waits and then recomputes from what this one committed."""
+    The ``TeamRollup`` rows are locked first, in team order (no deadlock between two refreshes), and a write
+    marks them dirty with an ``UPDATE`` of the same rows (``mark_dirty``): a refresh that locked a row first
+    finishes before the write's mark lands (and the mark then asks for another refresh); a write that marked
+    first is committed before the refresh reads anything. Either way no change is lost."""
     cycle = Cycle.objects.filter(pk=cycle_id).first()
     if cycle is None:  # deleted with everything in it
         return 0
@@ -318,7 +334,8 @@ def _store(cycle: Cycle, computed: dict[int, TeamFigures], locked: list[TeamRoll
         figures = computed[rollup.team_id]
         rollup.objectives, rollup.key_results = figures.objectives, figures.key_results
         rollup.progress_sum, rollup.owners = figures.progress_sum, sorted(figures.owners)
-    TeamRollup.objects.bulk_update(locked, ["objectives", "key_results", "progress_sum", "owners"])
+        rollup.dirty = False
+    TeamRollup.objects.bulk_update(locked, ["objectives", "key_results", "progress_sum", "owners", "dirty"])
     HealthStep.objects.bulk_create(
         [
             HealthStep(cycle=cycle, team_id=team_id, day=day, at_risk_or_worse=a, off_track=b)
@@ -373,16 +390,103 @@ def _owner_left(sender, instance, **kwargs) -> None:
     figures_touched(getattr(instance, "_figures_pairs", ()))
 
 
+def mark_dirty(pairs: Iterable[tuple[int, int | None]]) -> None:
+    """These (cycle id, team id or None for every team of the cycle) pairs changed: mark their rollups dirty,
+    in the write's transaction, in two statements whatever the write: an ``UPDATE`` of the rows there are
+    (unconditional: it waits for a refresh holding the row, so its mark lands after that refresh), then an
+    ``INSERT … SELECT`` of a dirty row for each pair with an objective and no row yet (a first objective).
+    A team being deleted gets no new row (its rows go with it)."""
+    whole: set[int] = set()
+    teams: dict[int, set[int]] = {}
+    for cycle_id, team_id in pairs:
+        if team_id is None:
+            whole.add(cycle_id)
+        else:
+            teams.setdefault(cycle_id, set()).add(team_id)
+    if not whole and not teams:
+        return
+    condition = Q(cycle_id__in=sorted(whole)) if whole else Q()
+    for cycle_id, team_ids in teams.items():
+        if cycle_id not in whole:
+            pair = Q(cycle_id=cycle_id, team_id__in=sorted(team_ids))
+            condition = condition | pair if condition else pair
+    TeamRollup.objects.filter(condition).update(dirty=True)
+    _insert_missing(Objective.objects.filter(condition).exclude(team_id__in=_teams_being_deleted()))
+    _refresh_soon()
+
+
+_local = threading.local()
+
+
+def _teams_being_deleted() -> set[int]:
+    return getattr(_local, "teams", set())
+
+
+@receiver(pre_delete, sender=Team)
+def _team_deletion_begins(sender, instance: Team, **kwargs) -> None:
+    # Its objectives are deleted before it, and their deletions mark the team: no new row for it then (a
+    # cycle cannot be deleted while it has objectives).
+    _local.teams = _teams_being_deleted() | {instance.pk}
+
+
+@receiver(post_delete, sender=Team)
+def _team_deletion_ends(sender, instance: Team, **kwargs) -> None:
+    _local.teams = _teams_being_deleted() - {instance.pk}
+
+
+def _insert_missing(objectives) -> None:
+    meta = TeamRollup._meta
+    select, params = objectives.values("cycle_id", "team_id").distinct().order_by().query.sql_with_params()
+    quote = connection.ops.quote_name
+    columns = ", ".join(
+        quote(meta.get_field(name).column)
+        for name in ("cycle", "team", "objectives", "key_results", "progress_sum", "owners", "dirty")
+    )
+    # ``WHERE true``: SQLite's parser needs a WHERE before ON CONFLICT in an INSERT … SELECT.
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({columns}) "
+        f"SELECT pairs.cycle_id, pairs.team_id, 0, 0, 0, '[]', %s FROM ({select}) pairs WHERE true "
+        "ON CONFLICT DO NOTHING"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, (True, *params))
+
+
+def _refresh_soon() -> None:
+    """Once the write commits, ask the worker to recompute what is dirty (``checkins.tasks``), once per
+    transaction. A broker that does not answer costs the write nothing: the beat's run every minute and the
+    next read of the figures recompute them as well."""
+    if any(entry[1] is _enqueue_refresh for entry in connection.run_on_commit):
+        return
+    transaction.on_commit(_enqueue_refresh)
+
+
+def _enqueue_refresh() -> None:
+    from checkins.tasks import refresh_rollups
+
+    try:
+        refresh_rollups.delay()
+    except Exception:  # the broker is down: the beat and the readers recompute
+        logger.warning("rollups: could not queue checkins.refresh_rollups", exc_info=True)
+
+
+def refresh_dirty(*, cycle_id: int | None = None, team_ids: Iterable[int] | None = None) -> int:
+    """Recompute the dirty rollups (of this cycle and these teams; all: None). One query when none is dirty.
+    Returns how many teams were recomputed."""
+    dirty = TeamRollup.objects.filter(dirty=True)
+    if cycle_id is not None:
+        dirty = dirty.filter(cycle_id=cycle_id)
+    if team_ids is not None:
+        dirty = dirty.filter(team_id__in=list(team_ids))
+    by_cycle: dict[int, list[int]] = {}
+    for cycle, team in dirty.values_list("cycle_id", "team_id").order_by("cycle_id", "team_id"):
+        by_cycle.setdefault(cycle, []).append(team)
+    return sum(refresh(cycle_id=cycle, team_ids=teams) for cycle, teams in by_cycle.items())
+
+
 @receiver(figures_changed)
 def _figures_changed(sender, pairs, **kwargs) -> None:
-    by_cycle: dict[int, set[int] | None] = {}
-    for cycle_id, team_id in pairs:
-        if team_id is None or by_cycle.get(cycle_id, set()) is None:
-            by_cycle[cycle_id] = None
-        else:
-            by_cycle.setdefault(cycle_id, set()).add(team_id)
-    for cycle_id in sorted(by_cycle):
-        refresh(cycle_id=cycle_id, team_ids=by_cycle[cycle_id])
+    mark_dirty(pairs)
 
 
 # --- Verification -----------------------------------------------------------------------------------------
@@ -481,13 +585,15 @@ def _on(figures: TeamFigures, today: date) -> tuple:
 
 
 def verify(*, fix: bool = False, today: date | None = None) -> list[str]:
-    """Compare every stored rollup with a recomputation, and what they say of ``today`` (default: today)
-    with every key result judged on that day; with ``fix``, recompute the teams that differ. Returns one
-    line per team that differed."""
+    """Compare every stored rollup that is not dirty with a recomputation, and what they say of ``today``
+    (default: today) with every key result judged on that day; with ``fix``, recompute the teams that
+    differ. Returns one line per team that differed."""
     today = today or timezone.localdate()
     problems: list[str] = []
     for cycle in Cycle.objects.order_by("pk"):
-        teams = sorted(_teams_of_cycle(cycle) & set(Team.objects.values_list("pk", flat=True)))
+        # A dirty rollup is waiting for its recomputation by design (``refresh_dirty``): not compared.
+        pending = set(TeamRollup.objects.filter(cycle=cycle, dirty=True).values_list("team_id", flat=True))
+        teams = sorted(_teams_of_cycle(cycle) & set(Team.objects.values_list("pk", flat=True)) - pending)
         for chunk in _chunks(teams):
             expected, found = compute(cycle, chunk), stored(cycle, chunk)
             judged = judged_today(cycle, chunk, today=today)

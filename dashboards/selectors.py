@@ -20,6 +20,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from checkins import rollups
 from checkins.models import AttentionSpan, CheckIn, CheckInWeek, Feedback, HealthStep, TeamRollup
 from checkins.selectors import FeedbackThread, feedback_for_key_results, feedback_threads, key_result_displays
 from objectives import progress as rules
@@ -460,6 +461,8 @@ def dashboard_get(*, user, cycle: Cycle, scope: Scope, today: date | None = None
     expected = cycle.expected_progress(on=today)
     weeks = cycle_weeks(cycle, reference=reference)
     team_ids = scope.team_ids if scope.team else None  # the organisation needs no team filter
+    # What writes marked dirty since the worker last ran is recomputed first (one query when nothing is).
+    rollups.refresh_dirty(cycle_id=cycle.pk, team_ids=team_ids)
 
     total = TeamRow(team=Team(name=_("Total")), depth=0, has_children=False, expected=expected)
     sums = _in_scope(TeamRollup.objects.filter(cycle=cycle), team_ids).aggregate(

@@ -135,7 +135,7 @@ def confidence_health(confidence: int | None) -> str:
     return ON_TRACK
 
 
-# How bad a health is, for "the worst of" (and for counting "at risk or worse").
+# How bad a health is, for "the worst of" and "at risk or worse" (the dashboard's rollups count by it).
 HEALTH_SEVERITY = {ON_TRACK: 0, AT_RISK: 1, OFF_TRACK: 2}
 
 

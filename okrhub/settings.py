@@ -274,6 +274,13 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": crontab(minute=15, hour=env.int("DATA_SOURCE_FETCH_HOUR", default=5)),
         "options": {"expires": 23 * 60 * 60},
     },
+    # Every minute: the dashboard's rollups that writes marked dirty and whose queued run was lost (each
+    # write also queues one; checkins/tasks.py). Does nothing, in one query, when none is dirty.
+    "refresh-rollups": {
+        "task": "checkins.refresh_rollups",
+        "schedule": crontab(),
+        "options": {"expires": 50},
+    },
     # Every minute; does nothing without INBOUND_IMAP_URL. Two runs at once are safe (move + unique row).
     "inbound-email": {
         "task": "notifications.poll_inbound_email",

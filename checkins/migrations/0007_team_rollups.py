@@ -121,6 +121,7 @@ class Migration(migrations.Migration):
                 ("key_results", models.PositiveIntegerField(default=0)),
                 ("progress_sum", models.FloatField(default=0)),
                 ("owners", models.JSONField(default=list)),
+                ("dirty", models.BooleanField(default=False)),
                 (
                     "cycle",
                     models.ForeignKey(
@@ -136,6 +137,11 @@ class Migration(migrations.Migration):
             ],
             options={
                 "constraints": [models.UniqueConstraint(fields=("cycle", "team"), name="team_rollup_unique")],
+                "indexes": [
+                    models.Index(
+                        condition=models.Q(("dirty", True)), fields=["cycle", "team"], name="team_rollup_dirty"
+                    )
+                ],
             },
         ),
     ]

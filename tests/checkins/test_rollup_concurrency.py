@@ -1,9 +1,12 @@
-"""Concurrent check-ins of one team keep its rollups exact (checkins.rollups).
+"""Concurrent check-ins of one team, and recomputations running meanwhile, keep its rollups exact
+(checkins.rollups).
 
-Each check-in recomputes its team's rollups under a row lock on the team's ``TeamRollup``, so of two
-check-ins landing at once on different key results of the same team, the second waits for the first and
-recomputes from what it committed. SQLite has no row locks (it serialises every writer), so this only means
-something on PostgreSQL, where CI runs it.
+Each check-in marks its team's ``TeamRollup`` dirty with an UPDATE of the row, and a recomputation holds
+the same row locked while it reads and writes the figures: a mark that lands while a recomputation runs
+waits for it and leaves the row dirty, so no check-in is lost to a recomputation that did not see it. Every
+round races check-ins against recomputations; a lost mark would leave a clean row that differs from a
+recomputation, which ``verify`` reports. SQLite has no row locks (it serialises every writer), so this only
+means something on PostgreSQL, where CI runs it.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from objectives.models import Cycle, KeyResult, Objective
 from tests.factories import CycleFactory, KeyResultFactory, ObjectiveFactory, UserFactory
 
 THREADS = 4
+REFRESHERS = 2
 ROUNDS = 3
 
 
@@ -38,7 +42,7 @@ def test_concurrent_check_ins_of_one_team_leave_rollups_equal_to_a_recomputation
         for _ in range(THREADS)
     ]
     for round_ in range(ROUNDS):
-        barrier = threading.Barrier(THREADS)
+        barrier = threading.Barrier(THREADS + REFRESHERS)
         errors: list[BaseException] = []
 
         def submit(key_result_id: int, value: int, barrier: threading.Barrier, errors: list) -> None:
@@ -53,15 +57,28 @@ def test_concurrent_check_ins_of_one_team_leave_rollups_equal_to_a_recomputation
             finally:
                 connections.close_all()
 
+        def recompute(barrier: threading.Barrier, errors: list) -> None:
+            try:
+                barrier.wait(timeout=10)
+                for _ in range(5):  # the worker, run while the check-ins land
+                    rollups.refresh_dirty()
+            except BaseException as error:  # noqa: BLE001 - reported to the main thread below
+                errors.append(error)
+            finally:
+                connections.close_all()
+
         threads = [
             threading.Thread(target=submit, args=(key_result.pk, round_ + index, barrier, errors))
             for index, key_result in enumerate(key_results)
-        ]
+        ] + [threading.Thread(target=recompute, args=(barrier, errors)) for _ in range(REFRESHERS)]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join(timeout=60)
         assert errors == []
+        assert rollups.verify() == []  # every clean row is exact; a dirty one waits for the next run
+        rollups.refresh_dirty()
+        assert not TeamRollup.objects.filter(dirty=True).exists()
         assert rollups.verify() == []
     # Every key result was checked in this week, and the one rollup row holds all of them.
     assert TeamRollup.objects.get(cycle=cycle, team=objective.team).key_results == THREADS

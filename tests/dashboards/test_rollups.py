@@ -16,6 +16,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import transaction
 from django.utils import timezone
 
 from checkins import rollups
@@ -313,3 +314,149 @@ def test_a_key_result_without_a_check_in_turns_stale_and_behind_on_the_right_day
     )
     assert on(start + dt.timedelta(days=41)) == ((1, 0, 0), [])
     assert on(start + dt.timedelta(days=54)) == ((1, 0, 0), [(rules.STALE,)])
+
+
+# --- Marked dirty by the write, recomputed by the worker or the next read --------------------------------
+
+
+def _dirty() -> set[tuple[int, int]]:
+    return set(TeamRollup.objects.filter(dirty=True).values_list("cycle_id", "team_id"))
+
+
+def test_a_check_in_marks_only_its_team_and_the_worker_recomputes_it(demo):
+    from checkins.tasks import refresh_rollups
+
+    rollups.refresh_dirty()
+    assert _dirty() == set()
+    key_result = (
+        KeyResult.objects.in_progress()
+        .filter(objective__cycle=demo, objective__status=Objective.Status.ACTIVE, owner__isnull=False)
+        .select_related("objective__cycle", "owner")
+        .first()
+    )
+    before = TeamRollup.objects.get(cycle=demo, team_id=key_result.objective.team_id)
+    checkin_submit(
+        key_result=key_result, author=key_result.owner, value=key_result.target_value, confidence=9
+    )
+    assert _dirty() == {(demo.pk, key_result.objective.team_id)}
+    # Not recomputed by the write: the figures wait for the worker (the progress sum moved to the target).
+    assert TeamRollup.objects.get(pk=before.pk).progress_sum == before.progress_sum
+    assert refresh_rollups.apply().get() == 1
+    assert _dirty() == set()
+    assert TeamRollup.objects.get(pk=before.pk).progress_sum > before.progress_sum
+    assert rollups.verify() == []
+    assert refresh_rollups.apply().get() == 0  # nothing dirty: nothing recomputed
+
+
+def test_a_dashboard_recomputes_what_is_dirty_in_its_scope_only(demo):
+    leader = User.objects.get(username="leader")
+    rollups.refresh_dirty()
+    tree = TeamTree.load()
+    teams = [node.team for node in tree.nodes() if not node.has_children]
+    inside, outside = teams[0], teams[-1]
+    assert inside.pk != outside.pk
+    rollups.mark_dirty([(demo.pk, inside.pk), (demo.pk, outside.pk)])
+    assert _dirty() == {(demo.pk, inside.pk), (demo.pk, outside.pk)}
+    dashboard_get(user=leader, cycle=demo, scope=scope_resolve(slug=inside.slug, tree=tree))
+    assert _dirty() == {(demo.pk, outside.pk)}
+    dashboard_get(user=leader, cycle=demo, scope=scope_resolve(slug="", tree=tree))
+    assert _dirty() == set()
+
+
+def test_a_stale_clean_rollup_is_what_verify_reports_a_dirty_one_is_pending(demo):
+    rollups.refresh_dirty()
+    rollup = TeamRollup.objects.filter(cycle=demo, key_results__gt=0).first()
+    TeamRollup.objects.filter(pk=rollup.pk).update(key_results=rollup.key_results + 1)
+    assert [line.split(":")[0] for line in rollups.verify()] == [f"cycle {demo.pk} team {rollup.team_id}"]
+    TeamRollup.objects.filter(pk=rollup.pk).update(dirty=True)
+    assert rollups.verify() == []  # waiting for its recomputation, by design
+    call_command("verify_rollups", "--fix", verbosity=0)  # recomputes the dirty ones too
+    assert _dirty() == set()
+    assert rollups.verify() == []
+
+
+def _team_with_key_results(count: int) -> list[KeyResult]:
+    from tests.factories import CycleFactory, KeyResultFactory, ObjectiveFactory, UserFactory
+
+    cycle = CycleFactory(status=Cycle.Status.ACTIVE)
+    objective = ObjectiveFactory(cycle=cycle, status=Objective.Status.ACTIVE)
+    return [
+        KeyResultFactory(objective=objective, start_value=0, target_value=10, owner=UserFactory())
+        for _ in range(count)
+    ]
+
+
+def test_each_writing_transaction_queues_one_recomputation_after_it_commits(transactional_db, monkeypatch):
+    from checkins import tasks
+
+    queued: list[int] = []
+    monkeypatch.setattr(tasks.refresh_rollups, "delay", lambda: queued.append(1))
+    key_results = _team_with_key_results(3)
+    queued.clear()
+    with transaction.atomic():
+        for key_result in key_results:
+            checkin_submit(key_result=key_result, author=key_result.owner, value=1, confidence=5)
+        assert queued == []  # not before the commit: the worker must see the check-ins
+    assert queued == [1]
+    checkin_submit(key_result=key_results[0], author=key_results[0].owner, value=2, confidence=5)
+    assert queued == [1, 1]
+    with pytest.raises(RuntimeError), transaction.atomic():
+        checkin_submit(key_result=key_results[1], author=key_results[1].owner, value=3, confidence=5)
+        raise RuntimeError("rolled back")
+    assert queued == [1, 1]  # a rolled-back write queues nothing …
+    checkin_submit(key_result=key_results[1], author=key_results[1].owner, value=3, confidence=5)
+    assert queued == [1, 1, 1]  # … and does not stop the next one from queueing
+
+
+def test_a_broker_that_does_not_answer_costs_the_write_nothing(transactional_db, monkeypatch, caplog):
+    from checkins import tasks
+
+    def refused():
+        raise ConnectionRefusedError("no broker")
+
+    monkeypatch.setattr(tasks.refresh_rollups, "delay", refused)
+    key_result = _team_with_key_results(1)[0]
+    checkin = checkin_submit(key_result=key_result, author=key_result.owner, value=1, confidence=5)
+    assert CheckIn.objects.filter(pk=checkin.pk).exists()
+    assert "could not queue checkins.refresh_rollups" in caplog.text
+    # Still marked: the beat or the next read recomputes it.
+    assert (key_result.objective.cycle_id, key_result.objective.team_id) in _dirty()
+
+
+def test_the_beat_recomputes_dirty_rollups_every_minute():
+    from django.conf import settings
+
+    from okrhub.celery import app
+
+    entry = next(
+        entry
+        for entry in settings.CELERY_BEAT_SCHEDULE.values()
+        if entry["task"] == "checkins.refresh_rollups"
+    )
+    assert entry["schedule"].minute == set(range(60))
+    assert "checkins.refresh_rollups" in app.tasks
+
+
+def test_deleting_a_team_leaves_no_rollup_behind(db):
+    from django.db import connection
+
+    key_result = _team_with_key_results(1)[0]
+    Initiative.objects.create(objective=key_result.objective, title="An initiative")
+    TeamRollup.objects.all().delete()  # a pair without its row: the deletion's own marks must not add one
+    key_result.objective.team.delete()
+    assert not TeamRollup.objects.exists()
+    connection.check_constraints()  # PostgreSQL defers foreign keys to the commit: check them now
+
+
+def test_the_backfill_marks_every_team_with_objectives_dirty(demo):
+    import importlib
+
+    from django.apps import apps
+
+    backfill = importlib.import_module("checkins.migrations.0009_backfill_team_rollups").backfill
+    pairs = set(Objective.objects.values_list("cycle_id", "team_id"))
+    TeamRollup.objects.all().delete()
+    backfill(apps, None)
+    assert _dirty() == pairs
+    rollups.refresh_dirty()
+    assert rollups.verify() == []
