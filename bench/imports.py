@@ -84,12 +84,14 @@ def main(argv: list[str] | None = None) -> int:
     from imports.services import okr_import
     from objectives.models import Cycle
     from teams.models import Team
+    from teams.tree import tree_changed
 
     call_command("migrate", verbosity=0)
     cycle_name = f"Bench import {args.rows}"
     User = get_user_model()
     if not Team.objects.filter(slug="bench-team-0").exists():
         Team.objects.bulk_create(Team(name=f"Bench team {n}", slug=f"bench-team-{n}") for n in range(TEAMS))
+        tree_changed()
         User.objects.bulk_create(
             User(username=f"bench-person-{n}", email=f"bench-person-{n}@example.org") for n in range(PEOPLE)
         )

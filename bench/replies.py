@@ -83,6 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     from notifications.models import EmailDelivery, InboundMessage
     from objectives.models import Cycle, KeyResult, Objective
     from teams.models import Membership, Profile, Team
+    from teams.tree import tree_changed
 
     call_command("migrate", verbosity=0)
     mail.outbox = []
@@ -98,6 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     teams = Team.objects.bulk_create(
         Team(name=f"Bench replies {stamp} {n}", slug=f"bench-replies-{stamp}-{n}") for n in range(TEAMS)
     )
+    tree_changed()
     users = User.objects.bulk_create(
         User(username=f"bench-replier-{stamp}-{n}", email=f"replier-{stamp}-{n}@example.org")
         for n in range(args.replies)

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from checkins.models import CheckIn
+from checkins.models import CheckIn, TeamRollup
 from okrhub.metrics import product_metric
 
 
@@ -18,3 +18,12 @@ def checkins_last_hour() -> int:
 @product_metric("okrhub_checkins", "Check-ins recorded in all.")
 def checkins_total() -> int:
     return CheckIn.objects.count()
+
+
+@product_metric(
+    "okrhub_rollups_dirty",
+    "Dashboard rollups (cycle × team) marked dirty by a write and not yet recomputed by the worker.",
+)
+def rollups_dirty() -> int:
+    # Near zero when the worker keeps up; growing means checkins.refresh_rollups does not run.
+    return TeamRollup.objects.filter(dirty=True).count()

@@ -159,14 +159,16 @@ class TeamRollup(models.Model):
 
 
 class HealthStep(models.Model):
-    """From ``day`` on, this many more of the team's key results are at risk or worse / off track
-    (negative: fewer). A day's counts: the sums of the steps up to it; the first sits on ``rollups.EVER``."""
+    """From ``day`` on, this many more of the team's key results are at risk or worse / off track / need
+    attention for a stored reason (negative: fewer). A day's counts: the sums of the steps up to it; the
+    first sits on ``rollups.EVER``."""
 
     cycle = models.ForeignKey("objectives.Cycle", on_delete=models.CASCADE, related_name="+")
     team = models.ForeignKey("teams.Team", on_delete=models.CASCADE, related_name="+")
     day = models.DateField()
     at_risk_or_worse = models.IntegerField(default=0)
     off_track = models.IntegerField(default=0)
+    attention = models.IntegerField(default=0)
 
     class Meta:
         indexes = [models.Index(fields=["cycle", "day", "team"], name="health_step_cycle_day")]
@@ -210,3 +212,42 @@ class AttentionSpan(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key_result_id}:{self.reason}"
+
+
+class AttentionSegment(models.Model):
+    """From ``start`` up to (not including) ``end`` (open-ended when None) a key result needs attention for
+    ``reasons`` stored reasons (the ``AttentionSpan`` rows of those days), with its place in the
+    needs-attention list: the team's place in the tree (``Team.tree_position``, kept when the tree changes),
+    then the objective's and the key result's. The list is read in its order from the index below, a page
+    at a time, however many teams there are."""
+
+    cycle = models.ForeignKey("objectives.Cycle", on_delete=models.CASCADE, related_name="+")
+    team = models.ForeignKey("teams.Team", on_delete=models.CASCADE, related_name="+")
+    key_result = models.ForeignKey(KeyResult, on_delete=models.CASCADE, related_name="+")
+    start = models.DateField()
+    end = models.DateField(null=True)
+    reasons = models.PositiveSmallIntegerField()
+    team_place = models.IntegerField(default=0)
+    objective_position = models.IntegerField(default=0)
+    objective_id_order = models.IntegerField(default=0)  # the objective's id
+    key_result_position = models.IntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=[
+                    "cycle",
+                    "-reasons",
+                    "team_place",
+                    "objective_position",
+                    "objective_id_order",
+                    "key_result_position",
+                    "key_result",
+                ],
+                name="attention_segment_order",
+            ),
+            models.Index(fields=["cycle", "team"], name="attention_segment_team"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key_result_id}×{self.reasons}"

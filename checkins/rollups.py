@@ -42,18 +42,19 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, DateField, Q
+from django.db.models import Count, DateField, OuterRef, Q, Subquery
 from django.db.models.functions import TruncWeek
 from django.db.models.signals import post_delete, pre_delete
 from django.dispatch import receiver
 from django.utils import timezone
 
-from checkins.models import AttentionSpan, CheckIn, CheckInWeek, HealthStep, TeamRollup
+from checkins.models import AttentionSegment, AttentionSpan, CheckIn, CheckInWeek, HealthStep, TeamRollup
 from objectives import progress as rules
 from objectives.figures import Moment, figures_from_values, plan_exists, plans_by_key_result
 from objectives.models import Cycle, Initiative, KeyResult, Objective
 from objectives.signals import figures_changed, figures_touched
 from teams.models import Team
+from teams.tree import tree_reordered
 
 logger = logging.getLogger(__name__)
 
@@ -74,16 +75,19 @@ class TeamFigures:
     key_results: int = 0
     progress_sum: float = 0.0
     owners: set[int] = field(default_factory=set)
-    steps: dict[date, list[int]] = field(default_factory=dict)  # day → [at risk or worse, off track]
+    # day → [at risk or worse, off track, needing attention for a stored reason]
+    steps: dict[date, list[int]] = field(default_factory=dict)
     weeks: dict[date, int] = field(default_factory=dict)
     spans: set[tuple[int, str, date, date | None]] = field(default_factory=set)  # (key result, reason, …)
     places: dict[int, tuple[int, int, int]] = field(default_factory=dict)  # key result → its list order
 
-    def step(self, day: date, index: int, delta: int) -> None:
-        self.steps.setdefault(day, [0, 0])[index] += delta
+    segments: set[tuple[int, date, date | None, int]] = field(default_factory=set)  # (key result, …, reasons)
 
-    def clean_steps(self) -> dict[date, tuple[int, int]]:
-        return {day: (a, b) for day, (a, b) in self.steps.items() if a or b}
+    def step(self, day: date, index: int, delta: int) -> None:
+        self.steps.setdefault(day, [0, 0, 0])[index] += delta
+
+    def clean_steps(self) -> dict[date, tuple[int, int, int]]:
+        return {day: (a, b, c) for day, (a, b, c) in self.steps.items() if a or b or c}
 
 
 # --- One key result over the days of its cycle ----------------------------------------------------------
@@ -124,6 +128,27 @@ def _runs(test: Callable[[int], bool], last: int, *, monotone: bool, first_day: 
     if begun is not None:
         spans.append((day(begun), None))
     return spans
+
+
+def segments_of(spans: Iterable[Span]) -> list[tuple[date, date | None, int]]:
+    """The days a key result needs attention for how many of its reasons at once, from each reason's
+    spans: (start, end or None, reasons), consecutive and never zero."""
+    changes: dict[date, int] = {}
+    for begin, end in spans:
+        changes[begin] = changes.get(begin, 0) + 1
+        if end is not None:
+            changes[end] = changes.get(end, 0) - 1
+    result: list[tuple[date, date | None, int]] = []
+    level, since = 0, EVER
+    for day in sorted(changes):
+        if not changes[day]:
+            continue
+        if level:
+            result.append((since, day, level))
+        level, since = level + changes[day], day
+    if level:
+        result.append((since, None, level))
+    return result
 
 
 def key_result_timeline(
@@ -261,6 +286,11 @@ def compute(cycle: Cycle, team_ids: Iterable[int]) -> dict[int, TeamFigures]:
             reasons[rules.NO_OWNER] = [(EVER, None)]
         for reason, spans in reasons.items():
             figures.spans.update((key_result_id, reason, begin, end) for begin, end in spans)
+        for begin, end, count in segments_of(span for spans in reasons.values() for span in spans):
+            figures.segments.add((key_result_id, begin, end, count))
+            figures.step(begin, 2, 1)
+            if end is not None:
+                figures.step(end, 2, -1)
         figures.places[key_result_id] = (row[10], objective_id, row[11])
     for objective_id, items in progress_of.items():
         result[team_of[objective_id]].progress_sum += rules.objective_progress(items)
@@ -314,7 +344,8 @@ def refresh(*, cycle_id: int, team_ids: Iterable[int] | None = None) -> int:
     if cycle is None:  # deleted with everything in it
         return 0
     wanted = _teams_of_cycle(cycle) if team_ids is None else set(team_ids)
-    existing = sorted(Team.objects.filter(pk__in=wanted).values_list("pk", flat=True)) if wanted else []
+    places = dict(Team.objects.filter(pk__in=wanted).values_list("pk", "tree_position")) if wanted else {}
+    existing = sorted(places)
     for chunk in _chunks(existing):
         TeamRollup.objects.bulk_create(
             [TeamRollup(cycle=cycle, team_id=team_id) for team_id in chunk], ignore_conflicts=True
@@ -323,13 +354,15 @@ def refresh(*, cycle_id: int, team_ids: Iterable[int] | None = None) -> int:
             TeamRollup.objects.select_for_update().filter(cycle=cycle, team_id__in=chunk).order_by("team_id")
         )
         computed = compute(cycle, chunk)
-        for model in (HealthStep, CheckInWeek, AttentionSpan):
+        for model in (HealthStep, CheckInWeek, AttentionSpan, AttentionSegment):
             model.objects.filter(cycle=cycle, team_id__in=chunk).delete()
-        _store(cycle, computed, locked)
+        _store(cycle, computed, locked, places)
     return len(existing)
 
 
-def _store(cycle: Cycle, computed: dict[int, TeamFigures], locked: list[TeamRollup]) -> None:
+def _store(
+    cycle: Cycle, computed: dict[int, TeamFigures], locked: list[TeamRollup], places: dict[int, int]
+) -> None:
     for rollup in locked:
         figures = computed[rollup.team_id]
         rollup.objectives, rollup.key_results = figures.objectives, figures.key_results
@@ -338,9 +371,9 @@ def _store(cycle: Cycle, computed: dict[int, TeamFigures], locked: list[TeamRoll
     TeamRollup.objects.bulk_update(locked, ["objectives", "key_results", "progress_sum", "owners", "dirty"])
     HealthStep.objects.bulk_create(
         [
-            HealthStep(cycle=cycle, team_id=team_id, day=day, at_risk_or_worse=a, off_track=b)
+            HealthStep(cycle=cycle, team_id=team_id, day=day, at_risk_or_worse=a, off_track=b, attention=c)
             for team_id, figures in computed.items()
-            for day, (a, b) in figures.clean_steps().items()
+            for day, (a, b, c) in figures.clean_steps().items()
         ],
         batch_size=2000,
     )
@@ -367,6 +400,25 @@ def _store(cycle: Cycle, computed: dict[int, TeamFigures], locked: list[TeamRoll
             )
             for team_id, figures in computed.items()
             for key_result_id, reason, start, end in figures.spans
+        ],
+        batch_size=2000,
+    )
+    AttentionSegment.objects.bulk_create(
+        [
+            AttentionSegment(
+                cycle=cycle,
+                team_id=team_id,
+                key_result_id=key_result_id,
+                start=start,
+                end=end,
+                reasons=count,
+                team_place=places.get(team_id, 0),
+                objective_position=figures.places[key_result_id][0],
+                objective_id_order=figures.places[key_result_id][1],
+                key_result_position=figures.places[key_result_id][2],
+            )
+            for team_id, figures in computed.items()
+            for key_result_id, start, end, count in figures.segments
         ],
         batch_size=2000,
     )
@@ -489,6 +541,15 @@ def _figures_changed(sender, pairs, **kwargs) -> None:
     mark_dirty(pairs)
 
 
+@receiver(tree_reordered)
+def _tree_reordered(sender, **kwargs) -> None:
+    # The needs-attention list is sorted by the team's place in the tree, copied into each segment: one
+    # statement over the segments (a change of the tree is rare).
+    AttentionSegment.objects.update(
+        team_place=Subquery(Team.objects.filter(pk=OuterRef("team_id")).values("tree_position")[:1])
+    )
+
+
 # --- Verification -----------------------------------------------------------------------------------------
 
 
@@ -502,8 +563,13 @@ def stored(cycle: Cycle, team_ids: list[int]) -> dict[int, TeamFigures]:
     for step in HealthStep.objects.filter(cycle=cycle, team_id__in=team_ids):
         result[step.team_id].step(step.day, 0, step.at_risk_or_worse)
         result[step.team_id].step(step.day, 1, step.off_track)
+        result[step.team_id].step(step.day, 2, step.attention)
     for week in CheckInWeek.objects.filter(cycle=cycle, team_id__in=team_ids):
         result[week.team_id].weeks[week.week] = week.checked
+    for segment in AttentionSegment.objects.filter(cycle=cycle, team_id__in=team_ids):
+        result[segment.team_id].segments.add(
+            (segment.key_result_id, segment.start, segment.end, segment.reasons)
+        )
     for span in AttentionSpan.objects.filter(cycle=cycle, team_id__in=team_ids):
         result[span.team_id].spans.add((span.key_result_id, span.reason, span.start, span.end))
         place = (span.objective_position, span.objective_id_order, span.key_result_position)
@@ -522,6 +588,8 @@ def _differences(expected: TeamFigures, found: TeamFigures) -> list[str]:
         out.append("health steps differ")
     if {w: c for w, c in expected.weeks.items() if c} != {w: c for w, c in found.weeks.items() if c}:
         out.append("weekly check-ins differ")
+    if expected.segments != found.segments:
+        out.append("needs-attention segments differ")
     if expected.spans != found.spans:
         out.append(
             f"needs-attention spans differ ({len(found.spans)} stored, {len(expected.spans)} expected)"
@@ -581,7 +649,9 @@ def _on(figures: TeamFigures, today: date) -> tuple:
         for key_result_id, reason, start, end in figures.spans
         if start <= today and (end is None or end > today)
     }
-    return (sum(a for a, _ in steps), sum(b for _, b in steps), spans)
+    if sum(c for _, _, c in steps) != len({key_result_id for key_result_id, _ in spans}):
+        return ("the count of key results needing attention differs from the spans'",)
+    return (sum(a for a, _, _ in steps), sum(b for _, b, _ in steps), spans)
 
 
 def verify(*, fix: bool = False, today: date | None = None) -> list[str]:

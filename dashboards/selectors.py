@@ -14,14 +14,15 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, F, Q, Sum, Window
+from django.contrib.auth import get_user_model
+from django.db.models import Count, F, OuterRef, Q, Subquery, Sum, Window
 from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from checkins import rollups
-from checkins.models import AttentionSpan, CheckIn, CheckInWeek, Feedback, HealthStep, TeamRollup
+from checkins.models import AttentionSegment, CheckIn, CheckInWeek, Feedback, HealthStep, TeamRollup
 from checkins.selectors import FeedbackThread, feedback_for_key_results, feedback_threads, key_result_displays
 from objectives import progress as rules
 from objectives.figures import (
@@ -380,72 +381,122 @@ class LazyRows(Sequence[TeamRow]):
 
 
 class LazyLines(Sequence[KeyResultLine]):
-    """The key results needing attention, in order (most reasons first, then the tree's order): the list of
-    ids comes from the rollups' attention spans; a page's lines (model objects and figures, from the one
-    read model) are read in one query when the page is read."""
+    """The key results needing attention, in order (most reasons first, then the tree's order and the
+    objectives' and key results' order), counted and paged by the database (``_attention``): ``len``
+    is one query and a page of lines one more (its model objects and figures, from the one read model, in
+    one query more), whatever the size of the scope; iterating reads them all."""
 
-    def __init__(self, items: list[tuple[int, int]], build: Callable[[list[tuple[int, int]]], list]) -> None:
-        self._items = items  # (key result id, team id)
+    def __init__(
+        self,
+        *,
+        count: Callable[[], int],
+        page: Callable[[int, int], list[tuple[int, int]]],
+        build: Callable[[list[tuple[int, int]]], list],
+    ) -> None:
+        self._count = count
+        self._page = page  # (offset, limit) → (key result id, team id) in order
         self._build = build
+        self._length: int | None = None
         self._built: dict[int, KeyResultLine] = {}
 
     def __len__(self) -> int:
-        return len(self._items)
+        if self._length is None:
+            self._length = self._count()
+        return self._length
 
-    def _ensure(self, indices: list[int]) -> None:
-        missing = [i for i in indices if i not in self._built]
-        if missing:
-            self._built.update(zip(missing, self._build([self._items[i] for i in missing]), strict=True))
+    def _ensure(self, start: int, stop: int) -> None:
+        if stop > start and any(i not in self._built for i in range(start, stop)):
+            items = self._page(start, stop - start)
+            self._built.update(zip(range(start, start + len(items)), self._build(items), strict=True))
 
     def __getitem__(self, index):  # type: ignore[override]
         if isinstance(index, slice):
-            indices = list(range(*index.indices(len(self))))
-            self._ensure(indices)
-            return [self._built[i] for i in indices]
+            start, stop, step = index.indices(len(self))
+            self._ensure(start, stop)
+            return [self._built[i] for i in range(start, stop, step) if i in self._built]
         if index < 0:
             index += len(self)
         if not 0 <= index < len(self):
             raise IndexError(index)
-        self._ensure([index])
+        self._ensure(index, index + 1)
         return self._built[index]
 
     def __iter__(self):
-        self._ensure(list(range(len(self))))
-        return (self._built[i] for i in range(len(self)))
+        return iter(self[0 : len(self)])
 
 
-def _attention(*, cycle: Cycle, team_ids: set[int] | None, today: date, order: dict[int, int]) -> list:
-    """(key result id, team id) of every key result needing attention today, most reasons first, then in
-    the tree's order and the objectives' and key results' order: one indexed query of the spans active
-    today (which carry the order within the team, so no join) and one of the key results whose owner is
-    deactivated (starting from the few deactivated users); no key result is judged here (the spans were
-    judged when they were written, ``checkins.rollups``)."""
-    reasons: dict[int, list] = {}
-    spans = AttentionSpan.objects.filter(cycle=cycle, start__lte=today).filter(
-        Q(end__isnull=True) | Q(end__gt=today)
-    )
-    for key_result_id, team_id, *place, count in (
-        _in_scope(spans, team_ids)
-        .values("key_result_id", "team_id", "objective_position", "objective_id_order", "key_result_position")
-        .annotate(n=Count("id"))
-        .values_list(
-            "key_result_id", "team_id", "objective_position", "objective_id_order", "key_result_position", "n"
+def _attention(
+    *, cycle: Cycle, team_ids: set[int] | None, today: date, stored: int
+) -> tuple[Callable[[], int], Callable[[int, int], list[tuple[int, int]]]]:
+    """How many key results need attention today, and a page of them (key result id, team id) in order:
+    most reasons first, then the team's place in the tree, the objective's and the key result's.
+
+    The stored reasons come from the rollups (``checkins.rollups``): ``stored`` is the scope's count from
+    the health steps, and the rows of a page are read in their order from the segments' index, however
+    many teams there are. "Owner deactivated" is read now, from the few deactivated users: those key
+    results have one reason more, and are merged into the page. One query for the count, one for a page."""
+    active = Q(start__lte=today) & (Q(end__isnull=True) | Q(end__gt=today))
+    segments = _in_scope(AttentionSegment.objects.filter(active, cycle=cycle), team_ids)
+    found: list[list] = []
+
+    def deactivated() -> list:  # (order, key result id, team id, stored reasons or None), read once
+        if not found:
+            rows = KeyResult.objects.in_progress().filter(  # rules.OWNER_DEACTIVATED
+                owner_id__in=get_user_model().objects.filter(is_active=False).values("pk"),
+                objective__cycle=cycle,
+                objective__status=Objective.Status.ACTIVE,
+            )
+            rows = _in_scope(rows, team_ids, "objective__team_id").annotate(
+                stored=Subquery(segments.filter(key_result_id=OuterRef("pk")).values("reasons")[:1])
+            )
+            found.append(
+                [
+                    ((-(reasons or 0) - 1, place, op, oid, krp, pk), pk, team_id, reasons)
+                    for pk, team_id, place, op, oid, krp, reasons in rows.values_list(
+                        "pk",
+                        "objective__team_id",
+                        "objective__team__tree_position",
+                        "objective__position",
+                        "objective_id",
+                        "position",
+                        "stored",
+                    )
+                ]
+            )
+        return found[0]
+
+    def count() -> int:
+        return stored + sum(1 for *_, reasons in deactivated() if not reasons)
+
+    def page(offset: int, limit: int) -> list[tuple[int, int]]:
+        extra = deactivated()
+        ordered = (
+            segments.exclude(key_result_id__in=[pk for _, pk, _, _ in extra])
+            .order_by(
+                "-reasons",
+                "team_place",
+                "objective_position",
+                "objective_id_order",
+                "key_result_position",
+                "key_result_id",
+            )
+            .values_list(
+                "reasons",
+                "team_place",
+                "objective_position",
+                "objective_id_order",
+                "key_result_position",
+                "key_result_id",
+                "team_id",
+            )[: offset + limit]
         )
-        .order_by()
-    ):
-        reasons[key_result_id] = [count, team_id, *place]
-    deactivated = KeyResult.objects.in_progress().filter(
-        owner__is_active=False, objective__cycle=cycle, objective__status=Objective.Status.ACTIVE
-    )
-    for key_result_id, team_id, *place in _in_scope(deactivated, team_ids, "objective__team_id").values_list(
-        "id", "objective__team_id", "objective__position", "objective_id", "position"
-    ):
-        reasons.setdefault(key_result_id, [0, team_id, *place])[0] += 1  # rules.OWNER_DEACTIVATED
-    ranked = sorted(
-        reasons.items(),
-        key=lambda item: (-item[1][0], order.get(item[1][1], len(order)), *item[1][2:], item[0]),
-    )
-    return [(key_result_id, values[1]) for key_result_id, values in ranked]
+        merged = sorted(
+            [((-n, place, op, oid, krp, pk), pk, team_id) for n, place, op, oid, krp, pk, team_id in ordered]
+            + [(order, pk, team_id) for order, pk, team_id, _ in extra]
+        )
+        return [(pk, team_id) for _, pk, team_id in merged[offset : offset + limit]]
+
+    return count, page
 
 
 def dashboard_get(*, user, cycle: Cycle, scope: Scope, today: date | None = None) -> Dashboard:
@@ -471,7 +522,7 @@ def dashboard_get(*, user, cycle: Cycle, scope: Scope, today: date | None = None
     total.objectives, total.key_results = sums["objectives"] or 0, sums["key_results"] or 0
     total.progress_sum = sums["progress"] or 0.0
     health = _in_scope(HealthStep.objects.filter(cycle=cycle, day__lte=today), team_ids).aggregate(
-        a=Sum("at_risk_or_worse"), b=Sum("off_track")
+        a=Sum("at_risk_or_worse"), b=Sum("off_track"), c=Sum("attention")
     )
     total.off_track = health["b"] or 0
     total.at_risk = (health["a"] or 0) - total.off_track
@@ -495,29 +546,20 @@ def dashboard_get(*, user, cycle: Cycle, scope: Scope, today: date | None = None
         team_ids,
     ).count()
 
-    order = {node.team.pk: index for index, node in enumerate(scope.nodes)}
-    teams_by_id = {node.team.pk: node.team for node in scope.nodes}
-    attention = [
-        item
-        for item in _attention(cycle=cycle, team_ids=team_ids, today=today, order=order)
-        if item[1] in teams_by_id
-    ]
+    attention_count, attention_page = _attention(
+        cycle=cycle, team_ids=team_ids, today=today, stored=health["c"] or 0
+    )
     moment = moment_now(today=today)
 
     def build(items: list[tuple[int, int]]) -> list[KeyResultLine]:
         by_id = {
             key_result.pk: key_result
             for key_result in KeyResult.objects.filter(pk__in=[pk for pk, _team in items])
-            .select_related("objective", "owner")
+            .select_related("objective__team", "owner")
             .annotate(has_plan=plan_exists())
         }
         plans_prefetch(by_id.values())
-        lines = []
-        for pk, team_id in items:
-            key_result = by_id[pk]
-            key_result.objective.team = teams_by_id[team_id]
-            lines.append(key_result_line(key_result, cycle=cycle, moment=moment))
-        return lines
+        return [key_result_line(by_id[pk], cycle=cycle, moment=moment) for pk, _team in items]
 
     def load(nodes: list[TreeNode]) -> list[TeamRow]:
         return _load_rows(
@@ -531,7 +573,7 @@ def dashboard_get(*, user, cycle: Cycle, scope: Scope, today: date | None = None
         reference=reference,
         weeks=weeks,
         rows=LazyRows(scope.nodes, load),
-        attention=LazyLines(attention, build),
+        attention=LazyLines(count=attention_count, page=attention_page, build=build),
         totals=total,
     )
 

@@ -80,8 +80,10 @@ def index(request):
         "form": form,
         "cycle": cycle,
         "scope": scope,
-        "kpis": team_kpis(team_ids=scope.team_ids),  # lazy: read where the page shows them
-        "kpis_show_team": len(scope.team_ids) > 1,
+        "kpis": team_kpis(
+            team_ids=scope.team_ids if scope.team else None
+        ),  # lazy: read where the page shows them
+        "kpis_show_team": len(scope.nodes) > 1,
     }
     if cycle is not None:
         dashboard = dashboard_get(user=request.user, cycle=cycle, scope=scope)

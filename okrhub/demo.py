@@ -38,6 +38,7 @@ from objectives.models import Cycle, Initiative, KeyResult, Objective
 from objectives.services import initiative_create, key_result_create, key_result_plan_set, objective_create
 from teams.demo import seed_invitations
 from teams.models import Membership, Profile, Team
+from teams.tree import tree_changed
 from workshops.demo import seed_workshops
 
 PASSWORD = "demo"
@@ -773,6 +774,7 @@ def seed_synthetic(
             for t in numbers
         ]
     )
+    tree_changed()  # bulk_create sends no signals: every process reads the team tree again
     password_hash = make_password(PASSWORD)  # hashing is slow on purpose: once for every user
     usernames = [f"synt{t:04d}_{m}" for t in numbers for m in range(1, SYNTHETIC_MEMBERS + 1)]
     known = set(User.objects.filter(username__in=usernames).values_list("username", flat=True))

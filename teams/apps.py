@@ -7,4 +7,7 @@ class TeamsConfig(AppConfig):
     verbose_name = _("Teams")
 
     def ready(self) -> None:
-        from teams import two_factor  # noqa: F401 — connects the sign-in receiver
+        from teams import (
+            tree,  # noqa: F401 — the team tree's generation follows every team's save
+            two_factor,  # noqa: F401 — connects the sign-in receiver
+        )

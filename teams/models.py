@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 import zoneinfo
 
 from django.conf import settings
@@ -75,6 +76,10 @@ class Team(ConstraintFieldsMixin, Versioned):
     # Archived: out of new work (pickers, new objectives, workshops), its history kept and still readable.
     archived_at = models.DateTimeField(_("archived"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    # Where the team comes in the whole tree's walk (depth-first in name order, ``teams.tree``), kept by
+    # ``tree_changed`` with every change of the tree, so SQL can sort by the tree (the dashboard's needs
+    # attention list, paginated in the database).
+    tree_position = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         verbose_name = _("team")
@@ -246,3 +251,15 @@ class Invitation(models.Model):
         if self.expires_at <= now:
             return self.State.EXPIRED
         return self.State.PENDING
+
+
+class TeamTreeState(models.Model):
+    """One row whose ``generation`` changes with every save or deletion of a team (``teams.tree``): a process
+    keeps the team tree it read for as long as the generation it read with it is still the one stored, so
+    a page of a 5,000-team organisation reads one short row instead of every team. A random value, not a
+    counter: a rolled-back change (or a restored backup) can never make another tree's generation current."""
+
+    generation = models.UUIDField(default=uuid.uuid4)
+
+    def __str__(self) -> str:
+        return str(self.generation)

@@ -18,12 +18,12 @@ User = get_user_model()
 
 def team_descendant_ids(root_ids: Iterable[int]) -> set[int]:
     """The given teams and every team below them (one query for the whole tree)."""
-    return TeamTree.load(columns=("id", "parent_id", "name")).descendant_ids(root_ids)
+    return TeamTree.load().descendant_ids(root_ids)
 
 
 def team_ancestor_ids(team: Team) -> list[int]:
     """Ids of the teams above ``team``, nearest first (one query for the whole tree)."""
-    return TeamTree.load(columns=("id", "parent_id", "name")).ancestor_ids(team.pk)
+    return TeamTree.load().ancestor_ids(team.pk)
 
 
 def team_list() -> QuerySet[Team]:

@@ -1,17 +1,24 @@
 """The team tree, read once and walked in memory: ancestors, descendants and subtrees for permissions,
 dashboards, digests and the Teams menu. The one place that follows ``Team.parent``.
 
-The tree is small (hundreds of rows), so one query reads all of it; every walk is cycle-safe (a team is
-visited once), although ``Team.clean`` keeps cycles out.
+One query reads all of it, and a process keeps what it read (with its walk) until a team is saved or
+deleted anywhere: ``TeamTreeState.generation`` changes then (model signals below; ``tree_changed()`` after
+a bulk write), and ``load`` reads that one row to know whether its copy is still current. Every walk is
+cycle-safe (a team is visited once), although ``Team.clean`` keeps cycles out. A loaded tree is shared by
+the requests of the process: read it, never change its teams.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from teams.models import Team
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import Signal, receiver
+
+from teams.models import Team, TeamTreeState
 
 # What the walks and the menus need; a caller wanting whole rows passes ``columns=None``.
 TREE_COLUMNS = ("id", "name", "slug", "parent_id")
@@ -36,9 +43,19 @@ class TeamTree:
 
     @classmethod
     def load(cls, *, columns: Sequence[str] | None = TREE_COLUMNS) -> TeamTree:
-        """Every team in one query."""
-        teams = Team.objects.all()
-        return cls(teams.only(*columns) if columns else teams)
+        """Every team in one query, or the tree this process read before while no team has changed since
+        (one short query; the tree's columns only: ``columns=None`` always reads the whole rows)."""
+        if columns != TREE_COLUMNS:
+            teams = Team.objects.all()
+            return cls(teams.only(*columns) if columns else teams)
+        generation = TeamTreeState.objects.filter(pk=1).values_list("generation", flat=True).first()
+        cached = _cache.get("tree")
+        if generation is not None and cached is not None and cached[0] == generation:
+            return cached[1]
+        tree = cls(Team.objects.only(*TREE_COLUMNS))
+        if generation is not None:  # the row is missing only in a flushed test database: no caching
+            _cache["tree"] = (generation, tree)
+        return tree
 
     def children(self, team_id: int | None) -> list[Team]:
         """The teams right below ``team_id`` (None: the top-level teams), in name order."""
@@ -102,3 +119,38 @@ class TeamTree:
             result.append(TreeNode(team=team, depth=depth, has_children=bool(below)))
             stack.extend((child, depth + 1) for child in reversed(below))
         return result
+
+
+_cache: dict[str, tuple] = {}  # "tree" → (generation, TeamTree): this process's copy
+
+
+def tree_changed() -> None:
+    """A team was created, changed or deleted: every process reads the tree again, and each team's
+    ``tree_position`` follows (called by the model signals; call it after a bulk write of teams, which
+    sends none). Two statements and a read of the tree's columns: a write of teams is rare."""
+    generation = uuid.uuid4()
+    if not TeamTreeState.objects.filter(pk=1).update(generation=generation):
+        TeamTreeState.objects.update_or_create(pk=1, defaults={"generation": generation})
+    teams = list(Team.objects.only(*TREE_COLUMNS, "tree_position"))
+    tree = TeamTree(teams)
+    moved = []
+    for position, node in enumerate(tree.nodes()):
+        if node.team.tree_position != position:
+            node.team.tree_position = position
+            moved.append(node.team)
+    if moved:
+        Team.objects.bulk_update(moved, ["tree_position"], batch_size=500)
+        tree_reordered.send(sender=Team)
+    # This process has just read the new tree: its next load reads only the generation. (Rolled back, the
+    # generation never becomes the stored one, and the next load reads the tree again.)
+    _cache["tree"] = (generation, tree)
+
+
+# sender=Team: some team's ``tree_position`` changed (for the copies of it kept above this layer).
+tree_reordered = Signal()
+
+
+@receiver(post_save, sender=Team)
+@receiver(post_delete, sender=Team)
+def _team_changed(sender, instance: Team, **kwargs) -> None:
+    tree_changed()

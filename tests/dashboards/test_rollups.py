@@ -460,3 +460,28 @@ def test_the_backfill_marks_every_team_with_objectives_dirty(demo):
     assert _dirty() == pairs
     rollups.refresh_dirty()
     assert rollups.verify() == []
+
+
+def test_needs_attention_pages_through_the_same_order_with_a_deactivated_owner(demo):
+    leader = User.objects.get(username="leader")
+    owner = (
+        KeyResult.objects.in_progress()
+        .filter(objective__cycle=demo, objective__status=Objective.Status.ACTIVE, owner__isnull=False)
+        .exclude(owner=leader)
+        .order_by("-id")
+        .first()
+        .owner
+    )
+    User.objects.filter(pk=owner.pk).update(is_active=False)  # read at read time: no write of the rollups
+    scope = scope_resolve(slug="", tree=TeamTree.load())
+    today = timezone.localdate()
+    expected = reference(user=leader, cycle=demo, scope=scope, today=today)["attention"]
+    assert any(rules.OWNER_DEACTIVATED in reasons for _pk, reasons in expected)
+    assert_same(user=leader, cycle=demo, today=today)
+    lines = dashboard_get(user=leader, cycle=demo, scope=scope, today=today).attention
+    assert len(lines) == len(expected)
+    paged = []
+    for start in range(0, len(lines), 4):  # a fresh list per page, as each request reads one page
+        page = dashboard_get(user=leader, cycle=demo, scope=scope, today=today).attention[start : start + 4]
+        paged += [(line.key_result.pk, line.reasons) for line in page]
+    assert paged == expected

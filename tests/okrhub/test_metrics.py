@@ -103,6 +103,18 @@ def test_check_ins_of_the_last_hour(org, client, token):
     assert samples["okrhub_checkins"] == {(): 3.0}
 
 
+@pytest.mark.django_db
+def test_dirty_rollups_waiting_for_the_worker(org, client, token):
+    from checkins import rollups
+
+    rollups.refresh_dirty()
+    assert scrape(client)["okrhub_rollups_dirty"] == {(): 0.0}
+    rollups.mark_dirty([(org.cycle.pk, org.team.pk)])
+    assert scrape(client)["okrhub_rollups_dirty"] == {(): 1.0}
+    rollups.refresh_dirty()
+    assert scrape(client)["okrhub_rollups_dirty"] == {(): 0.0}
+
+
 STATES = ("sent", "failed", "pending")
 
 

@@ -57,9 +57,64 @@ def test_a_cycle_in_the_data_does_not_loop():
 
 
 @pytest.mark.django_db
-def test_loading_is_one_query(django_assert_num_queries):
+def test_loading_is_two_queries_then_one(django_assert_num_queries):
+    from teams import tree as tree_module
+
     section = Team.objects.create(name="Senter", slug="senter")
     Team.objects.create(name="Kurs", slug="kurs", parent=section)
-    with django_assert_num_queries(1):
+    tree_module._cache.clear()  # another process, which has not read this tree yet
+    with django_assert_num_queries(2):  # the tree's generation, then every team
         tree = TeamTree.load()
         assert tree.descendant_ids([section.pk]) == {section.pk, tree.by_slug("kurs").pk}
+    with django_assert_num_queries(1):  # then the generation only
+        assert TeamTree.load() is tree
+
+
+# --- The process's copy of the tree, and each team's place in it ------------------------------------------
+
+
+def _positions() -> list[str]:
+    return list(Team.objects.order_by("tree_position").values_list("name", flat=True))
+
+
+@pytest.mark.django_db
+def test_a_process_reads_the_tree_once_until_a_team_changes(django_assert_num_queries):
+    from teams.tree import tree_changed
+
+    section = Team.objects.create(name="Seksjon", slug="seksjon")
+    Team.objects.create(name="Kurs", slug="kurs", parent=section)
+    first = TeamTree.load()
+    with django_assert_num_queries(1):  # the generation only
+        assert TeamTree.load() is first
+    # A rename, a new team, a deletion and a bulk write: each makes the next load read the tree again.
+    section.name = "Seksjon A"
+    section.save()
+    renamed = TeamTree.load()
+    assert renamed is not first and renamed.by_slug("seksjon").name == "Seksjon A"
+    extra = Team.objects.create(name="Annet", slug="annet")
+    added = TeamTree.load()
+    assert added is not renamed and added.by_slug("annet") is not None
+    extra.delete()
+    assert TeamTree.load().by_slug("annet") is None
+    Team.objects.bulk_create([Team(name="Bulk", slug="bulk")])
+    tree_changed()  # bulk_create sends no signal
+    assert TeamTree.load().by_slug("bulk") is not None
+    # Whole rows are never taken from the copy.
+    assert TeamTree.load(columns=None) is not TeamTree.load(columns=None)
+
+
+@pytest.mark.django_db
+def test_each_team_keeps_its_place_in_the_walk():
+    senter = Team.objects.create(name="Senter", slug="senter")
+    kurs = Team.objects.create(name="Kurs", slug="kurs", parent=senter)
+    Team.objects.create(name="Karriere", slug="karriere", parent=senter)
+    Team.objects.create(name="Nettkurs", slug="nettkurs", parent=kurs)
+    Team.objects.create(name="Annet", slug="annet")
+    walk = [node.team.name for node in TeamTree.load().nodes()]
+    assert _positions() == walk == ["Annet", "Senter", "Karriere", "Kurs", "Nettkurs"]
+    kurs.parent = None  # moved to the top: it and the team below it move in the order
+    kurs.save()
+    assert _positions() == ["Annet", "Kurs", "Nettkurs", "Senter", "Karriere"]
+    kurs.name = "Aaa kurs"
+    kurs.save()
+    assert _positions() == ["Aaa kurs", "Nettkurs", "Annet", "Senter", "Karriere"]
