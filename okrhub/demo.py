@@ -36,6 +36,7 @@ from meetings.demo import seed_meetings
 from objectives import periods, progress
 from objectives.models import Cycle, Initiative, KeyResult, Objective
 from objectives.services import initiative_create, key_result_create, key_result_plan_set, objective_create
+from okrhub.lib import bulk_insert
 from teams.demo import seed_invitations
 from teams.models import Membership, Profile, Team
 from workshops.demo import seed_workshops
@@ -885,8 +886,8 @@ def seed_synthetic(
         for checkin in checkins:
             checkin.key_result = key_result
         all_checkins += checkins
-    CheckIn.objects.bulk_create(all_checkins, batch_size=2000)
-    Initiative.objects.bulk_create(initiatives, batch_size=1000)
+    bulk_insert(CheckIn, all_checkins)
+    bulk_insert(Initiative, initiatives)
     return SyntheticResult(len(new_teams), len(users) - len(known), len(key_results), len(all_checkins))
 
 
