@@ -7,7 +7,8 @@ objective title within team and cycle, key result or initiative title within its
 creates nothing. Check-ins are only written for key results created in the same run.
 
 ``seed_synthetic(teams=N, weeks=W)`` adds a synthetic organisation of N teams for benchmarks, written with
-``bulk_create`` (one password hash for every user), also idempotent by team slug.
+``bulk_create`` (one password hash for every user; the check-ins and initiatives with
+``okrhub.lib.bulk_insert``, PostgreSQL's ``COPY``), also idempotent by team slug.
 
 Other apps add their own demo data with a ``seed_<area>(…)`` function of their own, called from the end of
 ``seed_demo()`` below.
