@@ -53,6 +53,7 @@ from objectives import progress as rules
 from objectives.figures import Moment, figures_from_values, plan_exists, plans_by_key_result
 from objectives.models import Cycle, Initiative, KeyResult, Objective
 from objectives.signals import figures_changed, figures_touched
+from okrhub.lib import bulk_insert, bulk_set
 from teams.models import Team
 from teams.tree import tree_reordered
 
@@ -368,24 +369,25 @@ def _store(
         rollup.objectives, rollup.key_results = figures.objectives, figures.key_results
         rollup.progress_sum, rollup.owners = figures.progress_sum, sorted(figures.owners)
         rollup.dirty = False
-    TeamRollup.objects.bulk_update(locked, ["objectives", "key_results", "progress_sum", "owners", "dirty"])
-    HealthStep.objects.bulk_create(
+    bulk_set(TeamRollup, locked, ["objectives", "key_results", "progress_sum", "owners", "dirty"])
+    bulk_insert(
+        HealthStep,
         [
             HealthStep(cycle=cycle, team_id=team_id, day=day, at_risk_or_worse=a, off_track=b, attention=c)
             for team_id, figures in computed.items()
             for day, (a, b, c) in figures.clean_steps().items()
         ],
-        batch_size=2000,
     )
-    CheckInWeek.objects.bulk_create(
+    bulk_insert(
+        CheckInWeek,
         [
             CheckInWeek(cycle=cycle, team_id=team_id, week=week, checked=checked)
             for team_id, figures in computed.items()
             for week, checked in figures.weeks.items()
         ],
-        batch_size=2000,
     )
-    AttentionSpan.objects.bulk_create(
+    bulk_insert(
+        AttentionSpan,
         [
             AttentionSpan(
                 cycle=cycle,
@@ -401,7 +403,6 @@ def _store(
             for team_id, figures in computed.items()
             for key_result_id, reason, start, end in figures.spans
         ],
-        batch_size=2000,
     )
     AttentionSegment.objects.bulk_create(
         [

@@ -7,7 +7,8 @@ objective title within team and cycle, key result or initiative title within its
 creates nothing. Check-ins are only written for key results created in the same run.
 
 ``seed_synthetic(teams=N, weeks=W)`` adds a synthetic organisation of N teams for benchmarks, written with
-``bulk_create`` (one password hash for every user), also idempotent by team slug.
+``bulk_create`` (one password hash for every user; the check-ins and initiatives with
+``okrhub.lib.bulk_insert``, PostgreSQL's ``COPY``), also idempotent by team slug.
 
 Other apps add their own demo data with a ``seed_<area>(…)`` function of their own, called from the end of
 ``seed_demo()`` below.
@@ -36,6 +37,7 @@ from meetings.demo import seed_meetings
 from objectives import periods, progress
 from objectives.models import Cycle, Initiative, KeyResult, Objective
 from objectives.services import initiative_create, key_result_create, key_result_plan_set, objective_create
+from okrhub.lib import bulk_insert
 from teams.demo import seed_invitations
 from teams.models import Membership, Profile, Team
 from teams.tree import tree_changed
@@ -887,8 +889,8 @@ def seed_synthetic(
         for checkin in checkins:
             checkin.key_result = key_result
         all_checkins += checkins
-    CheckIn.objects.bulk_create(all_checkins, batch_size=2000)
-    Initiative.objects.bulk_create(initiatives, batch_size=1000)
+    bulk_insert(CheckIn, all_checkins)
+    bulk_insert(Initiative, initiatives)
     return SyntheticResult(len(new_teams), len(users) - len(known), len(key_results), len(all_checkins))
 
 

@@ -10,7 +10,8 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from checkins.models import CheckIn
+from checkins import rollups
+from checkins.models import AttentionSpan, CheckIn, TeamRollup
 from checkins.services import key_result_recompute
 from objectives import progress
 from objectives.models import Cycle, Initiative, KeyResult, Objective
@@ -299,3 +300,15 @@ def test_the_demo_has_an_organisation_admin():
     assert orgadmin.profile.is_org_admin and not orgadmin.is_staff
     assert orgadmin.check_password("demo")
     assert Profile.objects.filter(is_org_admin=True).count() == 1
+
+
+def test_the_synthetic_organisations_rollups_are_what_verify_rollups_recomputes():
+    """``seed_demo`` inserts in bulk (no signals) and then computes every rollup once: none is left dirty and
+    ``verify_rollups`` finds no team whose stored figures differ from a recomputation or from judging every
+    key result today. 30 teams: enough check-ins and spans for the ``COPY`` path of ``bulk_insert``."""
+    _seed(teams=30, weeks=13)
+    assert CheckIn.objects.count() > 30 * 13
+    assert not TeamRollup.objects.filter(dirty=True).exists()
+    assert TeamRollup.objects.filter(team__slug__startswith="syntetisk-team-").count() == 30
+    assert AttentionSpan.objects.exists()
+    assert rollups.verify() == []
