@@ -404,7 +404,8 @@ def _store(
             for key_result_id, reason, start, end in figures.spans
         ],
     )
-    AttentionSegment.objects.bulk_create(
+    bulk_insert(
+        AttentionSegment,
         [
             AttentionSegment(
                 cycle=cycle,
@@ -421,7 +422,6 @@ def _store(
             for team_id, figures in computed.items()
             for key_result_id, start, end, count in figures.segments
         ],
-        batch_size=2000,
     )
 
 
