@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -23,20 +24,27 @@ from objectives.permissions import access_for, can_manage_members, forget_access
 from okrhub.versioning import Change, StaleVersion, stale_message
 from teams.forms import MemberAddForm, MemberRoleForm
 from teams.models import Membership, Team
-from teams.selectors import team_members, team_tree, user_display_name
+from teams.selectors import team_members, user_display_name
 from teams.services import membership_create, membership_delete, membership_update
 from teams.tree import TeamTree
 from workshops.selectors import team_kpis
+
+TEAMS_PER_PAGE = 100  # a municipality has thousands: the tree a page at a time, one's own teams on top
 
 
 @login_required
 @require_http_methods(["GET"])
 def team_list(request: HttpRequest) -> HttpResponse:
     access = access_for(request.user)
+    tree = TeamTree.load()
+    page = Paginator(tree.nodes(), TEAMS_PER_PAGE).get_page(request.GET.get("page"))
     rows = [
-        {"team": team, "depth": depth, "is_mine": team.pk in access.team_ids} for team, depth in team_tree()
+        {"team": node.team, "depth": node.depth, "is_mine": node.team.pk in access.team_ids} for node in page
     ]
-    return render(request, "dashboards/team_list.html", {"rows": rows})
+    mine = sorted(
+        (tree.by_id[pk] for pk in access.team_ids if pk in tree.by_id), key=lambda team: (team.name, team.pk)
+    )
+    return render(request, "dashboards/team_list.html", {"rows": rows, "page": page, "mine": mine})
 
 
 def _team_page_context(request: HttpRequest, team: Team, *, add_form: MemberAddForm | None = None) -> dict:

@@ -30,11 +30,6 @@ def team_list() -> QuerySet[Team]:
     return Team.objects.select_related("parent").order_by("name")
 
 
-def team_tree() -> list[tuple[Team, int]]:
-    """Every team as (team, depth), depth-first in name order: the Teams menu and scope pickers."""
-    return [(node.team, node.depth) for node in TeamTree.load(columns=None).nodes()]
-
-
 def team_members(*, team: Team) -> QuerySet[Membership]:
     return Membership.objects.filter(team=team).select_related("user").order_by("-role", "user__first_name")
 
