@@ -9,7 +9,7 @@ read model, ``objectives.figures``; nothing is recomputed in templates.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -715,75 +715,68 @@ class ExportRow:
     owner_username: str = ""
 
 
-def export_rows(*, user, cycle: Cycle, scope: Scope, today: date | None = None) -> list[ExportRow]:
+EXPORT_CHUNK = 500  # objectives read, judged and written per round of an export: memory does not grow with N
+
+
+def export_rows(*, user, cycle: Cycle, scope: Scope, today: date | None = None) -> Iterator[ExportRow]:
     """Every objective in scope the user may see (drafts only for its team, leads and ambassadors): one row
-    per key result, or one row for an objective without key results. Two queries."""
+    per key result, or one row for an objective without key results, in the tree's order of the teams
+    (``Team.tree_position``). Read as it is written: objectives a chunk at a time, with their key results
+    (a query or two a chunk), so a whole municipality streams in bounded memory."""
     access: Access = access_for(user)
     today = today or timezone.localdate()
     team_ids = scope.team_ids if scope.team else None
     objectives = Objective.objects.filter(visible_objectives_q(access), cycle=cycle)
     if team_ids is not None:
         objectives = objectives.filter(team_id__in=team_ids)
-    objective_list = list(objectives.select_related("owner").order_by("position", "id"))
-    by_id = {objective.pk: objective for objective in objective_list}
-    key_results: dict[int, list[KeyResult]] = defaultdict(list)
-    # The same visibility filter, reached from the key result: no list of objective ids in the query.
+    objectives = objectives.select_related("owner", "team").order_by("team__tree_position", "position", "id")
+    # The same visibility filter, reached from the key result.
     visible = visible_objectives_q(access, prefix="objective__")
-    for key_result in _key_results(cycle=cycle, team_ids=team_ids, objective_q=visible):
-        if key_result.objective_id in by_id:
-            key_results[key_result.objective_id].append(key_result)
-    order = {node.team.pk: index for index, node in enumerate(scope.nodes)}
-    teams = {node.team.pk: node.team for node in scope.nodes}
-    objective_list.sort(key=lambda o: (order.get(o.team_id, len(order)), o.position, o.pk))
-    rows: list[ExportRow] = []
     moment = moment_now(today=today)
-    for objective in objective_list:
-        team_name = teams[objective.team_id].name if objective.team_id in teams else ""
+    chunk: list[Objective] = []
+    for objective in objectives.iterator(chunk_size=EXPORT_CHUNK):
+        chunk.append(objective)
+        if len(chunk) == EXPORT_CHUNK:
+            yield from _export_chunk(chunk, cycle=cycle, visible=visible, moment=moment)
+            chunk = []
+    yield from _export_chunk(chunk, cycle=cycle, visible=visible, moment=moment)
+
+
+def _export_chunk(objectives: list[Objective], *, cycle: Cycle, visible: Q, moment) -> Iterator[ExportRow]:
+    if not objectives:
+        return
+    by_id = {objective.pk: objective for objective in objectives}
+    key_results: dict[int, list[KeyResult]] = defaultdict(list)
+    in_chunk = visible & Q(objective_id__in=list(by_id))
+    for key_result in _key_results(cycle=cycle, team_ids=None, objective_q=in_chunk):
+        key_results[key_result.objective_id].append(key_result)
+    for objective in objectives:
+        team_name = objective.team.name
         status = str(objective.get_status_display())
         if not key_results[objective.pk]:
-            rows.append(
-                ExportRow(
-                    team_name,
-                    objective.title,
-                    status,
-                    "",
-                    "",
-                    "",
-                    "",
-                    None,
-                    None,
-                    None,
-                    None,
-                    None,
-                    "",
-                    None,
-                    None,
-                )
-            )
+            empty = ("", "", "", "", None, None, None, None, None, "", None, None)
+            yield ExportRow(team_name, objective.title, status, *empty)
         for key_result in key_results[objective.pk]:
             key_result.objective = objective
             line = key_result_line(key_result, cycle=cycle, moment=moment)
-            rows.append(
-                ExportRow(
-                    team=team_name,
-                    objective=objective.title,
-                    objective_status=status,
-                    key_result=key_result.title,
-                    owner=line.owner_name,
-                    kind=str(key_result.get_kind_display()),
-                    unit=key_result.unit,
-                    start=key_result.start_value,
-                    target=key_result.target_value,
-                    current=key_result.current_value,
-                    progress=line.progress,
-                    expected=line.expected,
-                    health=line.health_label,
-                    confidence=key_result.confidence,
-                    last_checkin=line.last_checkin_date,
-                    owner_username=key_result.owner.username if key_result.owner else "",
-                )
+            yield ExportRow(
+                team=team_name,
+                objective=objective.title,
+                objective_status=status,
+                key_result=key_result.title,
+                owner=line.owner_name,
+                kind=str(key_result.get_kind_display()),
+                unit=key_result.unit,
+                start=key_result.start_value,
+                target=key_result.target_value,
+                current=key_result.current_value,
+                progress=line.progress,
+                expected=line.expected,
+                health=line.health_label,
+                confidence=key_result.confidence,
+                last_checkin=line.last_checkin_date,
+                owner_username=key_result.owner.username if key_result.owner else "",
             )
-    return rows
 
 
 # --- The objective page -----------------------------------------------------------------------------------

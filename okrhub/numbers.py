@@ -9,6 +9,7 @@ thousands (``1 268,5``); English uses ``1,268.5``. Trailing zeros never show (a 
 
 from __future__ import annotations
 
+import functools
 import re
 from decimal import Decimal, InvalidOperation
 
@@ -48,6 +49,10 @@ def format_number(
         places = len(text.split(".")[1])
     if dec == 0:
         dec = abs(dec)  # "-0" is not a number anyone writes
+    if not grouping:
+        # What number_format writes without thousands (USE_THOUSAND_SEPARATOR is off): the digits with the
+        # language's decimal mark, ``places`` decimals; an export writes this for each of its cells.
+        return format(dec if places == 0 else dec.normalize(), "f").replace(".", decimal_mark(language))
     with override(language or get_language()):
         text = formats.number_format(dec, decimal_pos=places, use_l10n=True, force_grouping=grouping)
     return text
@@ -55,7 +60,12 @@ def format_number(
 
 def decimal_mark(language: str | None = None) -> str:
     """The active (or given) language's decimal separator: "," in nb, "." in en."""
-    with override(language or get_language()):
+    return _decimal_mark(language or get_language())
+
+
+@functools.lru_cache(maxsize=32)
+def _decimal_mark(language: str | None) -> str:
+    with override(language):
         return formats.get_format("DECIMAL_SEPARATOR")
 
 

@@ -15,7 +15,7 @@ from dashboards.selectors import export_rows, scope_resolve
 from objectives.models import Objective
 from okrhub.numbers import decimal_mark
 from teams.tree import TeamTree
-from tests.factories import CheckInFactory, KeyResultFactory, ObjectiveFactory
+from tests.factories import CheckInFactory, KeyResultFactory, ObjectiveFactory, TeamFactory
 
 CSV = reverse("dashboards:export_csv")
 XLSX = reverse("dashboards:export_xlsx")
@@ -216,7 +216,7 @@ def test_the_streamed_exports_hold_what_the_old_writers_wrote(org, login, langua
         )
     scope = scope_resolve(slug="", tree=TeamTree.load())
     with translation.override(language):
-        rows = export_rows(user=org.section_leader, cycle=org.cycle, scope=scope)
+        rows = list(export_rows(user=org.section_leader, cycle=org.cycle, scope=scope))
         assert len(rows) > export.CSV_ROWS_PER_CHUNK
         assert b"".join(export.csv_chunks(rows)) == _old_to_csv(rows)
         assert _cells(export.to_xlsx(rows, title="Q1: test/[x]")) == _cells(
@@ -229,3 +229,26 @@ def test_the_streamed_exports_hold_what_the_old_writers_wrote(org, login, langua
     response = client.get(XLSX, HTTP_ACCEPT_LANGUAGE=language)
     with translation.override(language):
         assert _cells(body(response)) == _cells(_old_to_xlsx(rows, title=org.cycle.name))
+
+
+def test_the_export_reads_in_chunks_in_the_trees_order_of_teams(
+    org, monkeypatch, django_assert_max_num_queries
+):
+    from dashboards import selectors
+
+    for n in range(4):
+        team = TeamFactory(name=f"Aaa {n}", slug=f"aaa-{n}", parent=org.section)
+        KeyResultFactory(objective=ObjectiveFactory(team=team, cycle=org.cycle, title=f"Mål {n}"))
+    ObjectiveFactory(team=org.team, cycle=org.cycle, title="Tomt mål")
+    tree = TeamTree.load()
+    scope = scope_resolve(slug="", tree=tree)
+    whole = list(export_rows(user=org.section_leader, cycle=org.cycle, scope=scope))
+    monkeypatch.setattr(selectors, "EXPORT_CHUNK", 2)
+    rows = export_rows(user=org.section_leader, cycle=org.cycle, scope=scope)
+    with django_assert_max_num_queries(3):  # the objectives' cursor and the first chunk's key results
+        first = next(rows)
+    assert [first, *rows] == whole  # the same rows, whatever the chunk
+    names = [node.team.name for node in tree.nodes()]
+    teams = [row.team for row in whole]
+    assert teams == sorted(teams, key=names.index)  # the tree's order, as the dashboard lists the teams
+    assert teams[0].startswith("Aaa")  # the new teams sort before Kurs under the section

@@ -104,3 +104,24 @@ def test_no_template_shows_a_raw_decimal():
         if any(raw in path.read_text(encoding="utf-8") for raw in (".normalize", "floatformat"))
     ]
     assert offenders == []
+
+
+@pytest.mark.parametrize("language", ["nb", "en"])
+def test_ungrouped_numbers_are_what_djangos_number_format_writes(language):
+    from django.utils import formats, translation
+
+    values = [0, -0.0, 1, -1, 7, 10, 850.0000, 1268.5, -1268.25, 0.001, 12345678.9, Decimal("1E+3")]
+    values += [Decimal("0.10"), Decimal("-0.000"), Decimal("999999999999.999"), 2.5e-7, 123456789012]
+    for value in values:
+        for decimals in (None, 0, 2):
+            fast = format_number(value, decimals=decimals, language=language, grouping=False)
+            dec = Decimal(str(value))
+            if decimals is not None:
+                dec = dec.quantize(Decimal(1).scaleb(-decimals))
+            places = 0 if dec == dec.to_integral_value() else len(format(dec.normalize(), "f").split(".")[1])
+            dec = abs(dec) if dec == 0 else dec
+            with translation.override(language):
+                slow = formats.number_format(
+                    dec.quantize(Decimal(1)) if places == 0 else dec, decimal_pos=places, use_l10n=True
+                )
+            assert fast == slow, (value, decimals)
