@@ -334,31 +334,39 @@ def _chunks(items: list[int]) -> Iterable[list[int]]:
 
 
 @transaction.atomic
-def refresh(*, cycle_id: int, team_ids: Iterable[int] | None = None) -> int:
+def refresh(*, cycle_id: int, team_ids: Iterable[int] | None = None, dirty_only: bool = False) -> int:
     """Recompute the rollups of these teams in the cycle (every team of the cycle: None). Returns how many.
 
     The ``TeamRollup`` rows are locked first, in team order (no deadlock between two refreshes), and a write
     marks them dirty with an ``UPDATE`` of the same rows (``mark_dirty``): a refresh that locked a row first
     finishes before the write's mark lands (and the mark then asks for another refresh); a write that marked
-    first is committed before the refresh reads anything. Either way no change is lost."""
+    first is committed before the refresh reads anything. Either way no change is lost. ``dirty_only``: of
+    those, only the rows still dirty once locked (another refresh may have done them meanwhile)."""
     cycle = Cycle.objects.filter(pk=cycle_id).first()
     if cycle is None:  # deleted with everything in it
         return 0
     wanted = _teams_of_cycle(cycle) if team_ids is None else set(team_ids)
     places = dict(Team.objects.filter(pk__in=wanted).values_list("pk", "tree_position")) if wanted else {}
-    existing = sorted(places)
-    for chunk in _chunks(existing):
-        TeamRollup.objects.bulk_create(
-            [TeamRollup(cycle=cycle, team_id=team_id) for team_id in chunk], ignore_conflicts=True
-        )
+    done = 0
+    for chunk in _chunks(sorted(places)):
+        if not dirty_only:
+            TeamRollup.objects.bulk_create(
+                [TeamRollup(cycle=cycle, team_id=team_id) for team_id in chunk], ignore_conflicts=True
+            )
         locked = list(
             TeamRollup.objects.select_for_update().filter(cycle=cycle, team_id__in=chunk).order_by("team_id")
         )
+        if dirty_only:
+            locked = [rollup for rollup in locked if rollup.dirty]
+            chunk = [rollup.team_id for rollup in locked]
+            if not chunk:
+                continue
         computed = compute(cycle, chunk)
         for model in (HealthStep, CheckInWeek, AttentionSpan, AttentionSegment):
             model.objects.filter(cycle=cycle, team_id__in=chunk).delete()
         _store(cycle, computed, locked, places)
-    return len(existing)
+        done += len(chunk)
+    return done
 
 
 def _store(
@@ -534,7 +542,7 @@ def refresh_dirty(*, cycle_id: int | None = None, team_ids: Iterable[int] | None
     by_cycle: dict[int, list[int]] = {}
     for cycle, team in dirty.values_list("cycle_id", "team_id").order_by("cycle_id", "team_id"):
         by_cycle.setdefault(cycle, []).append(team)
-    return sum(refresh(cycle_id=cycle, team_ids=teams) for cycle, teams in by_cycle.items())
+    return sum(refresh(cycle_id=cycle, team_ids=teams, dirty_only=True) for cycle, teams in by_cycle.items())
 
 
 @receiver(figures_changed)

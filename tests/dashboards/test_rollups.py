@@ -485,3 +485,14 @@ def test_needs_attention_pages_through_the_same_order_with_a_deactivated_owner(d
         page = dashboard_get(user=leader, cycle=demo, scope=scope, today=today).attention[start : start + 4]
         paged += [(line.key_result.pk, line.reasons) for line in page]
     assert paged == expected
+
+
+def test_a_recomputation_skips_a_team_another_one_has_just_done(demo):
+    rollups.refresh_dirty()
+    team_id = TeamRollup.objects.filter(cycle=demo, key_results__gt=0).values_list("team_id", flat=True)[0]
+    rollups.mark_dirty([(demo.pk, team_id)])
+    # Two readers saw it dirty; the second gets the row lock after the first has recomputed it.
+    assert rollups.refresh(cycle_id=demo.pk, team_ids=[team_id], dirty_only=True) == 1
+    assert rollups.refresh(cycle_id=demo.pk, team_ids=[team_id], dirty_only=True) == 0
+    assert rollups.refresh(cycle_id=demo.pk, team_ids=[team_id]) == 1  # unless asked for every team
+    assert rollups.verify() == []
