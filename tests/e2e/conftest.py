@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.test.testcases import QuietWSGIRequestHandler
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make are still synchronous.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -27,6 +28,10 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+# The live server writes a response's headers and its body in two small packets; with Nagle's algorithm on,
+# the second waits for the browser's delayed acknowledgement of the first, 40 ms on every request over a kept-
+# alive connection (a page walk makes hundreds). Django's test server, not the application: set it off.
+QuietWSGIRequestHandler.disable_nagle_algorithm = True
 ARTIFACTS = Path(os.environ.get("E2E_ARTIFACTS", Path(__file__).resolve().parents[2] / "test-artifacts"))
 
 
