@@ -218,6 +218,17 @@ def key_result_timeline(
 # --- A team in a cycle ----------------------------------------------------------------------------------
 
 
+def _counted_key_results(cycle: Cycle, team_ids: list[int]):
+    """The key results the figures count: not retired, of the cycle's active objectives of these teams."""
+    return (
+        KeyResult.objects.in_progress()
+        .filter(
+            objective__cycle=cycle, objective__status=Objective.Status.ACTIVE, objective__team_id__in=team_ids
+        )
+        .annotate(has_plan=plan_exists())
+    )
+
+
 def compute(cycle: Cycle, team_ids: Iterable[int]) -> dict[int, TeamFigures]:
     """What the rollups of these teams in this cycle should hold, from the objectives, key results and
     check-ins (five queries for any number of teams, one more when some key result has a plan)."""
@@ -238,12 +249,7 @@ def compute(cycle: Cycle, team_ids: Iterable[int]) -> dict[int, TeamFigures]:
         if owner_id:
             figures.owners.add(owner_id)
     rows = list(
-        KeyResult.objects.in_progress()
-        .filter(
-            objective__cycle=cycle, objective__status=Objective.Status.ACTIVE, objective__team_id__in=team_ids
-        )
-        .annotate(has_plan=plan_exists())
-        .values_list(
+        _counted_key_results(cycle, team_ids).values_list(
             "id",
             "objective_id",
             "kind",
@@ -612,12 +618,7 @@ def judged_today(cycle: Cycle, team_ids: list[int], *, today: date) -> dict[int,
     moment = Moment(today=today, tz=timezone.get_current_timezone())
     result: dict[int, tuple] = {team_id: [0, 0, set()] for team_id in team_ids}
     rows = list(
-        KeyResult.objects.in_progress()
-        .filter(
-            objective__cycle=cycle, objective__status=Objective.Status.ACTIVE, objective__team_id__in=team_ids
-        )
-        .annotate(has_plan=plan_exists())
-        .values_list(
+        _counted_key_results(cycle, team_ids).values_list(
             "id",
             "objective__team_id",
             "kind",
