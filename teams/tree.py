@@ -40,6 +40,18 @@ class TeamTree:
         teams = Team.objects.all()
         return cls(teams.only(*columns) if columns else teams)
 
+    @classmethod
+    def load_upwards(cls, teams: Iterable[Team], *, columns: Sequence[str] = TREE_COLUMNS) -> TeamTree:
+        """The given teams and every team above them, for the paths of a few teams without reading the
+        whole tree: one query per level above them (the depth of the tree, not its size)."""
+        by_id = {team.pk: team for team in teams}
+        wanted = {team.parent_id for team in by_id.values()} - set(by_id) - {None}
+        while wanted:
+            found = list(Team.objects.filter(pk__in=wanted).only(*columns))
+            by_id.update((team.pk, team) for team in found)
+            wanted = {team.parent_id for team in found} - set(by_id) - {None}
+        return cls(by_id.values())
+
     def children(self, team_id: int | None) -> list[Team]:
         """The teams right below ``team_id`` (None: the top-level teams), in name order."""
         return self._children.get(team_id, [])
