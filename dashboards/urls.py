@@ -5,6 +5,7 @@ from dashboards import team_views, views
 app_name = "dashboards"
 urlpatterns = [
     path("", views.index, name="index"),
+    path("teams/", views.team_search_results, name="team_search"),
     path("export.csv", views.export_csv, name="export_csv"),
     path("export.xlsx", views.export_xlsx, name="export_xlsx"),
 ]

@@ -27,7 +27,7 @@ from dashboards.selectors import (
     dashboard_get,
     export_rows,
     scope_resolve,
-    team_tree_nodes,
+    team_search,
 )
 from objectives.permissions import access_for, can_give_feedback
 from teams.tree import TeamTree
@@ -38,14 +38,21 @@ ATTENTION_PER_PAGE = 20
 
 
 def _filters(request):
-    """The cycle and scope asked for (defaults: the active cycle, the whole organisation), and the form."""
+    """The cycle and scope asked for (defaults: the active cycle, the whole organisation), the form, and the
+    team picker's search when a typed name asked for one: a name only one team has (or matches) is that
+    team's scope; several are listed to choose from, and the scope stays."""
     cycles = cycle_list()
     tree = TeamTree.load()
-    nodes = team_tree_nodes(tree)
-    form = DashboardFilterForm(request.GET, cycles=cycles, nodes=nodes, default_cycle=cycle_default(cycles))
+    form = DashboardFilterForm(request.GET, cycles=cycles, tree=tree, default_cycle=cycle_default(cycles))
     cycle = form.selected_cycle()
-    scope = scope_resolve(slug=form.selected_scope(), tree=tree)
-    return form, cycle, scope
+    slug = form.selected_scope()
+    search = None
+    if query := form.team_query():
+        search = team_search(query=query)
+        if search.only_team is not None:
+            slug, search = search.only_team.slug, None
+    scope = scope_resolve(slug=slug, tree=tree)
+    return form, cycle, scope, search
 
 
 def _weekly_label(row: TeamRow, dashboard: Dashboard) -> str:
@@ -75,9 +82,10 @@ def _attach_feedback(request, lines) -> None:
 @login_required
 @require_http_methods(["GET"])
 def index(request):
-    form, cycle, scope = _filters(request)
+    form, cycle, scope, search = _filters(request)
     context = {
         "form": form,
+        "search": search,
         "cycle": cycle,
         "scope": scope,
         "kpis": team_kpis(
@@ -118,6 +126,20 @@ def index(request):
 
 @login_required
 @require_http_methods(["GET"])
+def team_search_results(request):
+    """The team picker's matches for what was typed (htmx): links to the dashboard of each team, in the cycle
+    shown. Every signed-in person sees the dashboard of every team, so they may find every team."""
+    cycle = request.GET.get("cycle", "")
+    context = {
+        "search": team_search(query=request.GET.get("q")),
+        "cycle_id": int(cycle) if cycle.isdigit() and len(cycle) <= 18 else None,
+        "oob": True,
+    }
+    return render(request, "dashboards/_team_picker.html#results", context)
+
+
+@login_required
+@require_http_methods(["GET"])
 def export_csv(request):
     return _export(request, extension="csv")
 
@@ -129,7 +151,7 @@ def export_xlsx(request):
 
 
 def _export(request, *, extension: str) -> HttpResponse:
-    _form, cycle, scope = _filters(request)
+    _form, cycle, scope, _search = _filters(request)
     if cycle is None:
         return HttpResponse(_("There is no cycle to export yet."), status=404, content_type="text/plain")
     rows = export_rows(user=request.user, cycle=cycle, scope=scope)

@@ -25,13 +25,31 @@ def test_the_leader_narrows_the_dashboard_to_one_team_without_a_reload(
     # A marker on window survives only if the page does not navigate.
     page.evaluate("window.__stillHere = true")
 
-    page.get_by_label("Scope").select_option(COURSES_SLUG)
+    # The team picker: part of a name, the matches under the field, chosen with the keyboard.
+    field = page.get_by_role("searchbox", name="Team")
+    field.press_sequentially("ar")
+    matches = page.locator("#team-picker-results a")
+    expect(matches).to_have_count(2)  # Karriere og rådgivning, Kurs og arrangementer (in name order)
+    expect(page.locator("#team-picker-status")).to_have_text("2 teams match “ar”.")
+    expect(matches.nth(1)).to_have_accessible_name(
+        "Norsk Kompetanseforbund › Kompetansesenteret › Kurs og arrangementer"
+    )
+    assert_accessible(page)
+    field.press("ArrowDown")
+    expect(matches.first).to_be_focused()
+    page.keyboard.press("ArrowDown")
+    expect(matches.nth(1)).to_be_focused()
+    page.keyboard.press("Enter")
 
     expect(page).to_have_url(re.compile(rf"/dashboards/\?.*scope={COURSES_SLUG}"))
     expect(rows).to_have_count(1)
     expect(rows.first).to_contain_text("Kurs")
     assert page.evaluate("window.__stillHere") is True
-    expect(page.locator("#dashboard-status")).to_contain_text("Showing")
+    expect(page.locator("#dashboard-status")).to_contain_text("Showing Kurs og arrangementer")
+    # The field shows the scope chosen and has the keyboard again; the breadcrumbs lead back up.
+    expect(field).to_have_value("Kurs og arrangementer")
+    expect(field).to_be_focused()
+    expect(page.get_by_role("navigation", name="Breadcrumb")).to_contain_text("Kompetansesenteret")
     expect(page.get_by_role("heading", name="Needs attention")).to_be_visible()
     assert_accessible(page)
     screenshot(page, "dashboard")
@@ -41,6 +59,41 @@ def test_the_leader_narrows_the_dashboard_to_one_team_without_a_reload(
     expect(page).not_to_have_url(re.compile("scope="))
     expect(rows).to_have_count(teams_in_organisation)
     assert page.evaluate("window.__stillHere") is True
+
+
+def test_the_team_picker_works_without_javascript(demo, live_server, browser, log_in):
+    # (No axe-core here: it is a script. The page walk checks the dashboard with its scripts.)
+    context = browser.new_context(
+        locale="en-GB", java_script_enabled=False, viewport={"width": 360, "height": 800}
+    )
+    context.set_default_timeout(10_000)
+    try:
+        page = context.new_page()
+        log_in(page, "leader")
+        page.goto(f"{live_server.url}/dashboards/")
+        field = page.get_by_label("Team", exact=True)
+        # Several matches: the dashboard lists them to choose from, each under its path.
+        field.fill("ar")
+        page.get_by_role("button", name="Show").click()
+        expect(page).to_have_url(re.compile(r"/dashboards/\?.*q=ar"))
+        expect(page.locator("#team-picker-status")).to_have_text("2 teams match “ar”.")
+        page.get_by_role("link", name="Kompetansesenteret › Karriere og rådgivning").click()
+        expect(page).to_have_url(re.compile(r"scope=karriere-og-radgivning"))
+        expect(page.locator("#team-table tbody tr")).to_have_count(1)
+        expect(field).to_have_value("Karriere og rådgivning")
+
+        # One match: straight to that team.
+        field.fill("kurs og")
+        field.press("Enter")
+        expect(page.locator("#dashboard-title")).to_contain_text("Kurs og arrangementer")
+        expect(page.locator("#team-table tbody tr")).to_have_count(1)
+
+        # An empty field: the whole organisation again.
+        field.fill("")
+        page.get_by_role("button", name="Show").click()
+        expect(page.locator("#dashboard-title")).to_contain_text("Whole organisation")
+    finally:
+        context.close()
 
 
 def test_the_team_page_from_the_teams_menu(demo, live_server, page, log_in, screenshot, assert_accessible):
