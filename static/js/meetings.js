@@ -7,19 +7,37 @@
     var tag = target.tagName;
     return tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || target.isContentEditable;
   }
+  // A key pressed while a slide is on its way waits for it: the new slide's links are htmx's only once it has
+  // settled, and a click before that would load the whole page.
+  var moving = false;
+  var pending = null;
+  function go(id) {
+    var link = document.getElementById(id);
+    if (!link) return;
+    if (moving) { pending = id; return; }
+    link.click();
+  }
   document.addEventListener("keydown", function (event) {
     if (event.altKey || event.ctrlKey || event.metaKey || typing(event.target)) return;
     var id = event.key === "ArrowLeft" ? "slide-prev" : event.key === "ArrowRight" ? "slide-next" : null;
-    var link = id && document.getElementById(id);
-    if (!link) return;
+    if (!id || !document.getElementById(id)) return;
     event.preventDefault();
-    link.click();
+    go(id);
+  });
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var id = event.target && event.target.id;
+    if (id === "slide-prev" || id === "slide-next") moving = true;
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    if (!event.detail.successful) { moving = false; pending = null; }
   });
   // After a swap of the slide, keep the keyboard where it was: on the progress indicator, not lost on <body>.
   document.addEventListener("htmx:afterSettle", function (event) {
     if (event.target && event.target.id === "slide") {
       var progress = document.getElementById("slide-progress");
       if (progress) { progress.setAttribute("tabindex", "-1"); progress.focus({ preventScroll: true }); }
+      moving = false;
+      if (pending) { var next = pending; pending = null; go(next); }
     }
   });
   document.addEventListener("meeting-saved", function (event) {
