@@ -10,17 +10,17 @@
   // A key pressed while a slide is on its way waits for it: the new slide's links are htmx's only once it has
   // settled, and a click before that would load the whole page.
   var moving = false;
-  var pending = null;
+  var pending = [];
   function go(id) {
+    if (moving) { pending.push(id); return; }
     var link = document.getElementById(id);
-    if (!link) return;
-    if (moving) { pending = id; return; }
-    link.click();
+    if (link) link.click();
+    else pending = []; // the first or the last slide: the keys after it go nowhere
   }
   document.addEventListener("keydown", function (event) {
     if (event.altKey || event.ctrlKey || event.metaKey || typing(event.target)) return;
     var id = event.key === "ArrowLeft" ? "slide-prev" : event.key === "ArrowRight" ? "slide-next" : null;
-    if (!id || !document.getElementById(id)) return;
+    if (!id || (!moving && !document.getElementById(id))) return;
     event.preventDefault();
     go(id);
   });
@@ -29,7 +29,7 @@
     if (id === "slide-prev" || id === "slide-next") moving = true;
   });
   document.addEventListener("htmx:afterRequest", function (event) {
-    if (!event.detail.successful) { moving = false; pending = null; }
+    if (!event.detail.successful) { moving = false; pending = []; }
   });
   // After a swap of the slide, keep the keyboard where it was: on the progress indicator, not lost on <body>.
   document.addEventListener("htmx:afterSettle", function (event) {
@@ -37,7 +37,7 @@
       var progress = document.getElementById("slide-progress");
       if (progress) { progress.setAttribute("tabindex", "-1"); progress.focus({ preventScroll: true }); }
       moving = false;
-      if (pending) { var next = pending; pending = null; go(next); }
+      if (pending.length) go(pending.shift());
     }
   });
   document.addEventListener("meeting-saved", function (event) {
