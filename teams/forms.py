@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from teams.models import CheckpointCadence, Membership, Profile, Team
 from teams.pickers import PURPOSE_MOVE
 from teams.search import TeamMatch, team_find, team_query_clean
+from teams.tree import TREE_COLUMNS
 
 
 class ProfileForm(forms.ModelForm):
@@ -46,6 +47,7 @@ TEAM_FIELD_SEVERAL = _("Several teams match “%(query)s”: choose one.")
 TEAM_FIELD_MORE = _("Several teams match “%(query)s”: choose one, or type more of the name.")
 TEAM_FIELD_REFUSED = _("You may not choose this team here.")
 QUERY_SUFFIX = "_query"  # the typed name's field: "<name>_query"; "<name>" is the chosen team's slug
+CHOICE_SUFFIX = "_choice"  # the radio buttons offered after a typed name several teams match
 
 
 class TeamPickerWidget(forms.Widget):
@@ -62,24 +64,26 @@ class TeamPickerWidget(forms.Widget):
         self.more = False
 
     def value_from_datadict(self, data, files, name):
-        # The hidden value and, after several matches, the radio button chosen: the first one not empty.
-        sent = data.getlist(name) if hasattr(data, "getlist") else [data.get(name)]
-        return (next((slug for slug in sent if slug), ""), data.get(name + QUERY_SUFFIX, "") or "")
+        """(the radio button chosen, the hidden slug, the typed text: None when no text was sent)."""
+        choice, slug = (data.get(name + suffix, "") or "" for suffix in (CHOICE_SUFFIX, ""))
+        return (choice, slug, data.get(name + QUERY_SUFFIX))
 
     def value_omitted_from_data(self, data, files, name):
-        return name not in data and name + QUERY_SUFFIX not in data
+        return not any(name + suffix in data for suffix in (CHOICE_SUFFIX, "", QUERY_SUFFIX))
 
     def id_for_label(self, id_):
         return id_
 
     def render(self, name, value, attrs=None, renderer=None):
-        slug, text = value if isinstance(value, tuple) else ("", "")
+        slug, text = value[-2:] if isinstance(value, tuple) else ("", "")
+        text = text or ""
         attrs = self.build_attrs(self.attrs, attrs)
         return render_to_string(
             self.template,
             {
                 "name": name,
                 "query_name": name + QUERY_SUFFIX,
+                "choice_name": name + CHOICE_SUFFIX,
                 "id": attrs.get("id") or f"id_{name}",
                 "slug": slug,
                 "text": text,
@@ -117,7 +121,7 @@ class TeamField(forms.Field):
     def prepare_value(self, value):
         """(slug, text shown) for the widget: from the data sent, a team, or an initial pk or slug."""
         if isinstance(value, tuple):
-            return value
+            return value[-2:]
         if isinstance(value, Team):
             return (value.slug, value.name)
         if value in (None, ""):
@@ -127,13 +131,18 @@ class TeamField(forms.Field):
         return (team.slug, team.name) if team else ("", "")
 
     def clean(self, value):
-        slug, query = value if isinstance(value, tuple) else ("", str(value or ""))
-        slug, query = team_query_clean(slug), team_query_clean(query)
-        if slug:
-            team = self.queryset.filter(slug=slug).first()
+        """A radio button chosen wins; then the slug (set by the script, or sent alone), while the text sent
+        is still that team's name (typed over or emptied without the script, the text counts); then the
+        text."""
+        choice, slug, query = value if isinstance(value, tuple) else ("", "", str(value or ""))
+        typed = query is not None
+        choice, slug, query = (team_query_clean(part) for part in (choice, slug, query))
+        if choice or slug:
+            team = self.queryset.filter(slug=choice or slug).only(*TREE_COLUMNS).first()
             if team is None:
                 raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
-            return team
+            if choice or not typed or team.name.casefold() == query.casefold():
+                return team
         if not query:
             if self.required:
                 raise forms.ValidationError(self.error_messages["required"], code="required")
