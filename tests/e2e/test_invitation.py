@@ -169,3 +169,23 @@ def test_the_invitation_team_is_chosen_without_javascript(demo, live_server, bro
         assert invitation.team.name == "Karriere og rådgivning"
     finally:
         context.close()
+
+
+def test_several_matches_offered_as_radio_buttons_are_accessible(
+    demo, live_server, new_page, log_in, assert_accessible
+):
+    page = log_in(new_page(), "admin")
+    page.set_viewport_size({"width": 360, "height": 800})
+    page.goto(f"{live_server.url}/organisation/invitations/new/")
+    field = page.get_by_label("Team", exact=True)
+    field.fill("ar")
+    page.get_by_label("Email addresses").fill("flere@example.org")
+    page.get_by_role("button", name="Send invitations").click()
+    choices = page.get_by_role("group", name="Choose the team")
+    expect(choices.get_by_role("radio").first).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    assert_accessible(page)
+    # Typing again forgets the offered choices and searches as usual.
+    page.get_by_label("Team", exact=True).press_sequentially("x")
+    expect(choices).to_have_count(0)
+    assert not Invitation.objects.filter(email="flere@example.org").exists()
