@@ -86,5 +86,4 @@ def team_find(*, query: str | None, teams: QuerySet[Team]) -> tuple[Team | None,
             query=query, matches=_matches(exact[:TEAM_SEARCH_LIMIT]), more=len(exact) > TEAM_SEARCH_LIMIT
         )
     search = team_search(query=query, teams=teams)
-    only = search.matches[0].team if len(search.matches) == 1 and not search.more else None
-    return only, search
+    return search.only_team, search
