@@ -8,7 +8,6 @@ read model, ``objectives.figures``; nothing is recomputed in templates.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -47,7 +46,15 @@ from objectives.permissions import (
 )
 from objectives.validators import clamp_to_sensible
 from teams.models import Membership, Team
-from teams.tree import TREE_COLUMNS, TeamTree, TreeNode
+from teams.search import (  # noqa: F401 (the dashboard's names for them)
+    TEAM_QUERY_MAX,
+    TEAM_SEARCH_LIMIT,
+    TeamMatch,
+    TeamSearch,
+    team_query_clean,
+    team_search,
+)
+from teams.tree import TeamTree, TreeNode
 
 SPARKLINE_CHECKINS = 8  # the team page's confidence sparkline shows this many of the latest check-ins
 
@@ -89,55 +96,6 @@ def scope_resolve(*, slug: str | None, tree: TeamTree) -> Scope:
     if team is None:
         raise Http404(_("No such team."))
     return Scope(team=team, nodes=tree.nodes([team.pk]), ancestors=tree.ancestors(team.pk))
-
-
-# The team picker (templates/dashboards/_team_picker.html): a search, never a list of every team.
-TEAM_SEARCH_LIMIT = 20  # matches shown; the picker says when there are more
-TEAM_QUERY_MAX = 100  # characters of a typed name that are searched for (no team name is longer)
-
-
-@dataclass(frozen=True)
-class TeamMatch:
-    team: Team
-    path: list[Team]  # the teams above it, the top first: tells two teams of the same name apart
-
-
-@dataclass(frozen=True)
-class TeamSearch:
-    query: str  # as searched for: stripped and cut to TEAM_QUERY_MAX
-    matches: list[TeamMatch]
-    more: bool  # more teams match than are shown
-
-    @property
-    def only_team(self) -> Team | None:
-        """The team the query names: the one team whose name it is, else the one team matching at all."""
-        named = [match.team for match in self.matches if match.team.name.casefold() == self.query.casefold()]
-        if len(named) == 1:
-            return named[0]
-        return self.matches[0].team if len(self.matches) == 1 and not self.more else None
-
-
-_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
-
-
-def team_query_clean(query: str | None) -> str:
-    """What is searched for: no control characters (PostgreSQL refuses NUL), no outer spaces, not too long."""
-    return _CONTROL_CHARACTERS.sub("", query or "").strip()[:TEAM_QUERY_MAX]
-
-
-def team_search(*, query: str | None, limit: int = TEAM_SEARCH_LIMIT) -> TeamSearch:
-    """Teams whose name contains ``query`` (case-insensitive), in name order, each with its path; at most
-    ``limit``. One query for the matches; the paths from the process's team tree (``TeamTree.load``)."""
-    query = team_query_clean(query)
-    if not query:
-        return TeamSearch(query="", matches=[], more=False)
-    found = list(
-        Team.objects.filter(name__icontains=query).only(*TREE_COLUMNS).order_by("name", "pk")[: limit + 1]
-    )
-    shown = found[:limit]
-    tree = TeamTree.load()
-    matches = [TeamMatch(team=team, path=tree.ancestors(team.pk)) for team in shown]
-    return TeamSearch(query=query, matches=matches, more=len(found) > limit)
 
 
 def cycle_list() -> list[Cycle]:

@@ -5,7 +5,9 @@ from django.utils.translation import gettext_lazy as _
 
 from integrations.models import Endpoint
 from integrations.services import URL_MAX_LENGTH, events_offered
+from teams.forms import TeamField
 from teams.models import Profile
+from teams.pickers import PURPOSE_INTEGRATION
 
 
 class EndpointForm(forms.Form):
@@ -44,3 +46,22 @@ class EndpointForm(forms.Form):
                 "The URL of a Workflows “Post to a channel when a webhook request is received” flow, "
                 "or of an incoming webhook."
             )
+
+
+class TeamEndpointStartForm(forms.Form):
+    """The integrations page's "Add" for a team: which team (a search among the teams one may add an
+    integration for: teams.pickers.integration_teams) and which kind; sent, it opens the endpoint's form."""
+
+    team = TeamField(label=_("Team"), purpose=PURPOSE_INTEGRATION)
+    kind = forms.ChoiceField(
+        label=_("Kind"),
+        choices=[
+            (Endpoint.Kind.WEBHOOK, _("Webhook")),
+            (Endpoint.Kind.TEAMS, _("Microsoft Teams channel")),
+            (Endpoint.Kind.SLACK, _("Slack channel")),
+        ],
+    )
+
+    def __init__(self, *args, teams, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].set_teams(teams)

@@ -4,23 +4,27 @@ answers the POST that made them, and never again."""
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from integrations import services
 from integrations.events import send_test_event
-from integrations.forms import EndpointForm
+from integrations.forms import EndpointForm, TeamEndpointStartForm
 from integrations.models import Delivery, Endpoint
 from integrations.selectors import delivery_log, endpoint_get_for_user, endpoints_for
 from okrhub.versioning import StaleVersion
 from teams.models import Team
 from teams.permissions import access_for, can_manage_integrations
+from teams.pickers import integration_teams
 
 
 def _may_open(request: HttpRequest) -> None:
@@ -35,13 +39,20 @@ def index(request: HttpRequest) -> HttpResponse:
     _may_open(request)
     access = access_for(request.user)
     endpoints = endpoints_for(user=request.user)
-    teams = Team.objects.filter(archived_at__isnull=True).order_by("name")
-    if not access.manages_organisation:
-        teams = teams.filter(pk__in=access.led_team_ids)
+    teams = integration_teams(access)
     # ?team=<slug>: one team's integrations (the team page links here).
     team = _scope(request) if request.GET.get("team") else None
     if team is not None:
         endpoints, teams = endpoints.filter(team=team), teams.filter(pk=team.pk)
+    start = TeamEndpointStartForm(
+        request.GET if "new-kind" in request.GET else None,
+        teams=teams,
+        initial={"team": team},
+        prefix="new",
+    )
+    if start.is_bound and start.is_valid():
+        query = urlencode({"kind": start.cleaned_data["kind"], "team": start.cleaned_data["team"].slug})
+        return redirect(f"{reverse('integrations:new')}?{query}")
     endpoints = list(endpoints)
     return render(
         request,
@@ -49,10 +60,12 @@ def index(request: HttpRequest) -> HttpResponse:
         {
             "organisation_endpoints": [e for e in endpoints if e.team_id is None],
             "team_endpoints": [e for e in endpoints if e.team_id is not None],
-            "teams": teams,
+            "may_add_for_teams": teams.exists(),
+            "start_form": start,
             "team": team,
             "manages_organisation": access.manages_organisation and team is None,
         },
+        status=400 if start.errors else 200,
     )
 
 

@@ -12,8 +12,10 @@ from django.db import transaction
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from teams.forms import TeamField
 from teams.models import Membership, Team
 from teams.people_services import InvitationRequest, invitations_check
+from teams.pickers import PURPOSE_INVITE
 
 MAX_ROWS = 1000
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
@@ -83,9 +85,9 @@ class InviteForm(forms.Form):
     """Invite one or many people: addresses pasted into the box, or a file with one person per row. Every
     row is checked before anything is saved; the errors name their row."""
 
-    team = forms.ModelChoiceField(
+    team = TeamField(
         label=_("Team"),
-        queryset=Team.objects.none(),
+        purpose=PURPOSE_INVITE,
         help_text=_("For a file: the team of the rows that name none."),
     )
     role = forms.ChoiceField(label=_("Role"), choices=Membership.Role.choices, initial=Membership.Role.MEMBER)
@@ -103,7 +105,7 @@ class InviteForm(forms.Form):
 
     def __init__(self, *args, teams, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["team"].queryset = teams
+        self.fields["team"].set_teams(teams)
         self.requests: list[InvitationRequest] = []
         self.row_errors: list[str] = []
 

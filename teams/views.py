@@ -7,8 +7,9 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -34,6 +35,8 @@ from teams.permissions import (
     can_rename_team,
     can_restructure_team,
 )
+from teams.pickers import move_parents, pickable_teams
+from teams.search import team_search
 from teams.selectors import user_display_name
 from teams.services import api_token_rotate, profile_update
 from teams.two_factor import has_two_factor
@@ -263,15 +266,6 @@ def team_rename(request: HttpRequest, pk: int) -> HttpResponse:
     return _form_response(request, context, valid=request.method == "GET")
 
 
-def _move_parents(access: Access, team: Team):
-    """Where the team may go: any team that is not archived for organisation admins, the teams they lead
-    for a lead. Teams below it are listed too; choosing one is refused with the loop message."""
-    parents = Team.objects.filter(archived_at__isnull=True).exclude(pk=team.pk).order_by("name")
-    if not access.manages_organisation:
-        parents = parents.filter(pk__in=access.led_team_ids)
-    return parents.only("id", "name")
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def team_move(request: HttpRequest, pk: int) -> HttpResponse:
@@ -282,7 +276,8 @@ def team_move(request: HttpRequest, pk: int) -> HttpResponse:
     form = TeamMoveForm(
         request.POST or None,
         initial={"parent": team.parent_id},
-        parents=_move_parents(access, team),
+        team=team,
+        parents=move_parents(access, team),
         allow_top_level=access.manages_organisation,
         prefix="move",
     )
@@ -373,3 +368,23 @@ def org_admin_revoke(request: HttpRequest, user_id: int) -> HttpResponse:
             request, _("%(name)s is no longer an organisation admin.") % {"name": user_display_name(user)}
         )
     return redirect(f"{reverse('organisation:index')}#org-admins")
+
+
+@login_required
+@require_http_methods(["GET"])
+def team_pick(request: HttpRequest) -> HttpResponse:
+    """A form's team picker (teams.forms.TeamField): the first matches of what was typed among the teams
+    that form may choose (``purpose``: teams/pickers.py, permission-checked here as in the form), as JSON
+    for static/js/team_picker.js: each match's slug, name and path, and the live status line."""
+    teams = pickable_teams(access_for(request.user), request.GET.get("purpose", ""), request.GET)
+    search = team_search(query=request.GET.get("q"), teams=teams)
+    status = render_to_string("teams/_team_search_status.html", {"search": search}, request=request)
+    return JsonResponse(
+        {
+            "status": status.strip(),
+            "matches": [
+                {"slug": match.team.slug, "name": match.team.name, "path": match.path_text}
+                for match in search.matches
+            ],
+        }
+    )

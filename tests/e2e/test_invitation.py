@@ -30,7 +30,24 @@ def test_an_invited_member_sets_a_password_and_checks_in_on_my_week(
     admin.get_by_role("link", name="Invite people").first.click()
     expect(admin.get_by_role("heading", level=1)).to_have_text("Invite people")
     assert_accessible(admin)
-    admin.get_by_label("Team", exact=True).select_option(label="Kurs og arrangementer")
+    # The team by the keyboard: typed, ↓ to the first match, ↑ back to the field, ↓ and Enter to choose it.
+    field = admin.get_by_label("Team", exact=True)
+    field.press_sequentially("kurs og")
+    match = admin.locator("#id_team-results").get_by_role("button", name="Kurs og arrangementer")
+    expect(match).to_be_visible()
+    expect(admin.locator("#id_team-status")).to_contain_text("team matches “kurs og”")
+    assert "<option" not in admin.locator("form[enctype]").inner_html().split('name="role"', 1)[0]
+    field.press("ArrowDown")
+    expect(match).to_be_focused()
+    admin.keyboard.press("ArrowUp")
+    expect(field).to_be_focused()
+    field.press("ArrowDown")
+    admin.keyboard.press("Enter")
+    expect(field).to_be_focused()
+    expect(field).to_have_value("Kurs og arrangementer")
+    expect(admin.locator("#id_team-status")).to_have_text("“Kurs og arrangementer” chosen.")
+    expect(admin.locator("input[name=team]")).to_have_value(COURSES_SLUG)
+    assert_accessible(admin)
     admin.get_by_label("Email addresses").fill("nina.ny@example.org")
     admin.get_by_role("button", name="Send invitations").click()
     expect(admin.get_by_role("heading", level=1)).to_have_text("Pending invitations")
@@ -125,3 +142,50 @@ def test_the_people_and_password_pages_work_on_a_phone_and_pass_axe(
     expect(admin.get_by_role("heading", level=1)).to_contain_text("Anonymise")
     _fits_a_phone(admin)
     assert_accessible(admin)
+
+
+def test_the_invitation_team_is_chosen_without_javascript(demo, live_server, browser, log_in):
+    # (No axe-core here: it is a script. The walk above checks the form with its scripts.)
+    context = browser.new_context(
+        locale="en-GB", java_script_enabled=False, viewport={"width": 360, "height": 800}
+    )
+    context.set_default_timeout(10_000)
+    try:
+        page = context.new_page()
+        log_in(page, "admin")
+        page.goto(f"{live_server.url}/organisation/invitations/new/")
+        page.get_by_label("Team", exact=True).fill("ar")
+        page.get_by_label("Email addresses").fill("uten.skript@example.org")
+        page.get_by_role("button", name="Send invitations").click()
+        # Several teams match: they come back as radio buttons, each with its path; nothing was sent.
+        expect(page.get_by_role("alert").first).to_contain_text("Several teams match “ar”")
+        assert not Invitation.objects.filter(email="uten.skript@example.org").exists()
+        choices = page.get_by_role("group", name="Choose the team")
+        expect(choices.get_by_role("radio")).not_to_have_count(0)
+        choices.get_by_label(re.compile("Karriere og rådgivning")).check()
+        page.get_by_role("button", name="Send invitations").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Pending invitations")
+        invitation = Invitation.objects.get(email="uten.skript@example.org")
+        assert invitation.team.name == "Karriere og rådgivning"
+    finally:
+        context.close()
+
+
+def test_several_matches_offered_as_radio_buttons_are_accessible(
+    demo, live_server, new_page, log_in, assert_accessible
+):
+    page = log_in(new_page(), "admin")
+    page.set_viewport_size({"width": 360, "height": 800})
+    page.goto(f"{live_server.url}/organisation/invitations/new/")
+    field = page.get_by_label("Team", exact=True)
+    field.fill("ar")
+    page.get_by_label("Email addresses").fill("flere@example.org")
+    page.get_by_role("button", name="Send invitations").click()
+    choices = page.get_by_role("group", name="Choose the team")
+    expect(choices.get_by_role("radio").first).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    assert_accessible(page)
+    # Typing again forgets the offered choices and searches as usual.
+    page.get_by_label("Team", exact=True).press_sequentially("x")
+    expect(choices).to_have_count(0)
+    assert not Invitation.objects.filter(email="flere@example.org").exists()

@@ -80,7 +80,7 @@ def test_who_revokes_an_invitation_to_kurs(client, persona, invite, who):
 @pytest.mark.parametrize("who", PERSONAS)
 def test_who_invites_to_kurs_from_the_form(client, org, persona, who):
     response = client_for(client, persona(who)).post(
-        reverse("people:invite"), {"team": org.team.pk, "role": "member", "emails": "ny@example.org"}
+        reverse("people:invite"), {"team": org.team.slug, "role": "member", "emails": "ny@example.org"}
     )
     allowed = KURS_STATUS[who] == 302 and who != "anonymous"
     assert Invitation.objects.filter(email="ny@example.org", team=org.team).exists() == allowed
@@ -104,7 +104,7 @@ def test_a_lead_sees_only_the_invitations_of_the_teams_they_lead(client, org, in
 def test_pasting_many_addresses_invites_each(client, org):
     response = client_for(client, org.lead).post(
         reverse("people:invite"),
-        {"team": org.team.pk, "role": "lead", "emails": "a@example.org, B@example.org\nc@example.org;"},
+        {"team": org.team.slug, "role": "lead", "emails": "a@example.org, B@example.org\nc@example.org;"},
     )
     assert response.status_code == 302
     assert set(Invitation.objects.values_list("email", "role")) == {
@@ -126,7 +126,7 @@ def test_one_bad_address_saves_nothing_and_names_each_problem(client, org, invit
     response = client_for(client, org.lead).post(
         reverse("people:invite"),
         {
-            "team": org.team.pk,
+            "team": org.team.slug,
             "role": "member",
             "emails": "\n".join(addresses),
         },
@@ -150,7 +150,7 @@ def test_one_bad_address_saves_nothing_and_names_each_problem(client, org, invit
 
 def test_nothing_to_invite_is_an_error(client, org):
     response = client_for(client, org.lead).post(
-        reverse("people:invite"), {"team": org.team.pk, "role": "member"}
+        reverse("people:invite"), {"team": org.team.slug, "role": "member"}
     )
     assert response.status_code == 400
     assert not Invitation.objects.exists()
@@ -172,7 +172,7 @@ def _xlsx(rows: list[list]) -> SimpleUploadedFile:
 def test_a_csv_file_invites_each_row_to_its_team_and_role(client, org):
     upload = _csv("email;name;team;role\nnina@example.org;Nina Ny;kurs;lead\nper@example.org;Per;Karriere;\n")
     response = client_for(client, org.section_leader).post(
-        reverse("people:invite"), {"team": org.team.pk, "role": "member", "file": upload}
+        reverse("people:invite"), {"team": org.team.slug, "role": "member", "file": upload}
     )
     assert response.status_code == 302
     rows = set(Invitation.objects.values_list("email", "name", "team__slug", "role"))
@@ -187,7 +187,7 @@ def test_an_xlsx_file_without_a_header_uses_the_default_columns(client, org):
         [["nina@example.org", "Nina Ny", "Kurs", "medlem"], ["per@example.org", None, None, "teamleder"]]
     )
     response = client_for(client, org.lead).post(
-        reverse("people:invite"), {"team": org.team.pk, "role": "member", "file": upload}
+        reverse("people:invite"), {"team": org.team.slug, "role": "member", "file": upload}
     )
     assert response.status_code == 302
     assert set(Invitation.objects.values_list("email", "role")) == {
@@ -207,7 +207,7 @@ def test_invalid_rows_are_listed_by_row_and_nothing_is_saved(client, org):
         ]
     )
     response = client_for(client, org.lead).post(
-        reverse("people:invite"), {"team": org.team.pk, "role": "member", "file": upload}
+        reverse("people:invite"), {"team": org.team.slug, "role": "member", "file": upload}
     )
     assert response.status_code == 400
     errors = response.context["form"].row_errors
@@ -220,13 +220,13 @@ def test_invalid_rows_are_listed_by_row_and_nothing_is_saved(client, org):
 def test_a_file_that_is_not_csv_or_xlsx_is_refused(client, org):
     upload = SimpleUploadedFile("people.pdf", b"%PDF-1.4")
     response = client_for(client, org.lead).post(
-        reverse("people:invite"), {"team": org.team.pk, "role": "member", "file": upload}
+        reverse("people:invite"), {"team": org.team.slug, "role": "member", "file": upload}
     )
     assert response.status_code == 400
     assert not Invitation.objects.exists()
     broken = SimpleUploadedFile("people.xlsx", b"not a workbook")
     response = client_for(client, org.lead).post(
-        reverse("people:invite"), {"team": org.team.pk, "role": "member", "file": broken}
+        reverse("people:invite"), {"team": org.team.slug, "role": "member", "file": broken}
     )
     assert response.status_code == 400
 
@@ -236,7 +236,7 @@ def test_the_messages_are_translated(client, org, invite):
     client_for(client, org.lead)
     client.cookies["django_language"] = "nb"
     response = client.post(
-        reverse("people:invite"), {"team": org.team.pk, "role": "member", "emails": "pending@example.org"}
+        reverse("people:invite"), {"team": org.team.slug, "role": "member", "emails": "pending@example.org"}
     )
     assert "har allerede en ventende invitasjon til Kurs" in response.text
 

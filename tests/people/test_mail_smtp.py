@@ -68,7 +68,8 @@ def test_an_invitation_and_a_password_reset_arrive_by_smtp_and_their_links_work(
     client.force_login(org.lead)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
-            reverse("people:invite"), {"team": org.team.pk, "role": "member", "emails": "nina.ny@example.org"}
+            reverse("people:invite"),
+            {"team": org.team.slug, "role": "member", "emails": "nina.ny@example.org"},
         )
     assert response.status_code == 302
     (invitation,) = smtp_server.messages

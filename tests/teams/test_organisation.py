@@ -112,7 +112,7 @@ def test_a_section_leader_archives_and_moves_teams_inside_the_section(client, or
     client = client_for(client, org.section_leader)
     assert (
         client.post(
-            reverse("organisation:team_move", args=[sub.pk]), {"move-parent": org.other_team.pk}
+            reverse("organisation:team_move", args=[sub.pk]), {"move-parent": org.other_team.slug}
         ).status_code
         == 302
     )
@@ -128,7 +128,7 @@ def test_a_section_leader_archives_and_moves_teams_inside_the_section(client, or
 def test_a_lead_cannot_move_a_team_out_of_their_subtree(client, org):
     sub = TeamFactory(name="Kurs Nord", slug="kurs-nord", parent=org.team)
     url = reverse("organisation:team_move", args=[sub.pk])
-    response = client_for(client, org.lead).post(url, {"move-parent": org.other_team.pk})
+    response = client_for(client, org.lead).post(url, {"move-parent": org.other_team.slug})
     assert response.status_code == 400
     sub.refresh_from_db()
     assert sub.parent == org.team
@@ -190,7 +190,7 @@ def test_an_edited_slug_must_be_unique_and_valid(client, org, people):
 def test_a_move_below_its_own_sub_team_is_refused_with_a_clear_message(client, org, people):
     client = client_for(client, people["org_admin"])
     response = client.post(
-        reverse("organisation:team_move", args=[org.section.pk]), {"move-parent": org.team.pk}
+        reverse("organisation:team_move", args=[org.section.pk]), {"move-parent": org.team.slug}
     )
     assert response.status_code == 400
     assert str(TEAM_MOVE_LOOP) in response.content.decode()
@@ -255,7 +255,7 @@ def test_over_htmx_a_change_re_renders_the_tree_in_place(client, org, people):
 def test_htmx_form_errors_stay_in_the_row(client, org, people):
     client = client_for(client, people["org_admin"])
     url = reverse("organisation:team_move", args=[org.section.pk])
-    response = client.post(url, {"move-parent": org.team.pk}, headers={"HX-Request": "true"})
+    response = client.post(url, {"move-parent": org.team.slug}, headers={"HX-Request": "true"})
     assert response.status_code == 200 and "HX-Retarget" not in response
     assert 'class="errorlist"' in response.content.decode()
 
