@@ -30,6 +30,8 @@ from dashboards.selectors import (
     team_search,
 )
 from objectives.permissions import access_for, can_give_feedback
+from teams.models import Team
+from teams.search import team_find
 from teams.tree import TeamTree
 from workshops.selectors import team_kpis
 
@@ -48,9 +50,9 @@ def _filters(request):
     slug = form.selected_scope()
     search = None
     if query := form.team_query():
-        search = team_search(query=query)
-        if search.only_team is not None:
-            slug, search = search.only_team.slug, None
+        team, search = team_find(query=query, teams=Team.objects.all())  # the forms' rule (teams.search)
+        if team is not None:
+            slug, search = team.slug, None
     scope = scope_resolve(slug=slug, tree=tree)
     return form, cycle, scope, search
 

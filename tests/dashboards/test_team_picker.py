@@ -229,3 +229,12 @@ def test_the_picker_speaks_norwegian(org, login, settings):
     page = client.get(URL, {"q": "ingen slik"}).content.decode()
     assert "Ingen team har «ingen slik» i navnet." in page
     assert "Skriv en del av teamets navn" in page
+
+
+def test_a_typed_name_one_team_has_is_its_scope_even_behind_twenty_longer_names(db, client):
+    for number in range(TEAM_SEARCH_LIMIT + 5):
+        TeamFactory(name=f"Alag {number:02d}", slug=f"alag-{number}")  # contain "lag", sort before "Lag"
+    exact = TeamFactory(name="Lag", slug="lag-selve")
+    client.force_login(UserFactory())
+    response = client.get(reverse("dashboards:index"), {"q": "lag"})
+    assert response.context["scope"].team == exact
