@@ -56,11 +56,14 @@ def browser():
 
 @pytest.fixture
 def new_page(browser):
-    """new_page() opens a fresh browser context (its own cookies) and returns its page."""
+    """new_page() opens a fresh browser context (its own cookies) and returns its page; ``scripts=False``:
+    without JavaScript; ``width``/``height``: the window (a phone: 360 × 800)."""
     contexts = []
 
-    def _new_page(locale: str = "en-GB"):
-        context = browser.new_context(locale=locale, viewport={"width": 1280, "height": 900})
+    def _new_page(locale: str = "en-GB", *, scripts: bool = True, width: int = 1280, height: int = 900):
+        context = browser.new_context(
+            locale=locale, java_script_enabled=scripts, viewport={"width": width, "height": height}
+        )
         context.set_default_timeout(10_000)
         contexts.append(context)
         return context.new_page()

@@ -61,39 +61,32 @@ def test_the_leader_narrows_the_dashboard_to_one_team_without_a_reload(
     assert page.evaluate("window.__stillHere") is True
 
 
-def test_the_team_picker_works_without_javascript(demo, live_server, browser, log_in):
+def test_the_team_picker_works_without_javascript(demo, live_server, new_page, log_in):
     # (No axe-core here: it is a script. The page walk checks the dashboard with its scripts.)
-    context = browser.new_context(
-        locale="en-GB", java_script_enabled=False, viewport={"width": 360, "height": 800}
-    )
-    context.set_default_timeout(10_000)
-    try:
-        page = context.new_page()
-        log_in(page, "leader")
-        page.goto(f"{live_server.url}/dashboards/")
-        field = page.get_by_label("Team", exact=True)
-        # Several matches: the dashboard lists them to choose from, each under its path.
-        field.fill("ar")
-        page.get_by_role("button", name="Show").click()
-        expect(page).to_have_url(re.compile(r"/dashboards/\?.*q=ar"))
-        expect(page.locator("#team-picker-status")).to_have_text("2 teams match “ar”.")
-        page.get_by_role("link", name="Kompetansesenteret › Karriere og rådgivning").click()
-        expect(page).to_have_url(re.compile(r"scope=karriere-og-radgivning"))
-        expect(page.locator("#team-table tbody tr")).to_have_count(1)
-        expect(field).to_have_value("Karriere og rådgivning")
+    page = new_page(scripts=False, width=360, height=800)
+    log_in(page, "leader")
+    page.goto(f"{live_server.url}/dashboards/")
+    field = page.get_by_label("Team", exact=True)
+    # Several matches: the dashboard lists them to choose from, each under its path.
+    field.fill("ar")
+    page.get_by_role("button", name="Show").click()
+    expect(page).to_have_url(re.compile(r"/dashboards/\?.*q=ar"))
+    expect(page.locator("#team-picker-status")).to_have_text("2 teams match “ar”.")
+    page.get_by_role("link", name="Kompetansesenteret › Karriere og rådgivning").click()
+    expect(page).to_have_url(re.compile(r"scope=karriere-og-radgivning"))
+    expect(page.locator("#team-table tbody tr")).to_have_count(1)
+    expect(field).to_have_value("Karriere og rådgivning")
 
-        # One match: straight to that team.
-        field.fill("kurs og")
-        field.press("Enter")
-        expect(page.locator("#dashboard-title")).to_contain_text("Kurs og arrangementer")
-        expect(page.locator("#team-table tbody tr")).to_have_count(1)
+    # One match: straight to that team.
+    field.fill("kurs og")
+    field.press("Enter")
+    expect(page.locator("#dashboard-title")).to_contain_text("Kurs og arrangementer")
+    expect(page.locator("#team-table tbody tr")).to_have_count(1)
 
-        # An empty field: the whole organisation again.
-        field.fill("")
-        page.get_by_role("button", name="Show").click()
-        expect(page.locator("#dashboard-title")).to_contain_text("Whole organisation")
-    finally:
-        context.close()
+    # An empty field: the whole organisation again.
+    field.fill("")
+    page.get_by_role("button", name="Show").click()
+    expect(page.locator("#dashboard-title")).to_contain_text("Whole organisation")
 
 
 def test_the_team_page_from_the_teams_menu(demo, live_server, page, log_in, screenshot, assert_accessible):

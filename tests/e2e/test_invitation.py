@@ -144,31 +144,24 @@ def test_the_people_and_password_pages_work_on_a_phone_and_pass_axe(
     assert_accessible(admin)
 
 
-def test_the_invitation_team_is_chosen_without_javascript(demo, live_server, browser, log_in):
+def test_the_invitation_team_is_chosen_without_javascript(demo, live_server, new_page, log_in):
     # (No axe-core here: it is a script. The walk above checks the form with its scripts.)
-    context = browser.new_context(
-        locale="en-GB", java_script_enabled=False, viewport={"width": 360, "height": 800}
-    )
-    context.set_default_timeout(10_000)
-    try:
-        page = context.new_page()
-        log_in(page, "admin")
-        page.goto(f"{live_server.url}/organisation/invitations/new/")
-        page.get_by_label("Team", exact=True).fill("ar")
-        page.get_by_label("Email addresses").fill("uten.skript@example.org")
-        page.get_by_role("button", name="Send invitations").click()
-        # Several teams match: they come back as radio buttons, each with its path; nothing was sent.
-        expect(page.get_by_role("alert").first).to_contain_text("Several teams match “ar”")
-        assert not Invitation.objects.filter(email="uten.skript@example.org").exists()
-        choices = page.get_by_role("group", name="Choose the team")
-        expect(choices.get_by_role("radio")).not_to_have_count(0)
-        choices.get_by_label(re.compile("Karriere og rådgivning")).check()
-        page.get_by_role("button", name="Send invitations").click()
-        expect(page.get_by_role("heading", level=1)).to_have_text("Pending invitations")
-        invitation = Invitation.objects.get(email="uten.skript@example.org")
-        assert invitation.team.name == "Karriere og rådgivning"
-    finally:
-        context.close()
+    page = new_page(scripts=False, width=360, height=800)
+    log_in(page, "admin")
+    page.goto(f"{live_server.url}/organisation/invitations/new/")
+    page.get_by_label("Team", exact=True).fill("ar")
+    page.get_by_label("Email addresses").fill("uten.skript@example.org")
+    page.get_by_role("button", name="Send invitations").click()
+    # Several teams match: they come back as radio buttons, each with its path; nothing was sent.
+    expect(page.get_by_role("alert").first).to_contain_text("Several teams match “ar”")
+    assert not Invitation.objects.filter(email="uten.skript@example.org").exists()
+    choices = page.get_by_role("group", name="Choose the team")
+    expect(choices.get_by_role("radio")).not_to_have_count(0)
+    choices.get_by_label(re.compile("Karriere og rådgivning")).check()
+    page.get_by_role("button", name="Send invitations").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Pending invitations")
+    invitation = Invitation.objects.get(email="uten.skript@example.org")
+    assert invitation.team.name == "Karriere og rådgivning"
 
 
 def test_several_matches_offered_as_radio_buttons_are_accessible(
