@@ -11,7 +11,7 @@ urlpatterns = [
     path("<int:pk>/edit/", views.endpoint_edit, name="edit"),
     path("<int:pk>/rotate-secret/", views.endpoint_rotate, name="rotate"),
     path("<int:pk>/test/", views.endpoint_test, name="test"),
-    path("<int:pk>/enable/", views.endpoint_enable, name="enable"),
-    path("<int:pk>/disable/", views.endpoint_disable, name="disable"),
+    path("<int:pk>/enable/", views.endpoint_set_active, {"active": True}, name="enable"),
+    path("<int:pk>/disable/", views.endpoint_set_active, {"active": False}, name="disable"),
     path("<int:pk>/delete/", views.endpoint_delete, name="delete"),
 ]
