@@ -24,12 +24,17 @@ SUMMARY_WEEKDAY = 1
 SUMMARY_HOUR = 8
 
 
-def checkin_created(*, checkin) -> None:
-    key_result = (
+def _key_result(pk: int) -> KeyResult:
+    """A key result as an event describes it (its team, cycle and owner), with what judging it needs."""
+    return (
         KeyResult.objects.select_related("objective__team", "objective__cycle", "owner")
         .annotate(has_plan=plan_exists())
-        .get(pk=checkin.key_result_id)
+        .get(pk=pk)
     )
+
+
+def checkin_created(*, checkin) -> None:
+    key_result = _key_result(checkin.key_result_id)
     event_record(
         type=EventType.CHECKIN_CREATED,
         key=f"checkin:{checkin.pk}",
@@ -52,9 +57,7 @@ def checkin_created(*, checkin) -> None:
 
 
 def feedback_created(*, feedback) -> None:
-    key_result = KeyResult.objects.select_related("objective__team", "objective__cycle", "owner").get(
-        pk=feedback.key_result_id
-    )
+    key_result = _key_result(feedback.key_result_id)
     event_record(
         type=EventType.FEEDBACK_CREATED,
         key=f"feedback:{feedback.pk}",
