@@ -8,6 +8,7 @@ read model, ``objectives.figures``; nothing is recomputed in templates.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -445,33 +446,29 @@ def _attention(
     results have one reason more, and are merged into the page. One query for the count, one for a page."""
     active = Q(start__lte=today) & (Q(end__isnull=True) | Q(end__gt=today))
     segments = _in_scope(AttentionSegment.objects.filter(active, cycle=cycle), team_ids)
-    found: list[list] = []
 
+    @functools.cache
     def deactivated() -> list:  # (order, key result id, team id, stored reasons or None), read once
-        if not found:
-            rows = KeyResult.objects.in_progress().filter(  # rules.OWNER_DEACTIVATED
-                owner_id__in=get_user_model().objects.filter(is_active=False).values("pk"),
-                objective__cycle=cycle,
-                objective__status=Objective.Status.ACTIVE,
+        rows = KeyResult.objects.in_progress().filter(  # rules.OWNER_DEACTIVATED
+            owner_id__in=get_user_model().objects.filter(is_active=False).values("pk"),
+            objective__cycle=cycle,
+            objective__status=Objective.Status.ACTIVE,
+        )
+        rows = _in_scope(rows, team_ids, "objective__team_id").annotate(
+            stored=Subquery(segments.filter(key_result_id=OuterRef("pk")).values("reasons")[:1])
+        )
+        return [
+            ((-(reasons or 0) - 1, place, op, oid, krp, pk), pk, team_id, reasons)
+            for pk, team_id, place, op, oid, krp, reasons in rows.values_list(
+                "pk",
+                "objective__team_id",
+                "objective__team__tree_position",
+                "objective__position",
+                "objective_id",
+                "position",
+                "stored",
             )
-            rows = _in_scope(rows, team_ids, "objective__team_id").annotate(
-                stored=Subquery(segments.filter(key_result_id=OuterRef("pk")).values("reasons")[:1])
-            )
-            found.append(
-                [
-                    ((-(reasons or 0) - 1, place, op, oid, krp, pk), pk, team_id, reasons)
-                    for pk, team_id, place, op, oid, krp, reasons in rows.values_list(
-                        "pk",
-                        "objective__team_id",
-                        "objective__team__tree_position",
-                        "objective__position",
-                        "objective_id",
-                        "position",
-                        "stored",
-                    )
-                ]
-            )
-        return found[0]
+        ]
 
     def count() -> int:
         return stored + sum(1 for *_, reasons in deactivated() if not reasons)
