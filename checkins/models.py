@@ -251,3 +251,17 @@ class AttentionSegment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key_result_id}×{self.reasons}"
+
+
+class RollupState(models.Model):
+    """Changes whenever a recomputation of the cycle's rollups commits (``checkins.rollups.refresh``): what a
+    reader derives from the rollups alone (the scope's totals, a page of team figures, a page of the
+    needs-attention order) is kept in the cache under this generation, and read again once it changes."""
+
+    cycle = models.OneToOneField(
+        "objectives.Cycle", on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    generation = models.UUIDField()
+
+    def __str__(self) -> str:
+        return f"{self.cycle_id}: {self.generation}"

@@ -30,12 +30,17 @@ Why not recompute in the write's transaction: every save would pay the team's re
 statements a check-in, and the whole test suite 2.5× slower, ``bench/README.md``); with marks, a burst of
 check-ins in one team is recomputed once. ``verify`` compares every clean rollup with a fresh
 recomputation (``manage.py verify_rollups [--fix]``); a dirty one is pending by design.
+
+Each recomputation gives the cycle a new ``RollupState.generation`` in its transaction: readers keep what
+they derive from the rollups alone in the cache under it (``dashboards.selectors``), so a dashboard that
+nothing changed since reads no rollup row at all.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -48,7 +53,15 @@ from django.db.models.signals import post_delete, pre_delete
 from django.dispatch import receiver
 from django.utils import timezone
 
-from checkins.models import AttentionSegment, AttentionSpan, CheckIn, CheckInWeek, HealthStep, TeamRollup
+from checkins.models import (
+    AttentionSegment,
+    AttentionSpan,
+    CheckIn,
+    CheckInWeek,
+    HealthStep,
+    RollupState,
+    TeamRollup,
+)
 from objectives import progress as rules
 from objectives.figures import Moment, figures_from_values, plan_exists, plans_by_key_result
 from objectives.models import Cycle, Initiative, KeyResult, Objective
@@ -372,7 +385,28 @@ def refresh(*, cycle_id: int, team_ids: Iterable[int] | None = None, dirty_only:
             model.objects.filter(cycle=cycle, team_id__in=chunk).delete()
         _store(cycle, computed, locked, places)
         done += len(chunk)
+    if done:
+        _new_generation(cycle.pk)
     return done
+
+
+def _new_generation(cycle_id: int) -> None:
+    """The cycle's rollups changed: readers stop using what they cached from them. The state row is locked
+    last, after every ``TeamRollup`` row of the recomputation (and held only until its commit), so two
+    recomputations never wait for each other in a circle."""
+    if not RollupState.objects.filter(cycle_id=cycle_id).update(generation=uuid.uuid4()):
+        RollupState.objects.bulk_create(
+            [RollupState(cycle_id=cycle_id, generation=uuid.uuid4())],
+            update_conflicts=True,
+            unique_fields=["cycle"],
+            update_fields=["generation"],
+        )
+
+
+def generation(cycle_id: int) -> uuid.UUID | None:
+    """The cycle's rollups generation (None before their first recomputation): a cache key of what is derived
+    from them. Read it after ``refresh_dirty``, then the rollups: what is read is never older than it."""
+    return RollupState.objects.filter(cycle_id=cycle_id).values_list("generation", flat=True).first()
 
 
 def _store(
@@ -563,6 +597,7 @@ def _tree_reordered(sender, **kwargs) -> None:
     AttentionSegment.objects.update(
         team_place=Subquery(Team.objects.filter(pk=OuterRef("team_id")).values("tree_position")[:1])
     )
+    RollupState.objects.update(generation=uuid.uuid4())  # the order readers cached is another now
 
 
 # --- Verification -----------------------------------------------------------------------------------------

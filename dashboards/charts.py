@@ -7,9 +7,11 @@ a team going from 90 % to 95 % look like one going from 0 % to 100 %; check-in r
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from html import escape
 
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
 BAR = "#1f5fa8"
 EMPTY = "#4f5b67"
@@ -36,3 +38,13 @@ def rate_bars(
         out.append(f'<rect x="{x}" y="{top}" width="{bar}" height="{bar_height}" fill="{BAR}"/>')
     out.append("</svg>")
     return mark_safe("".join(out))  # noqa: S308 - the only text, the label, is escaped
+
+
+def weekly_bars(rates: Sequence[int | None], mondays: Sequence[date]) -> SafeString:
+    """A team's bars of the weeks starting on ``mondays``, labelled with every week's number and rate."""
+    weeks = ", ".join(
+        _("week %(week)s: %(rate)s")
+        % {"week": monday.isocalendar().week, "rate": "–" if rate is None else f"{rate} %"}
+        for monday, rate in zip(mondays, rates, strict=True)
+    )
+    return rate_bars(rates, label=_("Key results checked in per week, %(weeks)s") % {"weeks": weeks})

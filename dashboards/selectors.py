@@ -9,6 +9,8 @@ read model, ``objectives.figures``; nothing is recomputed in templates.
 from __future__ import annotations
 
 import functools
+import hashlib
+import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -16,6 +18,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.db.models import Count, F, OuterRef, Q, Subquery, Sum, Window
 from django.db.models.functions import RowNumber
 from django.http import Http404
@@ -79,6 +82,7 @@ class Scope:
     team: Team | None
     nodes: list[TreeNode]  # the teams in scope, in tree order, depth relative to the scope
     ancestors: list[Team] = field(default_factory=list)  # above the scope's team, the top first
+    tree_generation: uuid.UUID | None = None  # of the tree it was resolved in (``TeamTree.generation``)
 
     @property
     def team_ids(self) -> set[int]:
@@ -92,11 +96,16 @@ class Scope:
 def scope_resolve(*, slug: str | None, tree: TeamTree) -> Scope:
     """The scope for a team slug ("" or None: the organisation); 404 for an unknown team."""
     if not slug:
-        return Scope(team=None, nodes=tree.nodes())
+        return Scope(team=None, nodes=tree.nodes(), tree_generation=tree.generation)
     team = tree.by_slug(slug)
     if team is None:
         raise Http404(_("No such team."))
-    return Scope(team=team, nodes=tree.nodes([team.pk]), ancestors=tree.ancestors(team.pk))
+    return Scope(
+        team=team,
+        nodes=tree.nodes([team.pk]),
+        ancestors=tree.ancestors(team.pk),
+        tree_generation=tree.generation,
+    )
 
 
 def cycle_list() -> list[Cycle]:
@@ -294,24 +303,50 @@ def _in_scope(queryset, team_ids: Iterable[int] | None, field: str = "team_id"):
     return queryset if team_ids is None else queryset.filter(**{f"{field}__in": list(team_ids)})
 
 
-def _load_rows(
-    *, access: Access, cycle: Cycle, today: date, weeks: list[date], nodes: list[TreeNode], expected: float
-) -> list[TeamRow]:
-    """The rows of these teams from their rollups (``checkins.rollups``): five queries for any number."""
-    team_ids = [node.team.pk for node in nodes]
-    rows = {
-        node.team.pk: TeamRow(
-            team=node.team, depth=node.depth, has_children=node.has_children, expected=expected
+ROLLUPS_CACHE_SECONDS = 3600  # a bound on memory only: a new rollups generation is a new key
+
+
+@dataclass(frozen=True)
+class Derived:
+    """What a request derives from the rollups alone, kept in the cache under ``key``: the cycle with its
+    dates, its rollups generation (``checkins.rollups.generation``), the tree's generation, the scope and the
+    day. Any
+    recomputation of the cycle's rollups, any change of the tree and midnight make another key, so what is
+    read from the cache is what the query would return. None: read each time (rollups never recomputed, or
+    a tree not read through ``TeamTree.load``)."""
+
+    key: tuple | None
+
+    @classmethod
+    def of(cls, *, cycle: Cycle, scope: Scope, today: date) -> Derived:
+        generation = rollups.generation(cycle.pk)
+        if generation is None or scope.tree_generation is None:
+            return cls(None)
+        scope_key = scope.team.pk if scope.team else None
+        return cls(
+            (cycle.pk, cycle.start_date, cycle.end_date, generation, scope.tree_generation, scope_key, today)
         )
-        for node in nodes
-    }
-    owners: dict[int, set[int]] = defaultdict(set)
+
+    def get(self, name: str, compute: Callable[[], object], *parts) -> object:
+        if self.key is None:
+            return compute()
+        digest = hashlib.blake2b(repr((self.key, name, parts)).encode(), digest_size=16).hexdigest()
+        key = f"dashboard:{name}:{digest}"
+        value = cache.get(key)
+        if value is None:
+            value = compute()
+            cache.set(key, value, ROLLUPS_CACHE_SECONDS)
+        return value
+
+
+def _rollup_figures(*, cycle: Cycle, today: date, weeks: list[date], team_ids: list[int]) -> dict[int, tuple]:
+    """Team id → (objectives, key results, progress sum, owner ids, at risk or worse, off track, key results
+    checked in per week of ``weeks``): what the rows show of the rollups, in three queries."""
+    figures = {team_id: (0, 0, 0.0, [], 0, 0) for team_id in team_ids}
     for team_id, objectives, key_results, progress_sum, owner_ids in TeamRollup.objects.filter(
         cycle=cycle, team_id__in=team_ids
     ).values_list("team_id", "objectives", "key_results", "progress_sum", "owners"):
-        row = rows[team_id]
-        row.objectives, row.key_results, row.progress_sum = objectives, key_results, progress_sum
-        owners[team_id] = set(owner_ids)
+        figures[team_id] = (objectives, key_results, progress_sum, list(owner_ids), 0, 0)
     for team_id, at_risk_or_worse, off_track in (
         HealthStep.objects.filter(cycle=cycle, team_id__in=team_ids, day__lte=today)
         .values("team_id")
@@ -319,10 +354,7 @@ def _load_rows(
         .values_list("team_id", "a", "b")
         .order_by()
     ):
-        row = rows[team_id]
-        row.off_track, row.at_risk = off_track, at_risk_or_worse - off_track
-    for row in rows.values():
-        row.on_track = row.key_results - row.at_risk - row.off_track
+        figures[team_id] = (*figures[team_id][:4], at_risk_or_worse, off_track)
     weekly: dict[tuple[int, date], int] = {}
     if weeks:
         weekly = {
@@ -331,8 +363,45 @@ def _load_rows(
                 cycle=cycle, team_id__in=team_ids, week__gte=weeks[0], week__lte=weeks[-1]
             ).values_list("team_id", "week", "checked")
         }
-    for row in rows.values():
-        row.weekly = [weekly.get((row.team.pk, monday), 0) for monday in weeks]
+    return {
+        team_id: (*values, [weekly.get((team_id, monday), 0) for monday in weeks])
+        for team_id, values in figures.items()
+    }
+
+
+def _load_rows(
+    *,
+    access: Access,
+    cycle: Cycle,
+    today: date,
+    weeks: list[date],
+    nodes: list[TreeNode],
+    expected: float,
+    derived: Derived,
+) -> list[TeamRow]:
+    """The rows of these teams: their rollups (``checkins.rollups``; three queries, or none while the
+    cached copy is current), the drafts the viewer may see and the members who own nothing (two queries)."""
+    team_ids = [node.team.pk for node in nodes]
+    rows = {
+        node.team.pk: TeamRow(
+            team=node.team, depth=node.depth, has_children=node.has_children, expected=expected
+        )
+        for node in nodes
+    }
+    figures = derived.get(
+        "rows",
+        lambda: _rollup_figures(cycle=cycle, today=today, weeks=weeks, team_ids=team_ids),
+        team_ids,
+        weeks,
+    )
+    owners: dict[int, set[int]] = {}
+    for team_id, (objectives, key_results, progress_sum, owner_ids, a, b, weekly) in figures.items():
+        row = rows[team_id]
+        row.objectives, row.key_results, row.progress_sum = objectives, key_results, progress_sum
+        owners[team_id] = set(owner_ids)
+        row.off_track, row.at_risk = b, a - b
+        row.on_track = row.key_results - row.at_risk - row.off_track
+        row.weekly = weekly
         row.checked_this_week = row.weekly[-1] if weeks else 0
         row.checked_last_week = row.weekly[-2] if len(weeks) > 1 else 0
     for team_id, drafts in (
@@ -422,7 +491,7 @@ class LazyLines(Sequence[KeyResultLine]):
         if isinstance(index, slice):
             start, stop, step = index.indices(len(self))
             self._ensure(start, stop)
-            return [self._built[i] for i in range(start, stop, step) if i in self._built]
+            return [self._built[i] for i in range(start, stop, step) if self._built.get(i) is not None]
         if index < 0:
             index += len(self)
         if not 0 <= index < len(self):
@@ -435,7 +504,7 @@ class LazyLines(Sequence[KeyResultLine]):
 
 
 def _attention(
-    *, cycle: Cycle, team_ids: set[int] | None, today: date, stored: int
+    *, cycle: Cycle, team_ids: set[int] | None, today: date, stored: int, derived: Derived
 ) -> tuple[Callable[[], int], Callable[[int, int], list[tuple[int, int]]]]:
     """How many key results need attention today, and a page of them (key result id, team id) in order:
     most reasons first, then the team's place in the tree, the objective's and the key result's.
@@ -475,28 +544,37 @@ def _attention(
 
     def page(offset: int, limit: int) -> list[tuple[int, int]]:
         extra = deactivated()
-        ordered = (
-            segments.exclude(key_result_id__in=[pk for _, pk, _, _ in extra])
-            .order_by(
-                "-reasons",
-                "team_place",
-                "objective_position",
-                "objective_id_order",
-                "key_result_position",
-                "key_result_id",
+        excluded = [pk for _, pk, _, _ in extra]
+
+        def ordered() -> list[tuple]:
+            return list(
+                segments.exclude(key_result_id__in=excluded)
+                .order_by(
+                    "-reasons",
+                    "team_place",
+                    "objective_position",
+                    "objective_id_order",
+                    "key_result_position",
+                    "key_result_id",
+                )
+                .values_list(
+                    "reasons",
+                    "team_place",
+                    "objective_position",
+                    "objective_id_order",
+                    "key_result_position",
+                    "key_result_id",
+                    "team_id",
+                )[: offset + limit]
             )
-            .values_list(
-                "reasons",
-                "team_place",
-                "objective_position",
-                "objective_id_order",
-                "key_result_position",
-                "key_result_id",
-                "team_id",
-            )[: offset + limit]
-        )
+
         merged = sorted(
-            [((-n, place, op, oid, krp, pk), pk, team_id) for n, place, op, oid, krp, pk, team_id in ordered]
+            [
+                ((-n, place, op, oid, krp, pk), pk, team_id)
+                for n, place, op, oid, krp, pk, team_id in derived.get(
+                    "attention", ordered, offset + limit, excluded
+                )
+            ]
             + [(order, pk, team_id) for order, pk, team_id, _ in extra]
         )
         return [(pk, team_id) for _, pk, team_id in merged[offset : offset + limit]]
@@ -504,34 +582,14 @@ def _attention(
     return count, page
 
 
-def dashboard_get(*, user, cycle: Cycle, scope: Scope, today: date | None = None) -> Dashboard:
-    """The scope's teams with their figures, and the key results needing attention, from the rollups kept
-    with every write (``checkins.rollups``; see ``bench/README.md``). Nothing here grows with the number of
-    key results or check-ins: the totals are four SQL aggregates over the scope's rollups, the needs-attention
-    list two indexed queries of ids, and only the rows and lines of the page shown are read in full (five
-    queries for the rows, one or two for the lines) when the page reads them.
-    """
-    access = access_for(user)
-    today = today or timezone.localdate()
-    reference = min(today, cycle.end_date)
-    expected = cycle.expected_progress(on=today)
-    weeks = cycle_weeks(cycle, reference=reference)
-    team_ids = scope.team_ids if scope.team else None  # the organisation needs no team filter
-    # What writes marked dirty since the worker last ran is recomputed first (one query when nothing is).
-    rollups.refresh_dirty(cycle_id=cycle.pk, team_ids=team_ids)
-
-    total = TeamRow(team=Team(name=_("Total")), depth=0, has_children=False, expected=expected)
+def _rollup_totals(*, cycle: Cycle, team_ids: set[int] | None, today: date, weeks: list[date]) -> dict:
+    """The scope's totals: SQL sums over its rollups (three queries)."""
     sums = _in_scope(TeamRollup.objects.filter(cycle=cycle), team_ids).aggregate(
         objectives=Sum("objectives"), key_results=Sum("key_results"), progress=Sum("progress_sum")
     )
-    total.objectives, total.key_results = sums["objectives"] or 0, sums["key_results"] or 0
-    total.progress_sum = sums["progress"] or 0.0
     health = _in_scope(HealthStep.objects.filter(cycle=cycle, day__lte=today), team_ids).aggregate(
         a=Sum("at_risk_or_worse"), b=Sum("off_track"), c=Sum("attention")
     )
-    total.off_track = health["b"] or 0
-    total.at_risk = (health["a"] or 0) - total.off_track
-    total.on_track = total.key_results - total.at_risk - total.off_track
     weekly: dict[date, int] = {}
     if weeks:
         weekly = dict(
@@ -543,7 +601,57 @@ def dashboard_get(*, user, cycle: Cycle, scope: Scope, today: date | None = None
             .values_list("week", "n")
             .order_by()
         )
-    total.weekly = [weekly.get(monday, 0) for monday in weeks]
+    return {
+        "objectives": sums["objectives"] or 0,
+        "key_results": sums["key_results"] or 0,
+        "progress": sums["progress"] or 0.0,
+        "at_risk_or_worse": health["a"] or 0,
+        "off_track": health["b"] or 0,
+        "attention": health["c"] or 0,
+        "weekly": [weekly.get(monday, 0) for monday in weeks],
+    }
+
+
+# What a needs-attention line reads (figures, title, places, owner): every column of the key result, of the
+# rest only what a line shows.
+LINE_FIELDS = (
+    *(field.name for field in KeyResult._meta.concrete_fields),
+    *(f"objective__{name}" for name in ("title", "team_id", "cycle_id", "status", "position", "owner_id")),
+    *(f"objective__team__{name}" for name in ("name", "slug", "parent_id")),
+    *(f"owner__{name}" for name in ("username", "first_name", "last_name", "is_active")),
+)
+
+
+def dashboard_get(*, user, cycle: Cycle, scope: Scope, today: date | None = None) -> Dashboard:
+    """The scope's teams with their figures, and the key results needing attention, from the rollups kept
+    with every write (``checkins.rollups``; see ``bench/README.md``). Nothing here grows with the number of
+    key results or check-ins: the totals are three SQL aggregates over the scope's rollups, the
+    needs-attention list two indexed queries of ids, and only the rows and lines of the page shown are read
+    in full (five queries for the rows, one or two for the lines) when the page reads them. What comes from
+    the rollups alone (the totals, the rows' figures, the order of the needs-attention list) is cached under
+    the cycle's rollups generation (``Derived``): while nothing changes, that is one query instead of seven.
+    """
+    access = access_for(user)
+    today = today or timezone.localdate()
+    reference = min(today, cycle.end_date)
+    expected = cycle.expected_progress(on=today)
+    weeks = cycle_weeks(cycle, reference=reference)
+    team_ids = scope.team_ids if scope.team else None  # the organisation needs no team filter
+    # What writes marked dirty since the worker last ran is recomputed first (one query when nothing is).
+    rollups.refresh_dirty(cycle_id=cycle.pk, team_ids=team_ids)
+
+    derived = Derived.of(cycle=cycle, scope=scope, today=today)
+
+    total = TeamRow(team=Team(name=_("Total")), depth=0, has_children=False, expected=expected)
+    sums = derived.get(
+        "totals", lambda: _rollup_totals(cycle=cycle, team_ids=team_ids, today=today, weeks=weeks), weeks
+    )
+    total.objectives, total.key_results = sums["objectives"], sums["key_results"]
+    total.progress_sum = sums["progress"]
+    total.off_track = sums["off_track"]
+    total.at_risk = sums["at_risk_or_worse"] - total.off_track
+    total.on_track = total.key_results - total.at_risk - total.off_track
+    total.weekly = sums["weekly"]
     total.checked_this_week = total.weekly[-1] if weeks else 0
     total.checked_last_week = total.weekly[-2] if len(weeks) > 1 else 0
     total.drafts = _in_scope(
@@ -552,7 +660,7 @@ def dashboard_get(*, user, cycle: Cycle, scope: Scope, today: date | None = None
     ).count()
 
     attention_count, attention_page = _attention(
-        cycle=cycle, team_ids=team_ids, today=today, stored=health["c"] or 0
+        cycle=cycle, team_ids=team_ids, today=today, stored=sums["attention"], derived=derived
     )
     moment = moment_now(today=today)
 
@@ -561,14 +669,25 @@ def dashboard_get(*, user, cycle: Cycle, scope: Scope, today: date | None = None
             key_result.pk: key_result
             for key_result in KeyResult.objects.filter(pk__in=[pk for pk, _team in items])
             .select_related("objective__team", "owner")
+            .only(*LINE_FIELDS)
             .annotate(has_plan=plan_exists())
         }
         plans_prefetch(by_id.values())
-        return [key_result_line(by_id[pk], cycle=cycle, moment=moment) for pk, _team in items]
+        # None: deleted since its place was read (the next recomputation drops it from the list).
+        return [
+            key_result_line(by_id[pk], cycle=cycle, moment=moment) if pk in by_id else None
+            for pk, _team in items
+        ]
 
     def load(nodes: list[TreeNode]) -> list[TeamRow]:
         return _load_rows(
-            access=access, cycle=cycle, today=today, weeks=weeks, nodes=nodes, expected=expected
+            access=access,
+            cycle=cycle,
+            today=today,
+            weeks=weeks,
+            nodes=nodes,
+            expected=expected,
+            derived=derived,
         )
 
     return Dashboard(

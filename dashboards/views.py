@@ -11,16 +11,16 @@ from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 from django.utils.formats import date_format
+from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from checkins.forms import FeedbackForm
 from checkins.selectors import feedback_for_key_results, feedback_threads
 from dashboards import export
-from dashboards.charts import rate_bars
 from dashboards.forms import DashboardFilterForm
 from dashboards.selectors import (
-    Dashboard,
+    KeyResultLine,
     TeamRow,
     cycle_default,
     cycle_list,
@@ -30,6 +30,7 @@ from dashboards.selectors import (
     team_search,
 )
 from objectives.permissions import access_for, can_give_feedback
+from okrhub.fragments import render_fragments
 from teams.models import Team
 from teams.search import team_find
 from teams.tree import TeamTree
@@ -57,13 +58,71 @@ def _filters(request):
     return form, cycle, scope, search
 
 
-def _weekly_label(row: TeamRow, dashboard: Dashboard) -> str:
-    weeks = ", ".join(
-        _("week %(week)s: %(rate)s")
-        % {"week": monday.isocalendar().week, "rate": "–" if rate is None else f"{rate} %"}
-        for monday, rate in zip(dashboard.weeks, row.weekly_rates, strict=True)
+def team_row_fragment(row: TeamRow) -> dict:
+    """What the team table and the adoption table show of a row: the context of their fragments."""
+    return {
+        "team_id": row.team.pk,
+        "slug": row.team.slug,
+        "name": row.team.name,
+        "depth": row.depth,
+        "has_children": row.has_children,
+        "objectives": row.objectives,
+        "drafts": row.drafts,
+        "progress_percent": row.progress_percent,
+        "expected_percent": row.expected_percent,
+        "pace_health": row.pace_health,
+        "pace_health_label": str(row.pace_health_label),
+        "key_results": row.key_results,
+        "on_track": row.on_track,
+        "at_risk": row.at_risk,
+        "off_track": row.off_track,
+        "rate_this_week": row.rate_this_week,
+        "rate_last_week": row.rate_last_week,
+        "weekly_rates": row.weekly_rates,
+        "mean_weekly_rate": row.mean_weekly_rate,
+        "idle_members": row.idle_members,
+    }
+
+
+def attention_fragment(line: KeyResultLine) -> dict:
+    """What a needs-attention line shows of its key result: the context of its fragment."""
+    key_result = line.key_result
+    return {
+        "pk": key_result.pk,
+        "title": key_result.title,
+        "team_slug": key_result.objective.team.slug,
+        "team_name": key_result.objective.team.name,
+        "objective_id": key_result.objective_id,
+        "objective_title": key_result.objective.title,
+        "owner_name": line.owner_name,
+        "progress_percent": line.progress_percent,
+        "expected_percent": line.expected_percent,
+        "confidence": key_result.confidence,
+        "since": timesince(key_result.last_checkin_at) if key_result.last_checkin_at else None,
+        "reasons": line.reason_labels,
+    }
+
+
+def _fragments(dashboard, rows, attention) -> None:
+    """The page's team rows and needs-attention lines as fragments (``okrhub.fragments``): rendered where
+    their figures changed since they were last shown, else from the cache, in one round trip each."""
+    cycle_id, mondays = dashboard.cycle.pk, list(dashboard.weeks)
+    contexts = [team_row_fragment(row) for row in rows]
+    teams = render_fragments(
+        "dashboards/_team_row.html", [{"cycle_id": cycle_id, "row": c} for c in contexts]
     )
-    return _("Key results checked in per week, %(weeks)s") % {"weeks": weeks}
+    adoption = render_fragments(
+        "dashboards/_adoption_row.html", [{"mondays": mondays, "row": c} for c in contexts]
+    )
+    for row, team_html, adoption_html in zip(rows, teams, adoption, strict=True):
+        row.team_html, row.adoption_html = team_html, adoption_html
+    lines = list(attention)
+    shown = render_fragments(
+        "dashboards/_attention_line.html",
+        [{"cycle_id": cycle_id, "line": attention_fragment(line)} for line in lines],
+    )
+    for line, html in zip(lines, shown, strict=True):
+        line.html = html
 
 
 def _attach_feedback(request, lines) -> None:
@@ -101,11 +160,10 @@ def index(request):
         show_all = request.GET.get("all") == "1"
         per_page = max(len(dashboard.rows), 1) if show_all else ROWS_PER_PAGE
         rows = Paginator(dashboard.rows, per_page).get_page(request.GET.get("page"))
-        for row in rows:
-            row.chart = rate_bars(row.weekly_rates, label=_weekly_label(row, dashboard))
         attention = Paginator(dashboard.attention, ATTENTION_PER_PAGE).get_page(
             request.GET.get("attention_page")
         )
+        _fragments(dashboard, rows, attention)
         _attach_feedback(request, list(attention.object_list))
         context.update(
             dashboard=dashboard,

@@ -34,12 +34,16 @@ class TreeNode:
 class TeamTree:
     def __init__(self, teams: Iterable[Team]) -> None:
         self.by_id: dict[int, Team] = {team.pk: team for team in teams}
+        self._by_slug: dict[str, Team] = {team.slug: team for team in self.by_id.values()}
         children: dict[int | None, list[Team]] = defaultdict(list)
         for team in sorted(self.by_id.values(), key=lambda t: (t.name, t.pk)):
             parent = team.parent_id if team.parent_id in self.by_id else None
             children[parent].append(team)
         self._children = dict(children)
         self._whole: list[TreeNode] | None = None  # the whole tree's walk, done once (the tree never changes)
+        # The stored generation this tree was read at (None: not read through ``load``): a cache key of what
+        # is derived from the tree.
+        self.generation: uuid.UUID | None = None
 
     @classmethod
     def load(cls, *, columns: Sequence[str] | None = TREE_COLUMNS) -> TeamTree:
@@ -54,6 +58,7 @@ class TeamTree:
             return cached[1]
         tree = cls(Team.objects.only(*TREE_COLUMNS))
         if generation is not None:  # the row is missing only in a flushed test database: no caching
+            tree.generation = generation
             _cache["tree"] = (generation, tree)
         return tree
 
@@ -62,7 +67,7 @@ class TeamTree:
         return self._children.get(team_id, [])
 
     def by_slug(self, slug: str) -> Team | None:
-        return next((team for team in self.by_id.values() if team.slug == slug), None)
+        return self._by_slug.get(slug)
 
     def ancestor_ids(self, team_id: int) -> list[int]:
         """Ids of the teams above ``team_id``, nearest first."""
@@ -133,6 +138,7 @@ def tree_changed() -> None:
         TeamTreeState.objects.update_or_create(pk=1, defaults={"generation": generation})
     teams = list(Team.objects.only(*TREE_COLUMNS, "tree_position"))
     tree = TeamTree(teams)
+    tree.generation = generation
     moved = []
     for position, node in enumerate(tree.nodes()):
         if node.team.tree_position != position:
