@@ -3,9 +3,9 @@ dashboards, digests and the Teams menu. The one place that follows ``Team.parent
 
 One query reads all of it, and a process keeps what it read (with its walk) until a team is saved or
 deleted anywhere: ``TeamTreeState.generation`` changes then (model signals below; ``tree_changed()`` after
-a bulk write), and ``load`` reads that one row to know whether its copy is still current. Every walk is
-cycle-safe (a team is visited once), although ``Team.clean`` keeps cycles out. A loaded tree is shared by
-the requests of the process: read it, never change its teams.
+a bulk write), and ``load`` reads that one row to know whether its copy is still current (once a
+request, outside transactions). Every walk is cycle-safe (a team is visited once), although ``Team.clean``
+keeps cycles out. A loaded tree is shared by the requests of the process: read it, never change its teams.
 """
 
 from __future__ import annotations
@@ -15,6 +15,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from asgiref.local import Local
+from django.core.signals import request_finished, request_started
+from django.db import connection
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import Signal, receiver
 
@@ -52,14 +55,17 @@ class TeamTree:
         if columns != TREE_COLUMNS:
             teams = Team.objects.all()
             return cls(teams.only(*columns) if columns else teams)
+        if (checked := getattr(_request, "tree", None)) is not None:
+            return checked  # checked against the stored generation earlier in this request
         generation = TeamTreeState.objects.filter(pk=1).values_list("generation", flat=True).first()
         cached = _cache.get("tree")
         if generation is not None and cached is not None and cached[0] == generation:
-            return cached[1]
+            return _request_keeps(cached[1])
         tree = cls(Team.objects.only(*TREE_COLUMNS))
         if generation is not None:  # the row is missing only in a flushed test database: no caching
             tree.generation = generation
             _cache["tree"] = (generation, tree)
+            _request_keeps(tree)
         return tree
 
     def children(self, team_id: int | None) -> list[Team]:
@@ -127,6 +133,27 @@ class TeamTree:
 
 
 _cache: dict[str, tuple] = {}  # "tree" → (generation, TeamTree): this process's copy
+# Within a request (between Django's request_started and request_finished signals), the tree once checked
+# against the stored generation: a page that walks the tree in several places reads the generation once.
+_request = Local()
+
+
+def _request_keeps(tree: TeamTree) -> TeamTree:
+    # Not inside a transaction: one that writes teams and rolls back leaves the stored generation as it was,
+    # which the next load must see.
+    if getattr(_request, "active", False) and not connection.in_atomic_block:
+        _request.tree = tree
+    return tree
+
+
+@receiver(request_started)
+def _request_started(sender, **kwargs) -> None:
+    _request.active, _request.tree = True, None
+
+
+@receiver(request_finished)
+def _request_finished(sender, **kwargs) -> None:
+    _request.active, _request.tree = False, None
 
 
 def tree_changed() -> None:
@@ -134,6 +161,7 @@ def tree_changed() -> None:
     ``tree_position`` follows (called by the model signals; call it after a bulk write of teams, which
     sends none). Two statements and a read of the tree's columns: a write of teams is rare."""
     generation = uuid.uuid4()
+    _request.tree = None  # the request reads the generation again (this one may yet be rolled back)
     if not TeamTreeState.objects.filter(pk=1).update(generation=generation):
         TeamTreeState.objects.update_or_create(pk=1, defaults={"generation": generation})
     teams = list(Team.objects.only(*TREE_COLUMNS, "tree_position"))

@@ -118,3 +118,36 @@ def test_each_team_keeps_its_place_in_the_walk():
     kurs.name = "Aaa kurs"
     kurs.save()
     assert _positions() == ["Aaa kurs", "Nettkurs", "Annet", "Senter", "Karriere"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_request_reads_the_generation_once_outside_transactions(django_assert_num_queries):
+    """Between request_started and request_finished, a tree checked once is used again without a query;
+    a change of the tree in the request, a transaction, and the end of the request each end that."""
+    from django.core.signals import request_finished, request_started
+    from django.db import transaction
+
+    section = Team.objects.create(name="Seksjon", slug="seksjon")
+    with django_assert_num_queries(2):  # outside a request: the generation on every load
+        first = TeamTree.load()
+        assert TeamTree.load() is first
+    request_started.send(sender=None)
+    try:
+        with django_assert_num_queries(1):
+            assert TeamTree.load() is first
+            assert TeamTree.load() is first
+            assert TeamTree.load() is first
+        Team.objects.create(name="Kurs", slug="kurs", parent=section)  # tree_changed: checked again
+        with django_assert_num_queries(1):
+            assert TeamTree.load().by_slug("kurs") is not None
+            assert TeamTree.load().by_slug("kurs") is not None
+        with transaction.atomic():
+            Team.objects.create(name="Annet", slug="annet")
+            assert TeamTree.load().by_slug("annet") is not None
+            transaction.set_rollback(True)
+        assert TeamTree.load().by_slug("annet") is None  # rolled back: the stored generation is read again
+    finally:
+        request_finished.send(sender=None)
+    with django_assert_num_queries(2):
+        TeamTree.load()
+        TeamTree.load()
