@@ -47,7 +47,7 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, DateField, OuterRef, Q, Subquery
+from django.db.models import Count, DateField, Exists, OuterRef, Q, Subquery
 from django.db.models.functions import TruncWeek
 from django.db.models.signals import post_delete, pre_delete
 from django.dispatch import receiver
@@ -401,6 +401,25 @@ def _new_generation(cycle_id: int) -> None:
             unique_fields=["cycle"],
             update_fields=["generation"],
         )
+
+
+def fresh_generation(*, cycle_id: int, team_ids: Iterable[int] | None = None) -> uuid.UUID | None:
+    """Recompute what is dirty in the cycle (of these teams; all: None), then return the cycle's generation
+    (``generation``): one query when nothing is dirty, the common case with the worker keeping up."""
+    team_ids = None if team_ids is None else list(team_ids)
+    dirty = TeamRollup.objects.filter(cycle_id=cycle_id, dirty=True)
+    if team_ids is not None:
+        dirty = dirty.filter(team_id__in=team_ids)
+    state = (
+        RollupState.objects.filter(cycle_id=cycle_id)
+        .annotate(any_dirty=Exists(dirty))
+        .values_list("generation", "any_dirty")
+        .first()
+    )
+    if state is not None and not state[1]:
+        return state[0]
+    refresh_dirty(cycle_id=cycle_id, team_ids=team_ids)
+    return generation(cycle_id)
 
 
 def generation(cycle_id: int) -> uuid.UUID | None:

@@ -318,8 +318,7 @@ class Derived:
     key: tuple | None
 
     @classmethod
-    def of(cls, *, cycle: Cycle, scope: Scope, today: date) -> Derived:
-        generation = rollups.generation(cycle.pk)
+    def of(cls, *, cycle: Cycle, scope: Scope, today: date, generation: uuid.UUID | None) -> Derived:
         if generation is None or scope.tree_generation is None:
             return cls(None)
         scope_key = scope.team.pk if scope.team else None
@@ -637,10 +636,10 @@ def dashboard_get(*, user, cycle: Cycle, scope: Scope, today: date | None = None
     expected = cycle.expected_progress(on=today)
     weeks = cycle_weeks(cycle, reference=reference)
     team_ids = scope.team_ids if scope.team else None  # the organisation needs no team filter
-    # What writes marked dirty since the worker last ran is recomputed first (one query when nothing is).
-    rollups.refresh_dirty(cycle_id=cycle.pk, team_ids=team_ids)
-
-    derived = Derived.of(cycle=cycle, scope=scope, today=today)
+    # What writes marked dirty since the worker last ran is recomputed first; then the generation of what
+    # is read (one query for both when nothing is dirty).
+    generation = rollups.fresh_generation(cycle_id=cycle.pk, team_ids=team_ids)
+    derived = Derived.of(cycle=cycle, scope=scope, today=today, generation=generation)
 
     total = TeamRow(team=Team(name=_("Total")), depth=0, has_children=False, expected=expected)
     sums = derived.get(

@@ -15,7 +15,6 @@ from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from checkins.forms import FeedbackForm
 from checkins.selectors import feedback_for_key_results, feedback_threads
 from dashboards import export
 from dashboards.forms import DashboardFilterForm
@@ -127,7 +126,7 @@ def _fragments(dashboard, rows, attention) -> None:
 
 def _attach_feedback(request, lines) -> None:
     """Leads comment on the needs-attention lines in place: each line they may comment on gets its threads
-    and a form (one query for the page's lines, none when the viewer leads none of them)."""
+    and the comment form (one query for the page's lines, none when the viewer leads none of them)."""
     access = access_for(request.user)
     mine = [line for line in lines if can_give_feedback(access, line.key_result)]
     by_key_result = defaultdict(list)
@@ -137,7 +136,8 @@ def _attach_feedback(request, lines) -> None:
         line.can_give_feedback = True
         line.threads = feedback_threads(by_key_result[line.key_result.pk])
         line.feedback_count = len(by_key_result[line.key_result.pk])
-        line.feedback_form = FeedbackForm(key_result=line.key_result)
+        # No form object: an empty one renders as none (checkins/_feedback.html; one comes back with errors
+        # on the key result's page, where the comment is posted).
 
 
 @login_required

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from checkins import rollups
-from checkins.models import RollupState
+from checkins.models import RollupState, TeamRollup
 from checkins.services import checkin_submit
 from dashboards.selectors import dashboard_get, scope_resolve
 from objectives import services as objective_services
@@ -182,23 +182,43 @@ def test_a_derived_figure_is_kept_for_its_generation_tree_scope_and_day_only(dem
         calls.append(1)
         return {"n": len(calls)}
 
+    def get(scope, day, *parts):
+        derived = Derived.of(cycle=demo, scope=scope, today=day, generation=rollups.generation(demo.pk))
+        return derived.get("x", compute, *parts)
+
     today = timezone.localdate()
     organisation = scope_resolve(slug="", tree=TeamTree.load())
     section = Team.objects.filter(children__isnull=False).first()
-    assert Derived.of(cycle=demo, scope=organisation, today=today).get("x", compute) == {"n": 1}
-    assert Derived.of(cycle=demo, scope=organisation, today=today).get("x", compute) == {"n": 1}  # kept
-    assert Derived.of(cycle=demo, scope=organisation, today=today).get("x", compute, "other") == {"n": 2}
-    tomorrow = today + dt.timedelta(days=1)
-    assert Derived.of(cycle=demo, scope=organisation, today=tomorrow).get("x", compute) == {"n": 3}
-    in_section = scope_resolve(slug=section.slug, tree=TeamTree.load())
-    assert Derived.of(cycle=demo, scope=in_section, today=today).get("x", compute) == {"n": 4}
+    assert get(organisation, today) == {"n": 1}
+    assert get(organisation, today) == {"n": 1}  # kept
+    assert get(organisation, today, "other") == {"n": 2}
+    assert get(organisation, today + dt.timedelta(days=1)) == {"n": 3}
+    assert get(scope_resolve(slug=section.slug, tree=TeamTree.load()), today) == {"n": 4}
     rollups.refresh(cycle_id=demo.pk, team_ids=[section.pk])  # a new generation
-    assert Derived.of(cycle=demo, scope=organisation, today=today).get("x", compute) == {"n": 5}
+    assert get(organisation, today) == {"n": 5}
     team_services.team_create(name="A new team", parent=section)  # a new tree
-    assert Derived.of(cycle=demo, scope=scope_resolve(slug="", tree=TeamTree.load()), today=today).get(
-        "x", compute
-    ) == {"n": 6}
+    assert get(scope_resolve(slug="", tree=TeamTree.load()), today) == {"n": 6}
     # A tree read otherwise than through TeamTree.load has no generation: nothing is kept.
     unkept = scope_resolve(slug="", tree=TeamTree(Team.objects.all()))
-    assert Derived.of(cycle=demo, scope=unkept, today=today).get("x", compute) == {"n": 7}
-    assert Derived.of(cycle=demo, scope=unkept, today=today).get("x", compute) == {"n": 8}
+    assert get(unkept, today) == {"n": 7}
+    assert get(unkept, today) == {"n": 8}
+
+
+def test_one_query_says_nothing_is_dirty_and_which_generation_is_current(demo, django_assert_num_queries):
+    current = rollups.generation(demo.pk)
+    with django_assert_num_queries(1):
+        assert rollups.fresh_generation(cycle_id=demo.pk) == current
+    key_result = KeyResult.objects.filter(
+        objective__cycle=demo, objective__status=Objective.Status.ACTIVE
+    ).first()
+    team_id = key_result.objective.team_id
+    checkin_submit(
+        key_result=key_result, author=key_result.owner, value=key_result.target_value, confidence=7
+    )
+    other = Team.objects.exclude(pk=team_id).first()
+    with django_assert_num_queries(1):  # dirty, but not in this scope
+        assert rollups.fresh_generation(cycle_id=demo.pk, team_ids=[other.pk]) == current
+    fresh = rollups.fresh_generation(cycle_id=demo.pk, team_ids=[team_id])  # recomputed first
+    assert fresh != current
+    assert fresh == rollups.generation(demo.pk)
+    assert not TeamRollup.objects.filter(cycle=demo, team_id=team_id, dirty=True).exists()
