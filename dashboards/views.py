@@ -37,6 +37,7 @@ from workshops.selectors import team_kpis
 
 ROWS_PER_PAGE = 25
 ATTENTION_PER_PAGE = 20
+KPIS_PER_PAGE = 20
 
 
 def _filters(request):
@@ -140,23 +141,34 @@ def _attach_feedback(request, lines) -> None:
         # on the key result's page, where the comment is posted).
 
 
+def _kpi_page(request, kpis):
+    """The KPIs in scope a page at a time (an organisation of thousands of teams has thousands of them): one
+    query when they fit on the first page, as they mostly do, and a count more when not."""
+    number = request.GET.get("kpi_page")
+    if number in (None, "", "1"):
+        first = list(kpis[: KPIS_PER_PAGE + 1])
+        if len(first) <= KPIS_PER_PAGE:
+            return Paginator(first, KPIS_PER_PAGE).get_page(1)
+    return Paginator(kpis, KPIS_PER_PAGE).get_page(number)
+
+
 @login_required
 @require_http_methods(["GET"])
 def index(request):
     form, cycle, scope, search = _filters(request)
+    kpis = _kpi_page(request, team_kpis(team_ids=scope.team_ids if scope.team else None))
+    query = {"cycle": cycle.pk if cycle else "", "scope": scope.slug}
     context = {
         "form": form,
         "search": search,
         "cycle": cycle,
         "scope": scope,
-        "kpis": team_kpis(
-            team_ids=scope.team_ids if scope.team else None
-        ),  # lazy: read where the page shows them
+        "kpis": kpis,
         "kpis_show_team": len(scope.nodes) > 1,
+        "kpi_query": urlencode(query),
     }
     if cycle is not None:
         dashboard = dashboard_get(user=request.user, cycle=cycle, scope=scope)
-        query = {"cycle": cycle.pk, "scope": scope.slug}
         show_all = request.GET.get("all") == "1"
         per_page = max(len(dashboard.rows), 1) if show_all else ROWS_PER_PAGE
         rows = Paginator(dashboard.rows, per_page).get_page(request.GET.get("page"))
@@ -165,14 +177,16 @@ def index(request):
         )
         _fragments(dashboard, rows, attention)
         _attach_feedback(request, list(attention.object_list))
+        kpi_page = {"kpi_page": kpis.number} if kpis.number > 1 else {}
         context.update(
             dashboard=dashboard,
             rows=rows,
             attention=attention,
             show_all=show_all,
             query=urlencode(query),
-            page_query=urlencode({**query, "attention_page": attention.number}),
-            attention_query=urlencode({**query, "page": rows.number}),
+            page_query=urlencode({**query, "attention_page": attention.number, **kpi_page}),
+            attention_query=urlencode({**query, "page": rows.number, **kpi_page}),
+            kpi_query=urlencode({**query, "page": rows.number, "attention_page": attention.number}),
             first_week=date_format(dashboard.weeks[0], "SHORT_DATE_FORMAT") if dashboard.weeks else "",
         )
     template = "dashboards/index.html"

@@ -314,3 +314,28 @@ def test_a_section_dashboard_runs_the_same_queries_for_5_and_50_teams(
     with django_assert_num_queries(13):
         again = client.get(URL, {"scope": f"seksjon-{size}", "all": "1"})
     assert without_csrf_tokens(again) == without_csrf_tokens(response)
+
+
+def test_the_organisation_kpis_come_a_page_at_a_time(org, login):
+    """Thousands of teams have thousands of KPIs: the dashboard lists 20 at a time, with page links that
+    keep the scope and the other lists' pages; one query when they fit on one page."""
+    from dashboards.views import KPIS_PER_PAGE
+    from objectives.models import Kpi
+
+    client = login(org.section_leader)
+    Kpi.objects.create(team=org.team, name="KPI 00", kind="stay_below", target_value=5)
+    html = client.get(URL).content.decode()
+    assert "KPI 00" in html and "Pages of KPIs" not in html
+    for i in range(1, KPIS_PER_PAGE + 5):
+        Kpi.objects.create(team=org.team, name=f"KPI {i:02}", kind="stay_below", target_value=5)
+    first = client.get(URL)
+    html = first.content.decode()
+    assert html.count('id="kpi-') == KPIS_PER_PAGE
+    assert "KPI 00" in html and f"KPI {KPIS_PER_PAGE - 1:02}" in html and f"KPI {KPIS_PER_PAGE:02}" not in html
+    assert "Pages of KPIs" in html and "kpi_page=2" in html
+    second = client.get(URL, {"cycle": org.cycle.pk, "kpi_page": "2"}).content.decode()
+    assert second.count('id="kpi-') == 5
+    assert f"KPI {KPIS_PER_PAGE:02}" in second and "KPI 00" not in second
+    # A page number that is no number shows the first page, one past the end the last.
+    assert client.get(URL, {"kpi_page": "x"}).content.decode().count('id="kpi-') == KPIS_PER_PAGE
+    assert client.get(URL, {"kpi_page": "99"}).content.decode().count('id="kpi-') == 5
