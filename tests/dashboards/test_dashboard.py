@@ -331,7 +331,8 @@ def test_the_organisation_kpis_come_a_page_at_a_time(org, login):
     first = client.get(URL)
     html = first.content.decode()
     assert html.count('id="kpi-') == KPIS_PER_PAGE
-    assert "KPI 00" in html and f"KPI {KPIS_PER_PAGE - 1:02}" in html and f"KPI {KPIS_PER_PAGE:02}" not in html
+    assert "KPI 00" in html and f"KPI {KPIS_PER_PAGE - 1:02}" in html
+    assert f"KPI {KPIS_PER_PAGE:02}" not in html
     assert "Pages of KPIs" in html and "kpi_page=2" in html
     second = client.get(URL, {"cycle": org.cycle.pk, "kpi_page": "2"}).content.decode()
     assert second.count('id="kpi-') == 5
