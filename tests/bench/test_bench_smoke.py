@@ -60,6 +60,11 @@ def test_the_dashboard_is_also_compared_one_request_at_a_time(report):
     assert paired["errors"] == 0, paired["error_samples"]
     assert paired["requests_small"] > 0 and paired["requests_large"] > 0
     assert paired["ratio"] is not None
+    # The yardstick one request at a time too, between the dashboards, on every size.
+    for figures in paired["sizes"].values():
+        assert figures["healthz_p50_ms"] > 0
+        expected = figures["p50_ms"] / figures["healthz_p50_ms"]  # of the rounded figures
+        assert figures["ratio_to_healthz"] == pytest.approx(expected, rel=0.02)
 
 
 def test_the_dashboard_is_measured_while_check_ins_go_on(report):
