@@ -5,12 +5,13 @@ from django.utils.translation import gettext_lazy as _
 
 from integrations.models import Endpoint
 from integrations.services import URL_MAX_LENGTH, events_offered
+from okrhub.versioning import VersionedForm
 from teams.forms import TeamField
 from teams.models import Profile
 from teams.pickers import PURPOSE_INTEGRATION
 
 
-class EndpointForm(forms.Form):
+class EndpointForm(VersionedForm):
     """Create or edit an endpoint; the service validates the URL (SSRF rule) and the events."""
 
     name = forms.CharField(label=_("Name"), max_length=120)
@@ -24,7 +25,6 @@ class EndpointForm(forms.Form):
     language = forms.ChoiceField(
         label=_("Language of the posts"), choices=Profile.Language.choices, required=False
     )
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, kind: str, editing: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -46,6 +46,10 @@ class EndpointForm(forms.Form):
                 "The URL of a Workflows “Post to a channel when a webhook request is received” flow, "
                 "or of an incoming webhook."
             )
+
+    def labels(self) -> dict[str, str]:
+        # The stored address is a secret, never shown again: a refused save does not name it either.
+        return {name: label for name, label in super().labels().items() if name != "url"}
 
 
 class TeamEndpointStartForm(forms.Form):

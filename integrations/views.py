@@ -166,12 +166,15 @@ def endpoint_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def endpoint_edit(request: HttpRequest, pk: int) -> HttpResponse:
     endpoint = endpoint_get_for_user(user=request.user, pk=pk)
     form = EndpointForm(request.POST, kind=endpoint.kind, editing=True)
+    status = 422
     if form.is_valid():
-        data = {key: value for key, value in form.cleaned_data.items() if key != "version"}
         try:
-            services.endpoint_update(endpoint=endpoint, data=data, version=form.cleaned_data.get("version"))
-        except StaleVersion:
-            form.add_error(None, _("Someone changed this endpoint meanwhile. Reload the page and try again."))
+            services.endpoint_update(
+                endpoint=endpoint, data=form.service_data(), version=form.cleaned_data.get("version")
+            )
+        except StaleVersion as stale:
+            form.refuse_stale(stale)
+            status = 409
         except ValidationError as error:
             _apply_errors(form, error)
         else:
@@ -179,7 +182,7 @@ def endpoint_edit(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("integrations:detail", pk=endpoint.pk)
     endpoint.refresh_from_db()
     return render(
-        request, "integrations/endpoint_detail.html", _detail_context(request, endpoint, form), status=422
+        request, "integrations/endpoint_detail.html", _detail_context(request, endpoint, form), status=status
     )
 
 

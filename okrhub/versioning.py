@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django import forms
 from django.db import models
 from django.db.models import F
 from django.utils.translation import gettext as _
@@ -121,3 +122,27 @@ def stale_message(changes: list[Change]) -> str:
         "Someone else saved a change since you opened this (%(details)s). Check it and save again to keep "
         "your version."
     ) % {"details": details}
+
+
+class VersionedForm(forms.Form):
+    """An HTML edit form that carries the version of the row it was opened at: the service refuses to save
+    over a newer change (``lock_at_version``), and the form shows what changed (``changes_between``)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+
+    def service_data(self) -> dict:
+        return {name: value for name, value in self.cleaned_data.items() if name not in ("version", "reason")}
+
+    def labels(self) -> dict[str, str]:
+        return {name: field.label for name, field in self.fields.items() if name != "version"}
+
+    def carry_version(self, version: int) -> None:
+        """After a refused save: keep what was typed, now based on ``version``, so saving again keeps it."""
+        self.data = self.data.copy()
+        self.data[self.add_prefix("version")] = version
+
+    def refuse_stale(self, stale: StaleVersion) -> None:
+        """The save met a newer change: say what changed, field by field, and carry the new version."""
+        changes = changes_between(stale.current, self.service_data(), self.labels())
+        self.add_error(None, stale_message(changes))
+        self.carry_version(stale.current.version)

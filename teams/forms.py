@@ -11,6 +11,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from okrhub.versioning import VersionedForm
 from teams.models import CheckpointCadence, Membership, Profile, Team
 from teams.pickers import PURPOSE_MOVE
 from teams.search import TeamMatch, team_find, team_query_clean
@@ -178,7 +179,7 @@ class TeamCreateForm(forms.Form):
     )
 
 
-class TeamRenameForm(forms.Form):
+class TeamRenameForm(VersionedForm):
     name = forms.CharField(label=_("Name"), max_length=Team._meta.get_field("name").max_length)
     slug = forms.SlugField(
         label=_("Address (slug)"),
@@ -195,7 +196,7 @@ class TeamRenameForm(forms.Form):
     )
 
 
-class TeamMoveForm(forms.Form):
+class TeamMoveForm(VersionedForm):
     parent = TeamField(label=_("New parent team"), purpose=PURPOSE_MOVE, required=False)
 
     def __init__(self, *args, team: Team, parents, allow_top_level: bool, **kwargs):
@@ -228,10 +229,8 @@ class PersonLookupForm(forms.Form):
         return users[0]
 
 
-class MemberRoleForm(forms.Form):
+class MemberRoleForm(VersionedForm):
     role = forms.ChoiceField(label=_("Role"), choices=Membership.Role.choices)
-    # The version the page was opened at (okrhub/versioning.py): a newer change is not overwritten.
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
 
 
 class MemberAddForm(PersonLookupForm):

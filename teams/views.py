@@ -21,6 +21,7 @@ from django_htmx.http import reswap, retarget
 from rest_framework.authtoken.models import Token
 
 from okrhub.lib import apply_errors
+from okrhub.versioning import StaleVersion
 from teams import selectors, services
 from teams.forms import PersonLookupForm, ProfileForm, TeamCreateForm, TeamMoveForm, TeamRenameForm
 from teams.models import Profile, Team
@@ -179,13 +180,16 @@ def _refused(request: HttpRequest, access: Access, error: ValidationError) -> Ht
     return _back(request)
 
 
-def _form_response(request: HttpRequest, context: dict, *, valid: bool = True) -> HttpResponse:
-    """The action's form: inline into the team's row over htmx, else a page of its own (400 with errors)."""
+def _form_response(
+    request: HttpRequest, context: dict, *, valid: bool = True, status: int = 400
+) -> HttpResponse:
+    """The action's form: inline into the team's row over htmx, else a page of its own (with errors: 400,
+    or ``status``, 409 when the team changed since the form was opened)."""
     context["next"] = _safe_next(request.POST.get("next") or request.GET.get("next") or "")
     context["cancel"] = reverse("organisation:index")
     if request.htmx:
         return render(request, "teams/organisation_form.html#team-form", context)
-    return render(request, "teams/organisation_form.html", context, status=200 if valid else 400)
+    return render(request, "teams/organisation_form.html", context, status=200 if valid else status)
 
 
 def _team_for_action(pk: int) -> Team:
@@ -245,12 +249,21 @@ def team_rename(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied(_("You may rename only the teams you lead and the teams below them."))
     form = TeamRenameForm(
         request.POST or None,
-        initial={"name": team.name, "slug": team.slug, "checkpoint_weeks": team.checkpoint_weeks},
+        initial={
+            "name": team.name,
+            "slug": team.slug,
+            "checkpoint_weeks": team.checkpoint_weeks,
+            "version": team.version,
+        },
         prefix="rename",
     )
+    status = 400
     if request.method == "POST" and form.is_valid():
         try:
-            services.team_update(team=team, data=form.cleaned_data)
+            services.team_update(team=team, data=form.service_data(), version=form.cleaned_data["version"])
+        except StaleVersion as stale:
+            form.refuse_stale(stale)
+            status = 409
         except ValidationError as error:
             apply_errors(form, error)
         else:
@@ -263,7 +276,7 @@ def team_rename(request: HttpRequest, pk: int) -> HttpResponse:
         "submit": _("Save"),
         "slot": f"team-{team.pk}-panel",
     }
-    return _form_response(request, context, valid=request.method == "GET")
+    return _form_response(request, context, valid=request.method == "GET", status=status)
 
 
 @login_required
@@ -275,15 +288,19 @@ def team_move(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied(_("You may move only the teams below the teams you lead."))
     form = TeamMoveForm(
         request.POST or None,
-        initial={"parent": team.parent_id},
+        initial={"parent": team.parent_id, "version": team.version},
         team=team,
         parents=move_parents(access, team),
         allow_top_level=access.manages_organisation,
         prefix="move",
     )
+    status = 400
     if request.method == "POST" and form.is_valid():
         try:
-            services.team_update(team=team, data={"parent": form.cleaned_data["parent"]})
+            services.team_update(team=team, data=form.service_data(), version=form.cleaned_data["version"])
+        except StaleVersion as stale:
+            form.refuse_stale(stale)
+            status = 409
         except ValidationError as error:
             apply_errors(form, error)
         else:
@@ -302,7 +319,7 @@ def team_move(request: HttpRequest, pk: int) -> HttpResponse:
         "submit": _("Move"),
         "slot": f"team-{team.pk}-panel",
     }
-    return _form_response(request, context, valid=request.method == "GET")
+    return _form_response(request, context, valid=request.method == "GET", status=status)
 
 
 @login_required

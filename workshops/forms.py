@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from objectives.models import VALUE_DECIMALS, VALUE_DIGITS, KeyResult, Kpi, Objective
 from okrhub.numbers import DecimalField
+from okrhub.versioning import VersionedForm
 from teams.selectors import user_display_name
 from workshops.services import REASON_MAX_LENGTH
 
@@ -111,21 +112,6 @@ class InitiativeDraftForm(DraftUnderObjectiveForm):
 
 
 # --- Edit forms: they carry the version of the row they were opened at (okrhub/versioning.py) -------------
-
-
-class VersionedForm(forms.Form):
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
-
-    def service_data(self) -> dict:
-        return {name: value for name, value in self.cleaned_data.items() if name not in ("version", "reason")}
-
-    def labels(self) -> dict[str, str]:
-        return {name: field.label for name, field in self.fields.items() if name != "version"}
-
-    def carry_version(self, version: int) -> None:
-        """After a refused save: keep what was typed, now based on ``version``, so saving again keeps it."""
-        self.data = self.data.copy()
-        self.data[self.add_prefix("version")] = version
 
 
 class ObjectiveEditForm(VersionedForm, ObjectiveDraftForm):

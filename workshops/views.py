@@ -55,7 +55,7 @@ from objectives.services import (
 from objectives.services import key_result_plan_set as services_key_result_plan_set
 from objectives.writability import is_published, is_writable, require_writable, write_refusal
 from okrhub.numbers import decimal_mark, parse_number
-from okrhub.versioning import StaleVersion, changes_between, stale_message
+from okrhub.versioning import StaleVersion
 from workshops import coach as coach_rules
 from workshops import selectors, services
 from workshops.forms import (
@@ -323,9 +323,7 @@ def _save_edit(form, save) -> int | None:
     try:
         save()
     except StaleVersion as stale:
-        changes = changes_between(stale.current, form.service_data(), form.labels())
-        form.add_error(None, stale_message(changes))
-        form.carry_version(stale.current.version)
+        form.refuse_stale(stale)
         return 409
     except ValidationError as error:
         _apply_errors(form, error)

@@ -20,6 +20,7 @@ from teams.services import (
     TEAM_REACTIVATE_PARENT_ARCHIVED,
     team_archive,
     team_slug_for,
+    team_update,
 )
 from teams.tree import tree_changed
 from teams.views import ORG_ADMIN_REVOKE_SELF
@@ -307,3 +308,44 @@ def test_the_page_runs_the_same_queries_at_any_size(client, org, people, extra, 
         response = client.get(INDEX)
     assert response.status_code == 200
     assert response.content.decode().count('class="org-row depth-') == min(50, extra + 3)
+
+
+def test_a_rename_opened_before_another_change_is_refused_and_keeps_what_was_typed(client, org, settings):
+    """Two admins rename the same team from forms opened at the same version: the second is told what
+    changed (409), nothing of theirs is saved, and the form carries the new version to save again."""
+    url = reverse("organisation:team_rename", args=[org.team.pk])
+    admin = client_for(client, org.section_leader)
+    form = admin.get(url).content.decode()
+    opened = org.team.version
+    assert f'name="rename-version" value="{opened}"' in form
+    team_update(team=org.team, data={"name": "Kurs (their name)"})
+    typed = {"rename-name": "Kurs (my name)", "rename-slug": "kurs", "rename-version": opened}
+    settings.LANGUAGE_CODE = "en"
+    refused = admin.post(url, typed)
+    assert refused.status_code == 409
+    body = refused.content.decode()
+    assert "Someone else saved a change since you opened this" in body
+    assert "Kurs (their name)" in body and 'value="Kurs (my name)"' in body
+    org.team.refresh_from_db()
+    assert org.team.name == "Kurs (their name)"
+    assert f'name="rename-version" value="{org.team.version}"' in body
+    # Saved again from the refused form (the new version), it is theirs.
+    assert admin.post(url, {**typed, "rename-version": org.team.version}).status_code == 302
+    org.team.refresh_from_db()
+    assert org.team.name == "Kurs (my name)"
+
+
+def test_a_move_opened_before_another_change_is_refused(client, org, settings):
+    sub = TeamFactory(name="Kurs Nord", slug="kurs-nord", parent=org.team)
+    url = reverse("organisation:team_move", args=[sub.pk])
+    leader = client_for(client, org.section_leader)
+    opened = sub.version
+    team_update(team=sub, data={"name": "Kurs Nord og Sør"})
+    settings.LANGUAGE_CODE = "en"
+    refused = leader.post(url, {"move-parent": org.other_team.slug, "move-version": opened})
+    assert refused.status_code == 409
+    body = refused.content.decode()
+    assert "Someone else saved a change since you opened this" in body
+    assert "New parent team" in body and org.other_team.name in body
+    sub.refresh_from_db()
+    assert sub.parent == org.team
