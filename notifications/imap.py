@@ -6,21 +6,26 @@ For each unseen message a poller first *claims* it: a conditional ``UID STORE (U
 gets ``MODIFIED`` and leaves it alone. The claimer fetches it (``BODY.PEEK``), applies it
 (``replies.reply_process``) and moves it to ``INBOUND_IMAP_PROCESSED_FOLDER`` by UID (``UID MOVE``, else
 ``UID COPY`` + ``\\Deleted`` + expunge). A failure while applying takes the claim back (unseen again, for the
-next run). The recorded Message-ID stays the final arbiter: on a server without CONDSTORE two pollers may
-both read a message, and the one that records it first applies it while the other changes nothing.
+next run). A message left seen in the folder (its poller was killed before the move, or a person read it)
+is taken by the next run without a claim. The recorded Message-ID stays the final arbiter: on a server
+without CONDSTORE two pollers may both read a message, and the one that records it first applies it while
+the other changes nothing.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import imaplib
 import logging
 import re
 import ssl
+import time
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
+from django.core.cache import cache
 
 from notifications import replies
 
@@ -126,6 +131,33 @@ def _move(client: imaplib.IMAP4, uid: bytes, folder: str, capabilities: set[str]
         client.expunge()
 
 
+def _apply(client: imaplib.IMAP4, uid: bytes, processed_folder: str, capabilities: set[str]) -> int:
+    """Read one message, apply it (``replies.reply_process``) and move it out: 1 when it was new to us."""
+    size = _size(client, uid)
+    if size is None:
+        return 0  # gone meanwhile (another poller moved it)
+    too_large = size > settings.INBOUND_MAX_MESSAGE_BYTES
+    raw, size = _fetch(client, uid, "BODY.PEEK[HEADER]" if too_large else "BODY.PEEK[]")
+    if raw is None:
+        return 0
+    result = replies.reply_process(raw=raw, size=size)
+    _move(client, uid, processed_folder, capabilities)
+    return int(result.record is not None)
+
+
+def _stranded(mailbox: Mailbox, validity: str, uids: list[bytes]) -> list[bytes]:
+    """Of the seen messages still in the folder, those polls have seen for ``INBOUND_IMAP_STRANDED_SECONDS``.
+    When a poll first saw each is kept in the cache (a cache of its own per process only delays this)."""
+    where = f"{mailbox.host}:{mailbox.port}:{mailbox.user}:{mailbox.folder}:{validity}"
+    key = "inbound-seen:" + hashlib.sha256(where.encode()).hexdigest()
+    now = time.time()
+    known = cache.get(key) or {}
+    first_seen = {uid.decode(): known.get(uid.decode(), now) for uid in uids}  # the moved ones forgotten
+    cache.set(key, first_seen, timeout=7 * 24 * 3600)
+    after = settings.INBOUND_IMAP_STRANDED_SECONDS
+    return [uid for uid in uids if now - first_seen[uid.decode()] >= after]
+
+
 def inbound_poll(url: str | None = None, *, batch: int = BATCH) -> int:
     """Handle the unseen messages of the mailbox; how many were new to OKR Hub (0 when not configured)."""
     url = url if url is not None else settings.INBOUND_IMAP_URL
@@ -147,25 +179,28 @@ def inbound_poll(url: str | None = None, *, batch: int = BATCH) -> int:
         typ, _ = client.select(_quote(mailbox.folder))
         if typ != "OK":
             raise imaplib.IMAP4.error(f"Cannot open the folder {mailbox.folder!r}")
+        typ, data = client.response("UIDVALIDITY")  # UIDs are the folder's only while this stays
+        validity = (data[0] or b"").decode() if data and data[0] else ""
         typ, data = client.uid("SEARCH", None, "UNSEEN")
         uids = (data[0] or b"").split() if typ == "OK" else []
+        done = 0
         for uid in uids[:batch]:
             if not _claim(client, uid, capabilities):
                 continue
             try:
-                size = _size(client, uid)
-                if size is None:
-                    continue  # gone meanwhile
-                too_large = size > settings.INBOUND_MAX_MESSAGE_BYTES
-                raw, size = _fetch(client, uid, "BODY.PEEK[HEADER]" if too_large else "BODY.PEEK[]")
-                if raw is None:
-                    continue
-                result = replies.reply_process(raw=raw, size=size)
+                handled += _apply(client, uid, processed_folder, capabilities)
             except Exception:
                 _unclaim(client, uid)  # read again by the next run
                 raise
-            handled += result.record is not None
-            _move(client, uid, processed_folder, capabilities)
+            done += 1
+        # Seen but still here: claimed by a poller that stopped before moving them (killed by a deploy or the
+        # hard time limit), or read by a person in a mail program. No claim takes them again, so a run does,
+        # once polls have seen them for longer than a poller lives (never one still at work on them); the
+        # recorded Message-ID makes sure none is applied twice.
+        typ, data = client.uid("SEARCH", None, "SEEN")
+        seen = (data[0] or b"").split() if typ == "OK" else []
+        for uid in _stranded(mailbox, validity, seen)[: max(batch - done, 0)]:
+            handled += _apply(client, uid, processed_folder, capabilities)
     finally:
         with contextlib.suppress(imaplib.IMAP4.error):
             client.close()

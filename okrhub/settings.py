@@ -245,6 +245,9 @@ CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="redis://127.0.0.1:6379/0")
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
+# A message a poller marked seen (its claim) but never moved out is taken again once a poll has seen it so
+# for this long: longer than any poller lives (the hard time limit), so never one that is still at work.
+INBOUND_IMAP_STRANDED_SECONDS = env.int("INBOUND_IMAP_STRANDED_SECONDS", default=CELERY_TASK_TIME_LIMIT + 60)
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=240)
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

@@ -77,10 +77,10 @@ class Imap:
         client.login(USER, PASSWORD)
         return client
 
-    def append(self, raw: bytes, folder: str = "INBOX") -> None:
+    def append(self, raw: bytes, folder: str = "INBOX", flags: str | None = None) -> None:
         client = self.client()
         try:
-            typ, data = client.append(folder, None, None, raw)
+            typ, data = client.append(folder, flags, None, raw)
             assert typ == "OK", data
         finally:
             client.logout()

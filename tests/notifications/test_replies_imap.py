@@ -42,9 +42,8 @@ def imap_server(tmp_path, request):
         yield server
 
 
-@pytest.fixture
-def replies_in_inbox(org, settings, mailoutbox, imap_server):
-    """The member's reminder sent, and REPLIES different replies to it plus one duplicate in the inbox."""
+def _replies(org, settings, mailoutbox) -> list[bytes]:
+    """The member's reminder sent, and REPLIES different replies to it."""
     settings.INBOUND_EMAIL_ADDRESS = INBOUND
     key_results = [org.key_result] + [
         KeyResultFactory(objective=org.objective, owner=org.member, title=f"Nr {n}")
@@ -53,11 +52,17 @@ def replies_in_inbox(org, settings, mailoutbox, imap_server):
     for delivery in reminders.checkin_reminders_plan(ignore_slot=True):
         reminders.checkin_reminder_send(delivery_id=delivery.pk, ignore_slot=True)
     (reminder,) = [m for m in mailoutbox if m.to == [org.member.email]]
-    raws = [_reply(reminder, f"K{kr.pk}: {20 + n} 7 svar nr {n}") for n, kr in enumerate(key_results)]
+    return [_reply(reminder, f"K{kr.pk}: {20 + n} 7 svar nr {n}") for n, kr in enumerate(key_results)]
+
+
+@pytest.fixture
+def replies_in_inbox(org, settings, mailoutbox, imap_server):
+    """REPLIES different replies to the member's reminder plus one duplicate in the inbox."""
+    raws = _replies(org, settings, mailoutbox)
     for raw in raws:
         imap_server.append(raw)
     imap_server.append(raws[0])  # the same message twice (a client that sent it again)
-    return key_results
+    return raws
 
 
 def _reply(reminder, body: str) -> bytes:
@@ -250,3 +255,65 @@ def test_a_server_without_move_or_condstore_still_gets_each_reply_once(
         assert result.returncode == 0, result.stderr.decode()[-3000:]
         assert result.stdout.decode().strip().endswith(f"{expected} new message(s)")
     _assert_exactly_once(database_url, mail_dir, imap_server, "")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_replies_a_killed_poller_left_seen_are_applied_by_the_next_run(
+    org, settings, mailoutbox, imap_server, tmp_path
+):
+    """A poller claims a message by marking it seen, and moves it out once applied: killed in between (a
+    deploy, the task's hard time limit) it leaves the message seen in the inbox, which no claim takes again.
+    The next run applies such messages too (and ones a person read in a mail program), each exactly once."""
+    raws = _replies(org, settings, mailoutbox)
+    for n, raw in enumerate(raws):
+        imap_server.append(raw, flags=r"(\Seen)" if n < 3 else None)  # three claimed, never moved
+    imap_server.append(raws[0], flags=r"(\Seen)")  # and a duplicate of one of them
+    assert imap_server.count("INBOX", "SEEN") == 4
+    database_url = _database_url(tmp_path)
+    mail_dir = tmp_path / "mail"
+    mail_dir.mkdir()
+    # Every run is a process of its own, each with a cache of its own: seen once is long enough here (the
+    # waiting itself is the next test's).
+    env = _env(
+        database_url,
+        mail_dir,
+        imap_server.url,
+        CELERY_TASK_ALWAYS_EAGER="true",
+        INBOUND_IMAP_STRANDED_SECONDS="0",
+    )
+    for expected in (REPLIES, 0):
+        result = subprocess.run(
+            [sys.executable, "manage.py", "receive_email", "--imap"],
+            cwd=settings.BASE_DIR,
+            env=env,
+            capture_output=True,
+            timeout=PATIENCE,
+        )
+        assert result.returncode == 0, result.stderr.decode()[-3000:]
+        assert result.stdout.decode().strip().endswith(f"{expected} new message(s)")
+    _assert_exactly_once(database_url, mail_dir, imap_server, "")
+
+
+def test_a_seen_message_waits_until_no_poller_can_still_be_at_work_on_it(
+    org, settings, mailoutbox, imap_server
+):
+    """Seen could mean a poller is applying it right now: it is taken only once polls have seen it for longer
+    than a poller may run (its hard time limit), so a live poller and a late one never both move it."""
+    import time_machine
+    from django.core.cache import cache
+
+    from notifications.imap import inbound_poll
+
+    settings.INBOUND_IMAP_STRANDED_SECONDS = 360
+    cache.clear()
+    raws = _replies(org, settings, mailoutbox)
+    imap_server.append(raws[0], flags=r"(\Seen)")
+    with time_machine.travel("2026-12-01 10:00:00 +01:00", tick=False):
+        assert inbound_poll(imap_server.url) == 0  # first seen now
+    with time_machine.travel("2026-12-01 10:05:00 +01:00", tick=False):
+        assert inbound_poll(imap_server.url) == 0  # a poller may still be at it
+    assert imap_server.count("INBOX") == 1
+    with time_machine.travel("2026-12-01 10:06:01 +01:00", tick=False):
+        assert inbound_poll(imap_server.url) == 1
+    assert imap_server.count("INBOX") == 0
+    assert imap_server.count("Processed") == 1
