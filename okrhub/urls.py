@@ -5,10 +5,9 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.i18n import set_language
 
-from checkins import personal_data
 from dashboards.objective_views import objective_detail
 from dashboards.urls import team_urlpatterns
-from okrhub import health, metrics, views
+from okrhub import health, metrics, personal_data, views
 from teams import oidc_views, people_views, two_factor_views
 from teams import views as team_views
 from teams.people_forms import PasswordResetForm

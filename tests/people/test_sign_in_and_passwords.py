@@ -9,6 +9,7 @@ import re
 import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from teams.people_services import EMAIL_TAKEN
@@ -187,6 +188,38 @@ def test_people_download_their_own_data(client, org):
     ]
     assert [c["note"] for c in data["checkins"]] == ["Bra uke"]
     assert set(data) >= {"profile", "memberships", "checkins", "feedback_given", "feedback_received"}
+
+
+def test_the_download_holds_the_emails_sent_to_one_and_received_from_one(client, org):
+    from notifications.models import EmailDelivery, InboundMessage
+
+    sent = timezone.now()
+    for user, address in ((org.member, "member@example.org"), (org.outsider, "outsider@example.org")):
+        EmailDelivery.objects.create(
+            user=user, kind="checkin_reminder", iso_year=2026, iso_week=49, sent_at=sent, sent_to=address
+        )
+        InboundMessage.objects.create(
+            message_key=f"key-{user.pk}",
+            sender=address,
+            subject="Re: Ukens innsjekk",
+            user=user,
+            status="processed",
+            outcome={"lines": [{"line": "K1: 12 7", "saved": True}]},
+        )
+    EmailDelivery.objects.create(user=org.member, kind="leader_digest", iso_year=2026, iso_week=49)  # unsent
+    client.force_login(org.member)
+    data = json.loads(client.get(reverse("personal_data")).content)
+    assert [(e["kind"], e["week"], e["to"]) for e in data["emails_sent_to_you"]] == [
+        ("checkin_reminder", "2026-W49", "member@example.org")
+    ]
+    (reply,) = data["emails_received_from_you"]
+    assert (reply["from"], reply["subject"], reply["status"]) == (
+        "member@example.org",
+        "Re: Ukens innsjekk",
+        "processed",
+    )
+    assert reply["outcome"]["lines"][0]["line"] == "K1: 12 7"
+    assert "outsider@example.org" not in json.dumps(data)
 
 
 @pytest.mark.parametrize("name", ["personal_data", "account_update", "password_change"])

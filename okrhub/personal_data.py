@@ -1,6 +1,8 @@
-"""A person's own data as JSON (GDPR access and portability): profile, memberships, check-ins, feedback.
+"""A person's own data as JSON (GDPR access and portability): profile, memberships, check-ins, feedback,
+and the emails sent to them and received from them.
 
-It sits in ``checkins`` because it reads check-ins and feedback, the highest layer it needs.
+It sits in ``okrhub``, which wires the apps together, because it reads from several of them (the
+notifications app's messages are above the check-ins in the layers).
 """
 
 from __future__ import annotations
@@ -15,11 +17,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from checkins.models import CheckIn, Feedback
+from notifications.models import EmailDelivery, InboundMessage
 from teams.models import Membership, Profile
 
 
 def personal_data(*, user) -> dict[str, Any]:
-    """Everything OKR Hub stores about ``user`` as them (five queries)."""
+    """Everything OKR Hub stores about ``user`` as them (seven queries)."""
     profile = Profile.objects.filter(user=user).first()
     return {
         "exported_at": timezone.now(),
@@ -67,6 +70,30 @@ def personal_data(*, user) -> dict[str, Any]:
             for key_result_id, title, body, created_at in Feedback.objects.filter(key_result__owner=user)
             .order_by("created_at", "id")
             .values_list("key_result_id", "key_result__title", "body", "created_at")
+        ],
+        "emails_sent_to_you": [
+            {"kind": kind, "week": f"{year}-W{week:02}", "sent_at": sent_at, "to": sent_to}
+            for kind, year, week, sent_at, sent_to in EmailDelivery.objects.filter(
+                user=user, sent_at__isnull=False
+            )
+            .order_by("sent_at", "id")
+            .values_list("kind", "iso_year", "iso_week", "sent_at", "sent_to")
+        ],
+        # The replies to reminders: what was received, and what each line became.
+        "emails_received_from_you": [
+            {
+                "received_at": received_at,
+                "from": sender,
+                "subject": subject,
+                "status": status,
+                "reason": reason,
+                "outcome": outcome,
+            }
+            for received_at, sender, subject, status, reason, outcome in InboundMessage.objects.filter(
+                user=user
+            )
+            .order_by("received_at", "id")
+            .values_list("received_at", "sender", "subject", "status", "reason", "outcome")
         ],
     }
 
