@@ -37,6 +37,5 @@ urlpatterns = [
         name="close_retrospective",
     ),
     path("<slug:team_slug>/<int:cycle_id>/close/team/", views.close_team, name="close_team"),
-    path("<slug:team_slug>/<int:cycle_id>/close/cycle/", views.close_cycle, name="close_cycle"),
     path("<slug:team_slug>/<int:cycle_id>/carry-over/", views.carry_over, name="carry_over"),
 ]

@@ -751,17 +751,6 @@ def close_team(request: HttpRequest, team_slug: str, cycle_id: int) -> HttpRespo
     return _close_page(team, cycle)
 
 
-@login_required
-@require_http_methods(["POST"])
-def close_cycle(request: HttpRequest, team_slug: str, cycle_id: int) -> HttpResponse:
-    team, cycle = _closing(request, team_slug, cycle_id)
-    if not can_manage_cycles(access_for(request.user)):
-        raise PermissionDenied(_("Only administrators close a cycle for the whole organisation."))
-    services.cycle_close(cycle=cycle, actor=request.user)
-    messages.success(request, _("The cycle is closed for everyone and is now read-only."))
-    return _close_page(team, cycle)
-
-
 # --- Carrying over ------------------------------------------------------------------------------------------
 
 
