@@ -195,6 +195,13 @@ class TeamRenameForm(VersionedForm):
         help_text=_("For a section: how often its leader reviews the teams in it (a checkpoint)."),
     )
 
+    def __init__(self, *args, is_section: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not is_section:
+            # A team without teams below it has no checkpoints to hold (its stored cadence stays as it is,
+            # for when it gets some).
+            del self.fields["checkpoint_weeks"]
+
 
 class TeamMoveForm(VersionedForm):
     parent = TeamField(label=_("New parent team"), purpose=PURPOSE_MOVE, required=False)

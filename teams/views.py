@@ -40,6 +40,7 @@ from teams.pickers import move_parents, pickable_teams
 from teams.search import team_search
 from teams.selectors import user_display_name
 from teams.services import api_token_rotate, profile_update
+from teams.tree import TeamTree
 from teams.two_factor import has_two_factor
 
 ORG_ADMIN_REVOKE_SELF = gettext_lazy(
@@ -256,6 +257,7 @@ def team_rename(request: HttpRequest, pk: int) -> HttpResponse:
             "version": team.version,
         },
         prefix="rename",
+        is_section=bool(TeamTree.load().children(team.pk)),
     )
     status = 400
     if request.method == "POST" and form.is_valid():

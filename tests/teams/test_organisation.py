@@ -349,3 +349,19 @@ def test_a_move_opened_before_another_change_is_refused(client, org, settings):
     assert "New parent team" in body and org.other_team.name in body
     sub.refresh_from_db()
     assert sub.parent == org.team
+
+
+def test_only_a_section_is_offered_a_checkpoint_cadence(client, org, settings):
+    """The leader checkpoint reviews the teams below a section: a team without any is not asked for one, and
+    renaming it keeps whatever cadence it had."""
+    settings.LANGUAGE_CODE = "en"
+    admin = client_for(client, org.section_leader)
+    section_form = admin.get(reverse("organisation:team_rename", args=[org.section.pk])).content.decode()
+    assert 'name="rename-checkpoint_weeks"' in section_form and "Leader checkpoint" in section_form
+    Team.objects.filter(pk=org.team.pk).update(checkpoint_weeks=4)
+    url = reverse("organisation:team_rename", args=[org.team.pk])
+    assert 'name="rename-checkpoint_weeks"' not in admin.get(url).content.decode()
+    response = admin.post(url, {"rename-name": "Kurs", "rename-slug": "kurs", "rename-checkpoint_weeks": ""})
+    assert response.status_code == 302
+    org.team.refresh_from_db()
+    assert org.team.checkpoint_weeks == 4
