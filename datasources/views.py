@@ -16,18 +16,11 @@ from django_htmx.http import HttpResponseClientRefresh
 from datasources import selectors, services
 from datasources.forms import DataSourceForm
 from objectives.writability import require_writable
+from okrhub.lib import apply_errors
 
 
 def _key_result_url(key_result) -> str:
     return reverse("checkins:key_result_detail", args=[key_result.pk])
-
-
-def _apply_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, messages_ in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, messages_)
-    else:
-        form.add_error(None, error.messages)
 
 
 @sensitive_post_parameters("header_value")  # kept out of error reports
@@ -50,7 +43,7 @@ def data_source_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 enabled=form.cleaned_data["enabled"],
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, _("The data source is saved. Fetch it now to check it."))
             return redirect(_key_result_url(key_result))

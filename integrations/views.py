@@ -22,6 +22,7 @@ from integrations.events import send_test_event
 from integrations.forms import EndpointForm, TeamEndpointStartForm
 from integrations.models import Delivery, Endpoint
 from integrations.selectors import delivery_log, endpoint_get_for_user, endpoints_for
+from okrhub.lib import apply_errors
 from okrhub.versioning import StaleVersion
 from teams.models import Team
 from teams.permissions import access_for, can_manage_integrations
@@ -85,13 +86,6 @@ def _kind(request: HttpRequest, team: Team | None) -> str:
     return kind
 
 
-def _apply_errors(form, error: ValidationError) -> None:
-    for field, errors in (
-        error.message_dict.items() if hasattr(error, "error_dict") else [(None, error.messages)]
-    ):
-        form.add_error(field if field in form.fields else None, errors)
-
-
 @never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
@@ -112,7 +106,7 @@ def endpoint_new(request: HttpRequest) -> HttpResponse:
                 owner=request.user,
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             return render(
                 request,
@@ -176,7 +170,7 @@ def endpoint_edit(request: HttpRequest, pk: int) -> HttpResponse:
             form.refuse_stale(stale)
             status = 409
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, _("Saved."))
             return redirect("integrations:detail", pk=endpoint.pk)

@@ -1,4 +1,5 @@
-"""Meeting forms: a note on a key result, a decision, an action (a new initiative with owner and due date)."""
+"""Meeting forms: a note on a key result, a decision, an action (a new initiative with owner and due date),
+who is present."""
 
 from __future__ import annotations
 
@@ -55,3 +56,21 @@ class ActionForm(forms.Form):
 
 class AssessmentForm(forms.Form):
     body = forms.CharField(label=_("Assessment"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class _MemberChoices(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return obj.get_full_name() or obj.get_username()
+
+
+class AttendanceForm(forms.Form):
+    """Who is present, ticked by whoever runs the meeting: the team's active members only."""
+
+    attendees = _MemberChoices(
+        label=_("Present"), queryset=None, required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, members, **kwargs):
+        kwargs.setdefault("prefix", "attendance")
+        super().__init__(*args, **kwargs)
+        self.fields["attendees"].queryset = members

@@ -5,6 +5,7 @@ the inline check-in rows are My week's (``checkins.selectors.key_result_row``)."
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -153,6 +154,11 @@ class Agenda:
     can_run: bool
     can_comment: bool
     assessment: CheckpointAssessment | None = None  # the leader's, since the previous meeting
+
+    @functools.cached_property
+    def attendees(self) -> list:
+        """Who is marked present, in name order (one query, when asked)."""
+        return list(self.meeting.attendees.order_by("first_name", "last_name", "username"))
 
     def position_of(self, key_result_id: int) -> int:
         for index, item in enumerate(self.key_results):

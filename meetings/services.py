@@ -31,6 +31,7 @@ from teams.selectors import team_descendant_ids
 MEETING_ENDED = _("The meeting has ended; its minutes are read-only.")
 KEY_RESULT_NOT_ON_AGENDA = _("Choose a key result of this team's active OKRs.")
 OWNER_NOT_IN_TEAM = _("The owner must be a member of the team.")
+ATTENDEE_NOT_IN_TEAM = _("Only members of the team can be marked present.")
 
 
 def _require_open(meeting: Meeting) -> Meeting:
@@ -117,6 +118,19 @@ def meeting_action_add(
 def meeting_attend(*, meeting: Meeting, user) -> Meeting:
     meeting = _require_open(meeting)
     meeting.attendees.add(user)
+    return meeting
+
+
+@transaction.atomic
+def meeting_attendance_set(*, meeting: Meeting, users) -> Meeting:
+    """Who is present, as whoever runs the meeting ticks it: members of the team only (the minutes list
+    them)."""
+    meeting = _require_open(meeting)
+    users = list(users)
+    members = set(meeting.team.memberships.filter(user__in=users).values_list("user_id", flat=True))
+    if any(user.pk not in members for user in users):
+        raise ValidationError({"attendees": ATTENDEE_NOT_IN_TEAM})
+    meeting.attendees.set(users)
     return meeting
 
 

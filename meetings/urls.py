@@ -13,5 +13,6 @@ urlpatterns = [
     path("<int:pk>/decisions/", views.decision_add, name="decision_add"),
     path("<int:pk>/actions/", views.action_add, name="action_add"),
     path("<int:pk>/attend/", views.meeting_attend, name="attend"),
+    path("<int:pk>/attendance/", views.meeting_attendance, name="attendance"),
     path("<int:pk>/end/", views.meeting_end, name="end"),
 ]

@@ -19,10 +19,11 @@ from django.views.decorators.http import require_http_methods
 from django_htmx.http import reswap, retarget
 
 from meetings import selectors, services
-from meetings.forms import ActionForm, DecisionForm, NoteForm
+from meetings.forms import ActionForm, AttendanceForm, DecisionForm, NoteForm
 from meetings.permissions import can_comment_meeting, can_run_meeting
 from objectives.models import KeyResult
 from objectives.permissions import access_for
+from okrhub.lib import apply_errors
 
 POLL_SECONDS = 3  # as the workshop board: the others see a change within this, plus the request time
 
@@ -34,29 +35,29 @@ def _detail_url(meeting) -> str:
     return reverse("meetings:detail", args=[meeting.team.slug, meeting.pk])
 
 
-def _apply_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
-
 def _forms(meeting, agenda, **bound) -> dict:
     ids = [item.key_result.pk for item in agenda.key_results]
     key_results = KeyResult.objects.filter(pk__in=ids).order_by(
         "objective__position", "objective_id", "position", "id"
     )
-    owners = (
+    members = _members(meeting)
+    return {
+        "note_form": bound.get("note_form") or NoteForm(key_results=key_results),
+        "decision_form": bound.get("decision_form") or DecisionForm(),
+        "action_form": bound.get("action_form") or ActionForm(key_results=key_results, owners=members),
+        "attendance_form": bound.get("attendance_form")
+        # (read only where the form is shown: the poll does not show it)
+        or AttendanceForm(members=members, initial={"attendees": lambda: [u.pk for u in agenda.attendees]}),
+    }
+
+
+def _members(meeting):
+    """The team's active members: who may own an action, and who may be marked present."""
+    return (
         get_user_model()
         .objects.filter(memberships__team=meeting.team, is_active=True)
         .order_by("first_name", "last_name", "username")
     )
-    return {
-        "note_form": bound.get("note_form") or NoteForm(key_results=key_results),
-        "decision_form": bound.get("decision_form") or DecisionForm(),
-        "action_form": bound.get("action_form") or ActionForm(key_results=key_results, owners=owners),
-    }
 
 
 def _agenda_context(request: HttpRequest, meeting, **bound) -> dict:
@@ -227,7 +228,7 @@ def note_add(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             )
             saved = True
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
     return _after_write(
         request, meeting, form_key="note_form", form=form, saved=saved, message=_("Note saved.")
     )
@@ -246,7 +247,7 @@ def decision_add(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             )
             saved = True
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
     return _after_write(
         request, meeting, form_key="decision_form", form=form, saved=saved, message=_("Decision saved.")
     )
@@ -271,7 +272,7 @@ def action_add(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             )
             saved = True
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
     return _after_write(
         request,
         meeting,
@@ -291,6 +292,26 @@ def meeting_attend(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     return redirect(_detail_url(meeting))
+
+
+@login_required
+@require_http_methods(["POST"])
+def meeting_attendance(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """Whoever runs the meeting ticks who is present (people in the room need not open OKR Hub)."""
+    meeting = _open_meeting_for(request, slug, pk, run=True)
+    form = AttendanceForm(request.POST, members=_members(meeting))
+    saved = form.is_valid()
+    if saved:
+        try:
+            services.meeting_attendance_set(meeting=meeting, users=form.cleaned_data["attendees"])
+        except ValidationError as error:
+            apply_errors(form, error)
+            saved = False
+    if saved:
+        messages.success(request, _("Saved who is present."))
+        return redirect(_detail_url(meeting))
+    context = _agenda_context(request, meeting, attendance_form=form)
+    return render(request, "meetings/agenda.html", context, status=400)
 
 
 @login_required

@@ -54,6 +54,7 @@ from objectives.services import (
 )
 from objectives.services import key_result_plan_set as services_key_result_plan_set
 from objectives.writability import is_published, is_writable, require_writable, write_refusal
+from okrhub.lib import apply_errors
 from okrhub.numbers import decimal_mark, parse_number
 from okrhub.versioning import StaleVersion
 from workshops import coach as coach_rules
@@ -79,14 +80,6 @@ POLL_SECONDS = 3  # the board refreshes for the others within this (plus the req
 
 def _board_url(team, cycle) -> str:
     return reverse("workshops:board", args=[team.slug, cycle.pk])
-
-
-def _apply_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _board_context(request: HttpRequest, team, cycle, **forms) -> dict:
@@ -188,7 +181,7 @@ def _create(request, team_slug, cycle_id, *, form_key: str, form_id: str, build,
         try:
             created = save(request, team, cycle, form)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
     if form.is_valid() and not form.errors:
         if request.htmx:
             return _board_list_response(request, team, cycle, created=created)
@@ -326,7 +319,7 @@ def _save_edit(form, save) -> int | None:
         form.refuse_stale(stale)
         return 409
     except ValidationError as error:
-        _apply_errors(form, error)
+        apply_errors(form, error)
         return 400
     return None
 
@@ -563,7 +556,7 @@ def key_result_retire(request: HttpRequest, pk: int) -> HttpResponse:
                 key_result=key_result, actor=request.user, reason=form.cleaned_data["reason"]
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, _("The key result is retired. Its history is kept."))
             return _after_edit(request, objective)
@@ -817,7 +810,7 @@ def kpi_promote(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             kpi = services.kpi_promote(key_result=key_result, actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, _("“%(name)s” is now a KPI of the team.") % {"name": kpi.name})
             return redirect(reverse("workshops:kpi_detail", args=[kpi.pk]))
@@ -840,7 +833,7 @@ def kpi_detail(request: HttpRequest, pk: int) -> HttpResponse:
             try:
                 services.kpi_checkin_submit(kpi=kpi, author=request.user, **form.cleaned_data)
             except ValidationError as error:
-                _apply_errors(form, error)
+                apply_errors(form, error)
             else:
                 messages.success(request, _("Check-in saved."))
                 return redirect(reverse("workshops:kpi_detail", args=[kpi.pk]))

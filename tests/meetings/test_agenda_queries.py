@@ -43,8 +43,9 @@ def _grow(org, size: int) -> None:
 # session, user, team, meeting, the viewer's memberships and profile (Access), key results (with has_plan),
 # the previous meeting, new check-ins, the confidence trend, this meeting's notes and decisions, its actions,
 # initiatives due, the previous meeting's actions, the leader's latest assessment, the version token (2),
-# the forms' key results and owners (2) and the user the session middleware touches.
-AGENDA_QUERIES = 20
+# the forms' key results and owners (2), who is present and the members to tick (2) and the user the session
+# middleware touches.
+AGENDA_QUERIES = 22
 POLL_QUERIES = 19  # the version check, then only the live regions (no forms, no check-in rows)
 SLIDE_QUERIES = 22  # the agenda's plus the slide's check-ins for the chart, its latest notes and open actions
 

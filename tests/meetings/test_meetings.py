@@ -284,3 +284,51 @@ def test_a_note_from_the_presenter_comes_back_to_its_slide(org, login, meeting):
     assert response.status_code == 302 and response["Location"].endswith("?n=1")
     response = client.post(_url("note_add", meeting), {**data, "note-body": ""}, HTTP_HX_REQUEST="true")
     assert response["HX-Retarget"] == "#note-errors" and 'role="alert"' in response.content.decode()
+
+
+def test_whoever_runs_the_meeting_ticks_who_is_present(org, login, meeting, settings):
+    """People in the room need not open OKR Hub to be counted: the facilitator ticks them, from the team's
+    members only, and the minutes list them."""
+    settings.LANGUAGE_CODE = "en"
+    client = login(org.member)
+    page = client.get(_url("detail", meeting)).content.decode()
+    assert 'name="attendance-attendees"' in page and "1 present" in page
+    for person in (org.member, org.teammate, org.lead):
+        assert f'value="{person.pk}"' in page
+    assert f'value="{org.outsider.pk}"' not in page
+    ticked = [org.teammate.pk, org.lead.pk]
+    response = client.post(_url("attendance", meeting), {"attendance-attendees": ticked})
+    assert response.status_code == 302
+    assert sorted(meeting.attendees.values_list("pk", flat=True)) == sorted(ticked)
+    assert "2 present" in client.get(_url("detail", meeting)).content.decode()
+    # Somebody outside the team, or no number at all: refused, nothing changes.
+    for bad in ([org.outsider.pk], ["x"], [10**12]):
+        refused = client.post(_url("attendance", meeting), {"attendance-attendees": bad})
+        assert refused.status_code == 400
+        assert sorted(meeting.attendees.values_list("pk", flat=True)) == sorted(ticked)
+    # Whoever may not run the meeting may not tick either.
+    assert (
+        login(org.outsider).post(_url("attendance", meeting), {"attendance-attendees": ticked}).status_code
+        == 403
+    )
+    services.meeting_end(meeting=meeting, user=org.member)
+    meeting.refresh_from_db()
+    names = {"Tore Teamkamerat"} | {org.lead.get_full_name() or org.lead.username}
+    assert set(meeting.minutes["attendees"]) == names
+    # An ended meeting's attendance is its minutes': no more changes.
+    ended = login(org.member).post(_url("attendance", meeting), {"attendance-attendees": [org.member.pk]})
+    assert ended.status_code == 400
+    assert sorted(meeting.attendees.values_list("pk", flat=True)) == sorted(ticked)
+
+
+def test_the_service_marks_only_members_present(org, meeting):
+    from django.core.exceptions import ValidationError
+
+    from meetings.services import ATTENDEE_NOT_IN_TEAM
+
+    with pytest.raises(ValidationError) as error:
+        services.meeting_attendance_set(meeting=meeting, users=[org.member, org.outsider])
+    assert str(ATTENDEE_NOT_IN_TEAM) in str(error.value)
+    assert list(meeting.attendees.all()) == [org.member]
+    services.meeting_attendance_set(meeting=meeting, users=[])
+    assert not meeting.attendees.exists()
