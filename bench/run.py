@@ -626,26 +626,17 @@ async def paired_dashboard(
             if time.perf_counter() >= deadline:
                 break
             for name in names if round_ % 2 == 0 else reversed(names):
-                began = time.perf_counter()
-                try:
-                    response = await clients[name].get("/dashboards/")
-                except httpx.HTTPError as error:
-                    errors.append(f"{name}: {type(error).__name__}: {error}")
-                    continue
-                if response.status_code == 200:
-                    latencies[name].append((time.perf_counter() - began) * 1000)
-                else:
-                    errors.append(f"{name}: {_describe(response)}")
-                began = time.perf_counter()
-                try:
-                    response = await clients[name].get("/healthz/db")
-                except httpx.HTTPError as error:
-                    errors.append(f"{name} /healthz/db: {type(error).__name__}: {error}")
-                    continue
-                if response.status_code == 200:
-                    yardstick[name].append((time.perf_counter() - began) * 1000)
-                else:
-                    errors.append(f"{name} /healthz/db: {_describe(response)}")
+                for path, into in (("/dashboards/", latencies), ("/healthz/db", yardstick)):
+                    began = time.perf_counter()
+                    try:
+                        response = await clients[name].get(path)
+                    except httpx.HTTPError as error:
+                        errors.append(f"{name} {path}: {type(error).__name__}: {error}")
+                        break
+                    if response.status_code == 200:
+                        into[name].append((time.perf_counter() - began) * 1000)
+                    else:
+                        errors.append(f"{name} {path}: {_describe(response)}")
     finally:
         for client in clients.values():
             await client.aclose()

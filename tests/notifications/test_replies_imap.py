@@ -118,6 +118,26 @@ def _assert_exactly_once(database_url: str, mail_dir: Path, imap_server, log: st
     assert imap_server.count("Processed") == REPLIES + 1  # the duplicate was moved out too
 
 
+def _receive_twice(imap_server, tmp_path, **extra: str) -> None:
+    """``receive_email --imap`` twice, each a process of its own: every reply the first time, nothing new the
+    second, and each applied and confirmed exactly once."""
+    database_url = _database_url(tmp_path)
+    mail_dir = tmp_path / "mail"
+    mail_dir.mkdir()
+    env = _env(database_url, mail_dir, imap_server.url, CELERY_TASK_ALWAYS_EAGER="true", **extra)
+    for expected in (REPLIES, 0):  # the second run finds the inbox empty
+        result = subprocess.run(
+            [sys.executable, "manage.py", "receive_email", "--imap"],
+            cwd=settings.BASE_DIR,
+            env=env,
+            capture_output=True,
+            timeout=PATIENCE,
+        )
+        assert result.returncode == 0, result.stderr.decode()[-3000:]
+        assert result.stdout.decode().strip().endswith(f"{expected} new message(s)")
+    _assert_exactly_once(database_url, mail_dir, imap_server, "")
+
+
 @pytest.mark.django_db(transaction=True)
 def test_two_pollers_at_once_apply_every_reply_exactly_once(replies_in_inbox, imap_server, tmp_path):
     database_url = _database_url(tmp_path)
@@ -240,21 +260,7 @@ def test_a_server_without_move_or_condstore_still_gets_each_reply_once(
     capabilities = client.capability()[1][0].split()
     client.logout()
     assert b"MOVE" not in capabilities and b"CONDSTORE" not in capabilities and b"UIDPLUS" in capabilities
-    database_url = _database_url(tmp_path)
-    mail_dir = tmp_path / "mail"
-    mail_dir.mkdir()
-    env = _env(database_url, mail_dir, imap_server.url, CELERY_TASK_ALWAYS_EAGER="true")
-    for expected in (REPLIES, 0):  # the second run finds the inbox empty
-        result = subprocess.run(
-            [sys.executable, "manage.py", "receive_email", "--imap"],
-            cwd=settings.BASE_DIR,
-            env=env,
-            capture_output=True,
-            timeout=PATIENCE,
-        )
-        assert result.returncode == 0, result.stderr.decode()[-3000:]
-        assert result.stdout.decode().strip().endswith(f"{expected} new message(s)")
-    _assert_exactly_once(database_url, mail_dir, imap_server, "")
+    _receive_twice(imap_server, tmp_path)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -269,29 +275,9 @@ def test_replies_a_killed_poller_left_seen_are_applied_by_the_next_run(
         imap_server.append(raw, flags=r"(\Seen)" if n < 3 else None)  # three claimed, never moved
     imap_server.append(raws[0], flags=r"(\Seen)")  # and a duplicate of one of them
     assert imap_server.count("INBOX", "SEEN") == 4
-    database_url = _database_url(tmp_path)
-    mail_dir = tmp_path / "mail"
-    mail_dir.mkdir()
     # Every run is a process of its own, each with a cache of its own: seen once is long enough here (the
     # waiting itself is the next test's).
-    env = _env(
-        database_url,
-        mail_dir,
-        imap_server.url,
-        CELERY_TASK_ALWAYS_EAGER="true",
-        INBOUND_IMAP_STRANDED_SECONDS="0",
-    )
-    for expected in (REPLIES, 0):
-        result = subprocess.run(
-            [sys.executable, "manage.py", "receive_email", "--imap"],
-            cwd=settings.BASE_DIR,
-            env=env,
-            capture_output=True,
-            timeout=PATIENCE,
-        )
-        assert result.returncode == 0, result.stderr.decode()[-3000:]
-        assert result.stdout.decode().strip().endswith(f"{expected} new message(s)")
-    _assert_exactly_once(database_url, mail_dir, imap_server, "")
+    _receive_twice(imap_server, tmp_path, INBOUND_IMAP_STRANDED_SECONDS="0")
 
 
 def test_a_seen_message_waits_until_no_poller_can_still_be_at_work_on_it(
