@@ -20,6 +20,19 @@ from checkins.models import CheckIn, Feedback
 from notifications.models import EmailDelivery, InboundMessage
 from teams.models import Membership, Profile
 
+# A comment on a key result, given or received.
+FEEDBACK = {
+    "key_result": "key_result__title",
+    "key_result_id": "key_result_id",
+    "body": "body",
+    "created_at": "created_at",
+}
+
+
+def _rows(queryset, **columns: str) -> list[dict[str, Any]]:
+    """The queryset's rows as objects: each name of ``columns`` holds the value of its field."""
+    return [dict(zip(columns, row, strict=True)) for row in queryset.values_list(*columns.values())]
+
 
 def personal_data(*, user) -> dict[str, Any]:
     """Everything OKR Hub stores about ``user`` as them (seven queries)."""
@@ -38,39 +51,27 @@ def personal_data(*, user) -> dict[str, Any]:
             "digests_enabled": profile.digests_enabled if profile else True,
             "okr_ambassador": profile.is_ambassador if profile else False,
         },
-        "memberships": [
-            {"team": team, "role": role, "since": created_at}
-            for team, role, created_at in Membership.objects.filter(user=user)
-            .order_by("team__name")
-            .values_list("team__name", "role", "created_at")
-        ],
-        "checkins": [
-            {
-                "key_result": title,
-                "key_result_id": key_result_id,
-                "value": value,
-                "confidence": confidence,
-                "note": note,
-                "created_at": created_at,
-            }
-            for key_result_id, title, value, confidence, note, created_at in CheckIn.objects.filter(
-                author=user
-            )
-            .order_by("created_at", "id")
-            .values_list("key_result_id", "key_result__title", "value", "confidence", "note", "created_at")
-        ],
-        "feedback_given": [
-            {"key_result": title, "key_result_id": key_result_id, "body": body, "created_at": created_at}
-            for key_result_id, title, body, created_at in Feedback.objects.filter(author=user)
-            .order_by("created_at", "id")
-            .values_list("key_result_id", "key_result__title", "body", "created_at")
-        ],
-        "feedback_received": [
-            {"key_result": title, "key_result_id": key_result_id, "body": body, "created_at": created_at}
-            for key_result_id, title, body, created_at in Feedback.objects.filter(key_result__owner=user)
-            .order_by("created_at", "id")
-            .values_list("key_result_id", "key_result__title", "body", "created_at")
-        ],
+        "memberships": _rows(
+            Membership.objects.filter(user=user).order_by("team__name"),
+            team="team__name",
+            role="role",
+            since="created_at",
+        ),
+        "checkins": _rows(
+            CheckIn.objects.filter(author=user).order_by("created_at", "id"),
+            key_result="key_result__title",
+            key_result_id="key_result_id",
+            value="value",
+            confidence="confidence",
+            note="note",
+            created_at="created_at",
+        ),
+        "feedback_given": _rows(
+            Feedback.objects.filter(author=user).order_by("created_at", "id"), **FEEDBACK
+        ),
+        "feedback_received": _rows(
+            Feedback.objects.filter(key_result__owner=user).order_by("created_at", "id"), **FEEDBACK
+        ),
         "emails_sent_to_you": [
             {"kind": kind, "week": f"{year}-W{week:02}", "sent_at": sent_at, "to": sent_to}
             for kind, year, week, sent_at, sent_to in EmailDelivery.objects.filter(
@@ -80,21 +81,15 @@ def personal_data(*, user) -> dict[str, Any]:
             .values_list("kind", "iso_year", "iso_week", "sent_at", "sent_to")
         ],
         # The replies to reminders: what was received, and what each line became.
-        "emails_received_from_you": [
-            {
-                "received_at": received_at,
-                "from": sender,
-                "subject": subject,
-                "status": status,
-                "reason": reason,
-                "outcome": outcome,
-            }
-            for received_at, sender, subject, status, reason, outcome in InboundMessage.objects.filter(
-                user=user
-            )
-            .order_by("received_at", "id")
-            .values_list("received_at", "sender", "subject", "status", "reason", "outcome")
-        ],
+        "emails_received_from_you": _rows(
+            InboundMessage.objects.filter(user=user).order_by("received_at", "id"),
+            received_at="received_at",
+            **{"from": "sender"},
+            subject="subject",
+            status="status",
+            reason="reason",
+            outcome="outcome",
+        ),
     }
 
 
