@@ -18,7 +18,6 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
 from django.db.models import Count, F, OuterRef, Q, Subquery, Sum, Window
 from django.db.models.functions import RowNumber
 from django.http import Http404
@@ -49,6 +48,7 @@ from objectives.permissions import (
     visible_objectives_q,
 )
 from objectives.validators import clamp_to_sensible
+from okrhub.lib import cache_read, cache_write
 from teams.models import Membership, Team
 from teams.search import (  # noqa: F401 (the dashboard's names for them)
     TEAM_QUERY_MAX,
@@ -331,10 +331,10 @@ class Derived:
             return compute()
         digest = hashlib.blake2b(repr((self.key, name, parts)).encode(), digest_size=16).hexdigest()
         key = f"dashboard:{name}:{digest}"
-        value = cache.get(key)
+        value = cache_read([key]).get(key)
         if value is None:
             value = compute()
-            cache.set(key, value, ROLLUPS_CACHE_SECONDS)
+            cache_write({key: value}, ROLLUPS_CACHE_SECONDS)
         return value
 
 

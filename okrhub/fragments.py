@@ -9,7 +9,7 @@ and a fragment whose figures changed simply has another key. What belongs to the
 CSRF token, read marks) stays outside fragments, rendered with the page.
 
 ``render_fragments`` renders a page's fragments of one template with one cache round trip (``get_many``),
-rendering and storing only the missing ones.
+rendering and storing only the missing ones; a cache that does not answer costs the rendering, not the page.
 """
 
 from __future__ import annotations
@@ -20,12 +20,13 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.core.cache import cache
 from django.template import loader
 from django.template.loader_tags import IncludeNode
 from django.urls import get_script_prefix
 from django.utils import timezone, translation
 from django.utils.safestring import SafeString, mark_safe
+
+from okrhub.lib import cache_read, cache_write
 
 FRAGMENT_CACHE_SECONDS = 24 * 3600  # a bound on memory only: changed content is another key
 PLAIN = (str, int, float, bool, Decimal, date, datetime, type(None))
@@ -93,7 +94,7 @@ def render_fragments(name: str, contexts: Sequence[Mapping]) -> list[SafeString]
     template, _source = _template(name)
     surroundings = _surroundings()
     keys = [fragment_key(name, context, surroundings=surroundings) for context in contexts]
-    found = cache.get_many(keys)
+    found = cache_read(keys)
     missing: dict[str, str] = {}
     out = []
     for key, context in zip(keys, contexts, strict=True):
@@ -104,5 +105,5 @@ def render_fragments(name: str, contexts: Sequence[Mapping]) -> list[SafeString]
             html = missing[key] = str(template.render(dict(context)))
         out.append(mark_safe(html))  # noqa: S308 - rendered by the template engine, which escapes
     if missing:
-        cache.set_many(missing, FRAGMENT_CACHE_SECONDS)
+        cache_write(missing, FRAGMENT_CACHE_SECONDS)
     return out

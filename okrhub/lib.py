@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any, ClassVar
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import connection, models, router
+
+logger = logging.getLogger(__name__)
 
 
 def assign_fields(instance, data: dict[str, Any], allowed: tuple[str, ...]) -> None:
@@ -120,3 +124,28 @@ def apply_errors(form, error) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, error)
+
+
+# --- The cache as an optimisation ---------------------------------------------------------------------------
+
+
+def cache_read(keys: list[str]) -> dict[str, Any]:
+    """What the cache holds of ``keys``; nothing while the cache does not answer (a Redis outage makes the
+    pages that only speed up with it slower, not unavailable)."""
+    from okrhub.outages import OUTAGE_ERRORS  # (it imports views: not at the top of this helpers' module)
+
+    try:
+        return cache.get_many(keys)
+    except OUTAGE_ERRORS:
+        logger.warning("The cache did not answer; computing instead", exc_info=True)
+        return {}
+
+
+def cache_write(values: dict[str, Any], timeout: int) -> None:
+    """Store ``values``; skipped while the cache does not answer (see ``cache_read``)."""
+    from okrhub.outages import OUTAGE_ERRORS
+
+    try:
+        cache.set_many(values, timeout)
+    except OUTAGE_ERRORS:
+        logger.warning("The cache did not answer; not storing", exc_info=True)

@@ -222,3 +222,28 @@ def test_one_query_says_nothing_is_dirty_and_which_generation_is_current(demo, d
     assert fresh != current
     assert fresh == rollups.generation(demo.pk)
     assert not TeamRollup.objects.filter(cycle=demo, team_id=team_id, dirty=True).exists()
+
+
+def test_a_cache_that_does_not_answer_costs_speed_not_the_page(demo, client, settings, caplog):
+    """The cache only speeds the dashboard up: with Redis down (a closed port) the page is the same."""
+    import socket
+
+    with socket.socket() as probe:  # a loopback port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    leader = User.objects.get(username="leader")
+    client.force_login(leader)
+    with_cache = client.get(URL, {"all": "1"})
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{port}/0",
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+    without = client.get(URL, {"all": "1"})
+    assert without.status_code == 200
+    from tests.dashboards.test_dashboard import without_csrf_tokens
+
+    assert without_csrf_tokens(without) == without_csrf_tokens(with_cache)
+    assert "The cache did not answer" in caplog.text
