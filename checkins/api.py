@@ -53,8 +53,8 @@ class CheckInSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = CheckIn
-        fields = ["id", "key_result", "value", "confidence", "note", "author", "created_at"]
-        read_only_fields = ["author", "created_at"]
+        fields = ["id", "key_result", "value", "confidence", "note", "author", "source", "created_at"]
+        read_only_fields = ["author", "source", "created_at"]
 
     def validate_key_result(self, key_result: KeyResult) -> KeyResult:
         if self.instance is not None and key_result.pk != self.instance.key_result_id:
@@ -74,6 +74,7 @@ class CheckInSerializer(serializers.ModelSerializer):
                 value=validated_data["value"],
                 confidence=validated_data["confidence"],
                 note=validated_data.get("note", ""),
+                source=CheckIn.Source.API,
             )
         except ObjectLocked:
             raise  # a closed cycle, an archived or draft objective, a retired key result: 409 (okrhub/api.py)

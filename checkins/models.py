@@ -20,6 +20,16 @@ from okrhub.versioning import Versioned
 class CheckIn(ConstraintFieldsMixin, Versioned):
     constraint_fields = {"checkin_confidence_range": "confidence"}
 
+    class Source(models.TextChoices):
+        """Where a check-in came from, shown beside its author: a value that arrived by email or from a data
+        source reads differently from one typed on the page. ("": not recorded, check-ins before 2026-12.)"""
+
+        WEB = "web", _("on the web")
+        API = "api", _("through the API")
+        EMAIL = "email", _("by email")
+        DATA_SOURCE = "data_source", _("from a data source")
+        IMPORT = "import", _("imported")
+
     key_result = models.ForeignKey(
         KeyResult, verbose_name=_("key result"), on_delete=models.CASCADE, related_name="checkins"
     )
@@ -35,6 +45,7 @@ class CheckIn(ConstraintFieldsMixin, Versioned):
         _("confidence"), validators=[MinValueValidator(1), MaxValueValidator(10)]
     )
     note = models.TextField(_("note"), blank=True, max_length=2000)
+    source = models.CharField(_("source"), max_length=16, choices=Source.choices, blank=True, default="")
     created_at = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -56,6 +67,11 @@ class CheckIn(ConstraintFieldsMixin, Versioned):
 
     def __str__(self) -> str:
         return f"{self.key_result}: {self.value} ({self.created_at:%Y-%m-%d})"
+
+    @property
+    def source_label(self) -> str:
+        """Shown beside the author: where the check-in came from, unless typed on the page (or unrecorded)."""
+        return "" if self.source in ("", self.Source.WEB) else self.get_source_display()
 
     def clean(self) -> None:
         # The service checks this on the locked row first; here it also guards the admin's forms.

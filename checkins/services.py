@@ -89,9 +89,11 @@ def checkin_build(
     confidence: int,
     note: str = "",
     created_at=None,
+    source: str = CheckIn.Source.WEB,
 ) -> CheckIn:
     """A valid check-in, not yet saved: the key result takes check-ins, the value fits its kind, the
-    confidence is 1–10. ``checkin_submit`` saves it; the synthetic organisation inserts many in bulk."""
+    confidence is 1–10. ``checkin_submit`` saves it; the synthetic organisation inserts many in bulk.
+    ``source``: where it came from (``CheckIn.Source``), the page unless said otherwise."""
     require_checkin_possible(key_result)
     checkin = CheckIn(
         key_result=key_result,
@@ -99,6 +101,7 @@ def checkin_build(
         value=value,
         confidence=confidence,
         note=note.strip(),
+        source=source,
         created_at=created_at or timezone.now(),
     )
     _clean(checkin)
@@ -124,10 +127,17 @@ def checkin_submit(
     confidence: int,
     note: str = "",
     created_at=None,
+    source: str = CheckIn.Source.WEB,
 ) -> CheckIn:
     locked = _lock_key_result(key_result.pk)
     checkin = checkin_build(
-        key_result=locked, author=author, value=value, confidence=confidence, note=note, created_at=created_at
+        key_result=locked,
+        author=author,
+        value=value,
+        confidence=confidence,
+        note=note,
+        created_at=created_at,
+        source=source,
     )
     checkin.save()
     # The key result row is locked, so no other check-in can land meanwhile: a new check-in at or after the

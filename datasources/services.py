@@ -21,6 +21,7 @@ from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from checkins.models import CheckIn
 from checkins.services import checkin_submit
 from datasources.models import DataSource, DataSourceFetch
 from datasources.parsing import ParseError, value_from_csv, value_from_json
@@ -197,6 +198,7 @@ def data_source_fetch(*, source: DataSource, now: dt.datetime | None = None) -> 
                 confidence=key_result.confidence or DEFAULT_CONFIDENCE,
                 note=automatic_note(source, language=owner_language),
                 created_at=now,
+                source=CheckIn.Source.DATA_SOURCE,
             )
         except ValidationError as error:
             # Out of range for the value field, not 0/1 for an "achieve" key result, or locked meanwhile.

@@ -487,13 +487,23 @@ def _write(
         try:
             if key_result.pk is None:
                 checkin = checkin_services.checkin_build(
-                    key_result=key_result, author=actor, value=row.current, confidence=confidence, note=reason
+                    key_result=key_result,
+                    author=actor,
+                    value=row.current,
+                    confidence=confidence,
+                    note=reason,
+                    source=CheckIn.Source.IMPORT,
                 )
                 checkin_services.key_result_follow(key_result, checkin)
                 first_checkins.append(checkin)
             else:
                 checkin_services.checkin_submit(
-                    key_result=key_result, author=actor, value=row.current, confidence=confidence, note=reason
+                    key_result=key_result,
+                    author=actor,
+                    value=row.current,
+                    confidence=confidence,
+                    note=reason,
+                    source=CheckIn.Source.IMPORT,
                 )
         except ValidationError as error:
             report.problems.append(c.Problem(row.number, c.CURRENT, _message(error)))

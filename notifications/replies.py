@@ -35,6 +35,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from checkins.models import CheckIn
 from checkins.services import checkin_submit
 from notifications import delivery as deliveries
 from notifications.due import site_zone, week_of
@@ -301,6 +302,7 @@ def _apply(inbound: Inbound, *, replier, now: dt.datetime) -> dict:
                     confidence=confidence,
                     note=line.note,
                     created_at=now,
+                    source=CheckIn.Source.EMAIL,
                 )
         except ValidationError as error:
             item["reason"] = " ".join(str(message) for message in error.messages)

@@ -259,6 +259,8 @@ class KR:
     initiatives: list[tuple[str, str, str]] = field(default_factory=list)  # (title, owner, status)
     # A planned path: milestones as (fraction of the cycle gone, planned value); check-ins follow it.
     plan: tuple[tuple[float, str], ...] = ()
+    # Where the latest check-in came from (``CheckIn.Source``): the page unless said otherwise.
+    latest_by: str = CheckIn.Source.WEB
 
 
 @dataclass
@@ -322,6 +324,7 @@ ACTIVE_OBJECTIVES = [
                 "1400",
                 STEADY,
                 initiatives=[("Kampanje for høstens kurs i nyhetsbrevet", "member", I.DONE)],
+                latest_by=CheckIn.Source.EMAIL,  # a reply to the weekly reminder
             ),
             KR(
                 "Redusere andelen avlyste kurs fra 12 % til 5 %",
@@ -651,9 +654,8 @@ def _key_result(spec: KR, *, objective: Objective, users, position: int, now: dt
     )
     _plan(key_result, spec, objective=objective)
     if checkins:
-        for created_at, value, confidence, note in checkin_series(
-            spec, cycle=objective.cycle, now=now, seed=f"{objective.title}/{spec.title}"
-        ):
+        series = checkin_series(spec, cycle=objective.cycle, now=now, seed=f"{objective.title}/{spec.title}")
+        for n, (created_at, value, confidence, note) in enumerate(series, start=1):
             checkin_submit(
                 key_result=key_result,
                 author=users[spec.owner],
@@ -661,6 +663,7 @@ def _key_result(spec: KR, *, objective: Objective, users, position: int, now: dt
                 confidence=confidence,
                 note=note,
                 created_at=created_at,
+                source=spec.latest_by if n == len(series) else CheckIn.Source.WEB,
             )
     return key_result
 

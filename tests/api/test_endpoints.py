@@ -57,6 +57,12 @@ def test_it_ignores_an_author_sent_by_the_client(org, api):
     assert api(org.member).post("/api/v1/checkins/", data).json()["author"] == org.member.pk
 
 
+def test_a_checkin_through_the_api_says_so_whatever_the_client_claims(org, api):
+    data = {"key_result": org.key_result.pk, "value": "25", "confidence": 7, "source": "email"}
+    created = api(org.member).post("/api/v1/checkins/", data).json()
+    assert created["source"] == "api"
+
+
 def test_it_recomputes_the_key_result_when_a_checkin_changes_or_goes(org, api):
     client = api(org.member)
     first = client.post("/api/v1/checkins/", {"key_result": org.key_result.pk, "value": 20, "confidence": 7})

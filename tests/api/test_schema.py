@@ -30,7 +30,7 @@ CONTRACT = {
     },
     "Milestone": {"date", "planned_value"},
     "Initiative": {"id", "objective", "key_result", "title", "owner", "status", "due_date"},
-    "CheckIn": {"id", "key_result", "value", "confidence", "note", "author", "created_at"},
+    "CheckIn": {"id", "key_result", "value", "confidence", "note", "author", "source", "created_at"},
     "Invitation": {"id", "email", "name", "team", "role", "state", "created_at", "expires_at", "invited_by"},
     "Kpi": {
         "id",
@@ -64,7 +64,7 @@ READ_ONLY = {
     "Team": {"id", "archived_at"},
     "Objective": {"id", "progress"},
     "KeyResult": {"id", "current_value", "confidence", "progress", "expected_progress", "health"},
-    "CheckIn": {"id", "author", "created_at"},
+    "CheckIn": {"id", "author", "source", "created_at"},
     "Invitation": {"id", "state", "created_at", "expires_at", "invited_by"},
     "Kpi": {"id", "team", "name", "current_value", "progress", "last_measured_at", "source_key_result"},
     "KpiMeasurement": {"id", "author", "created_at"},

@@ -202,3 +202,22 @@ def test_it_shows_the_planned_path_in_the_chart_and_in_words(org, login):
     assert f'<time datetime="{day.isoformat()}">' in html and "<td>10 courses</td>" in html
     # 45 days into a 90-day cycle, the plan (still 10 on day 60: collect data first) expects nothing yet.
     assert "expected 0 %" in html
+
+
+def test_the_history_says_where_a_check_in_came_from_unless_the_page(org, login):
+    from checkins.models import CheckIn
+    from checkins.services import checkin_submit
+
+    checkin_submit(key_result=org.key_result, author=org.member, value=11, confidence=6, note="typed")
+    by_mail = checkin_submit(
+        key_result=org.key_result,
+        author=org.member,
+        value=12,
+        confidence=7,
+        note="replied",
+        source=CheckIn.Source.EMAIL,
+    )
+    page = _page(login(org.member), org.key_result)
+    row = page.split(f'id="checkin-{by_mail.pk}"', 1)[1].split("</tr>", 1)[0]
+    assert '<span class="badge checkin-source">by email</span>' in row
+    assert page.count('class="badge checkin-source"') == 1  # the one typed on the page has none

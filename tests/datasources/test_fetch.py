@@ -34,6 +34,7 @@ def test_a_changed_value_becomes_a_check_in_by_the_system_author(org, feed, link
     assert key_result.current_value == Decimal(25)
     latest = CheckIn.objects.filter(key_result=key_result).order_by("-created_at", "-id").first()
     assert services.is_system_author(latest.author)
+    assert latest.source == CheckIn.Source.DATA_SOURCE
     assert latest.confidence == 8  # the owner's last confidence
     assert latest.note == "Automatisk oppdatert fra 127.0.0.1"
     source.refresh_from_db()

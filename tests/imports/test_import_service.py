@@ -220,6 +220,7 @@ def test_a_second_import_creates_nothing_new_and_adjusts_what_changed(org, engli
     assert (report.key_results_created, report.key_results_updated, report.checkins_created) == (0, 1, 1)
     key_result = KeyResult.objects.get(objective__cycle=cycle, title="Øke antall medlemmer")
     assert key_result.target_value == 1500 and key_result.current_value == 1200
+    assert set(key_result.checkins.values_list("source", flat=True)) == {CheckIn.Source.IMPORT}
     latest = key_result.history.first()
     assert latest.history_change_reason == "Imported from okr-v2.csv"
     assert latest.history_user == org.lead

@@ -247,6 +247,7 @@ def test_each_line_becomes_a_checkin_by_the_replier_and_one_confirmation_says_so
         "God påmelding denne uka",
         org.member,
     )
+    assert checkin.source == CheckIn.Source.EMAIL and checkin.source_label == "på e-post"
     assert CheckIn.objects.get(key_result=achieve).value == 1
     kr.refresh_from_db()
     assert kr.current_value == 1268

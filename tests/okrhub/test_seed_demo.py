@@ -114,6 +114,11 @@ def test_it_has_key_results_of_every_kind_with_initiatives_and_checkins():
         latest = key_result.checkins.order_by("-created_at", "-id").first()
         assert (key_result.current_value, key_result.confidence) == (latest.value, latest.confidence)
         assert key_result.last_checkin_at == latest.created_at
+    # Where check-ins come from shows on the key result's page: one of the member's latest came by email.
+    by_mail = CheckIn.objects.get(source=CheckIn.Source.EMAIL)
+    assert by_mail.author.username == "member"
+    assert by_mail == by_mail.key_result.checkins.order_by("-created_at", "-id").first()
+    assert set(CheckIn.objects.values_list("source", flat=True)) == {CheckIn.Source.WEB, CheckIn.Source.EMAIL}
 
 
 @time_machine.travel(dt.datetime(2026, 11, 26, 15, 0, tzinfo=dt.UTC), tick=False)
