@@ -64,6 +64,7 @@ def personal_data(*, user) -> dict[str, Any]:
             value="value",
             confidence="confidence",
             note="note",
+            source="source",
             created_at="created_at",
         ),
         "feedback_given": _rows(
