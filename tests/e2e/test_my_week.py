@@ -107,20 +107,16 @@ def test_initiative_status_changes_inline(demo, live_server, page, log_in):
     expect(page.locator(f"#{row_id}").get_by_role("status")).to_have_text("Saved.")
 
 
-def test_checking_in_works_without_javascript(demo, live_server, browser, log_in):
-    context = browser.new_context(java_script_enabled=False, locale="en-GB")
-    try:
-        page = context.new_page()
-        log_in(page, "member")
-        page.goto(f"{live_server.url}/")
-        key_result = _unchecked_key_result()
-        row = page.locator(f"#kr-{key_result.pk}")
-        row.get_by_label(re.compile("^Value")).fill(format(key_result.target_value.normalize(), "f"))
-        row.get_by_label("Confidence").fill("9")
-        with page.expect_navigation():
-            row.get_by_role("button", name="Check in").click()
-        expect(page).to_have_url(f"{live_server.url}/")
-        expect(page.get_by_role("status").first).to_contain_text(f"Checked in on “{key_result.title}”")
-        expect(page.locator(f"#kr-{key_result.pk}").get_by_text("Checked in this week")).to_be_visible()
-    finally:
-        context.close()
+def test_checking_in_works_without_javascript(demo, live_server, new_page, log_in):
+    page = new_page(scripts=False)
+    log_in(page, "member")
+    page.goto(f"{live_server.url}/")
+    key_result = _unchecked_key_result()
+    row = page.locator(f"#kr-{key_result.pk}")
+    row.get_by_label(re.compile("^Value")).fill(format(key_result.target_value.normalize(), "f"))
+    row.get_by_label("Confidence").fill("9")
+    with page.expect_navigation():
+        row.get_by_role("button", name="Check in").click()
+    expect(page).to_have_url(f"{live_server.url}/")
+    expect(page.get_by_role("status").first).to_contain_text(f"Checked in on “{key_result.title}”")
+    expect(page.locator(f"#kr-{key_result.pk}").get_by_text("Checked in this week")).to_be_visible()
