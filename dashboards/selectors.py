@@ -310,10 +310,9 @@ ROLLUPS_CACHE_SECONDS = 3600  # a bound on memory only: a new rollups generation
 class Derived:
     """What a request derives from the rollups alone, kept in the cache under ``key``: the cycle with its
     dates, its rollups generation (``checkins.rollups.generation``), the tree's generation, the scope and the
-    day. Any
-    recomputation of the cycle's rollups, any change of the tree and midnight make another key, so what is
-    read from the cache is what the query would return. None: read each time (rollups never recomputed, or
-    a tree not read through ``TeamTree.load``)."""
+    day. Any recomputation of the cycle's rollups, any change of the tree and midnight make another key, so
+    what is read from the cache is what the query would return. None: read each time (rollups never
+    recomputed, or a tree not read through ``TeamTree.load``)."""
 
     key: tuple | None
 
