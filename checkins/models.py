@@ -157,6 +157,7 @@ class TeamRollup(models.Model):
     cycle = models.ForeignKey("objectives.Cycle", on_delete=models.CASCADE, related_name="+")
     team = models.ForeignKey("teams.Team", on_delete=models.CASCADE, related_name="+")
     objectives = models.PositiveIntegerField(default=0)  # published or active (not drafts, not archived)
+    drafts = models.PositiveIntegerField(default=0)  # draft objectives (shown to those who may see them)
     key_results = models.PositiveIntegerField(default=0)  # counted key results of active objectives
     progress_sum = models.FloatField(default=0)  # the objectives' progress, summed (mean = sum / objectives)
     owners = models.JSONField(default=list)  # ids of the users owning something published in the cycle

@@ -5,8 +5,8 @@ per team instead of judging every key result.
 What is stored per cycle × team (``checkins.models``), all computed here through the one read model
 (``objectives.figures``) from the rows a write leaves behind:
 
-- ``TeamRollup``: published objectives, counted key results, the sum of the objectives' progress, and who
-  owns something (for "members who own nothing");
+- ``TeamRollup``: published objectives, draft objectives, counted key results, the sum of the objectives'
+  progress, and who owns something (for "members who own nothing");
 - ``HealthStep``: health depends on the day (the expected pace grows with the cycle), but only through the
   stored dates, so each key result's health is stored as the days it changes: +1 "at risk or worse" from the
   day it falls behind, and so on. A day's counts are sums of the steps up to that day (one ``SUM`` over the
@@ -86,6 +86,7 @@ class TeamFigures:
     """Everything stored for one team in one cycle, as ``compute`` finds it."""
 
     objectives: int = 0
+    drafts: int = 0
     key_results: int = 0
     progress_sum: float = 0.0
     owners: set[int] = field(default_factory=set)
@@ -250,12 +251,15 @@ def compute(cycle: Cycle, team_ids: Iterable[int]) -> dict[int, TeamFigures]:
     tz = timezone.get_current_timezone()
     progress_of: dict[int, list[tuple[float, object]]] = {}
     team_of: dict[int, int] = {}
-    for objective_id, team_id, owner_id in (
+    for objective_id, team_id, owner_id, status in (
         Objective.objects.filter(cycle=cycle, team_id__in=team_ids)
-        .exclude(status__in=(Objective.Status.DRAFT, Objective.Status.ARCHIVED))
-        .values_list("id", "team_id", "owner_id")
+        .exclude(status=Objective.Status.ARCHIVED)
+        .values_list("id", "team_id", "owner_id", "status")
     ):
         figures = result[team_id]
+        if status == Objective.Status.DRAFT:
+            figures.drafts += 1
+            continue
         figures.objectives += 1
         progress_of[objective_id] = []
         team_of[objective_id] = team_id
@@ -434,9 +438,10 @@ def _store(
     for rollup in locked:
         figures = computed[rollup.team_id]
         rollup.objectives, rollup.key_results = figures.objectives, figures.key_results
+        rollup.drafts = figures.drafts
         rollup.progress_sum, rollup.owners = figures.progress_sum, sorted(figures.owners)
         rollup.dirty = False
-    bulk_set(TeamRollup, locked, ["objectives", "key_results", "progress_sum", "owners", "dirty"])
+    bulk_set(TeamRollup, locked, ["objectives", "drafts", "key_results", "progress_sum", "owners", "dirty"])
     bulk_insert(
         HealthStep,
         [
@@ -560,12 +565,21 @@ def _insert_missing(objectives) -> None:
     quote = connection.ops.quote_name
     columns = ", ".join(
         quote(meta.get_field(name).column)
-        for name in ("cycle", "team", "objectives", "key_results", "progress_sum", "owners", "dirty")
+        for name in (
+            "cycle",
+            "team",
+            "objectives",
+            "drafts",
+            "key_results",
+            "progress_sum",
+            "owners",
+            "dirty",
+        )
     )
     # ``WHERE true``: SQLite's parser needs a WHERE before ON CONFLICT in an INSERT … SELECT.
     sql = (
         f"INSERT INTO {quote(meta.db_table)} ({columns}) "
-        f"SELECT pairs.cycle_id, pairs.team_id, 0, 0, 0, '[]', %s FROM ({select}) pairs WHERE true "
+        f"SELECT pairs.cycle_id, pairs.team_id, 0, 0, 0, 0, '[]', %s FROM ({select}) pairs WHERE true "
         "ON CONFLICT DO NOTHING"
     )
     with connection.cursor() as cursor:
@@ -628,6 +642,7 @@ def stored(cycle: Cycle, team_ids: list[int]) -> dict[int, TeamFigures]:
     for rollup in TeamRollup.objects.filter(cycle=cycle, team_id__in=team_ids):
         figures = result[rollup.team_id]
         figures.objectives, figures.key_results = rollup.objectives, rollup.key_results
+        figures.drafts = rollup.drafts
         figures.progress_sum, figures.owners = rollup.progress_sum, set(rollup.owners)
     for step in HealthStep.objects.filter(cycle=cycle, team_id__in=team_ids):
         result[step.team_id].step(step.day, 0, step.at_risk_or_worse)
@@ -648,7 +663,7 @@ def stored(cycle: Cycle, team_ids: list[int]) -> dict[int, TeamFigures]:
 
 def _differences(expected: TeamFigures, found: TeamFigures) -> list[str]:
     out = []
-    for name in ("objectives", "key_results", "owners"):
+    for name in ("objectives", "drafts", "key_results", "owners"):
         if getattr(expected, name) != getattr(found, name):
             out.append(f"{name}: {getattr(found, name)!r}, expected {getattr(expected, name)!r}")
     if abs(expected.progress_sum - found.progress_sum) > 1e-9:

@@ -18,7 +18,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, F, OuterRef, Q, Subquery, Sum, Window
+from django.db.models import F, OuterRef, Q, Subquery, Sum, Window
 from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.utils import timezone
@@ -44,7 +44,9 @@ from objectives.permissions import (
     access_for,
     can_give_feedback,
     can_reply_to_feedback,
+    can_view_drafts,
     can_view_objective,
+    sees_every_draft,
     visible_objectives_q,
 )
 from objectives.validators import clamp_to_sensible
@@ -338,13 +340,13 @@ class Derived:
 
 
 def _rollup_figures(*, cycle: Cycle, today: date, weeks: list[date], team_ids: list[int]) -> dict[int, tuple]:
-    """Team id → (objectives, key results, progress sum, owner ids, at risk or worse, off track, key results
-    checked in per week of ``weeks``): what the rows show of the rollups, in three queries."""
-    figures = {team_id: (0, 0, 0.0, [], 0, 0) for team_id in team_ids}
-    for team_id, objectives, key_results, progress_sum, owner_ids in TeamRollup.objects.filter(
+    """Team id → (objectives, drafts, key results, progress sum, owner ids, at risk or worse, off track, key
+    results checked in per week of ``weeks``): what the rows show of the rollups, in three queries."""
+    figures = {team_id: (0, 0, 0, 0.0, [], 0, 0) for team_id in team_ids}
+    for team_id, objectives, drafts, key_results, progress_sum, owner_ids in TeamRollup.objects.filter(
         cycle=cycle, team_id__in=team_ids
-    ).values_list("team_id", "objectives", "key_results", "progress_sum", "owners"):
-        figures[team_id] = (objectives, key_results, progress_sum, list(owner_ids), 0, 0)
+    ).values_list("team_id", "objectives", "drafts", "key_results", "progress_sum", "owners"):
+        figures[team_id] = (objectives, drafts, key_results, progress_sum, list(owner_ids), 0, 0)
     for team_id, at_risk_or_worse, off_track in (
         HealthStep.objects.filter(cycle=cycle, team_id__in=team_ids, day__lte=today)
         .values("team_id")
@@ -352,7 +354,7 @@ def _rollup_figures(*, cycle: Cycle, today: date, weeks: list[date], team_ids: l
         .values_list("team_id", "a", "b")
         .order_by()
     ):
-        figures[team_id] = (*figures[team_id][:4], at_risk_or_worse, off_track)
+        figures[team_id] = (*figures[team_id][:5], at_risk_or_worse, off_track)
     weekly: dict[tuple[int, date], int] = {}
     if weeks:
         weekly = {
@@ -378,7 +380,8 @@ def _load_rows(
     derived: Derived,
 ) -> list[TeamRow]:
     """The rows of these teams: their rollups (``checkins.rollups``; three queries, or none while the
-    cached copy is current), the drafts the viewer may see and the members who own nothing (two queries)."""
+    cached copy is current), of which the drafts the viewer may see, and the members who own nothing (one
+    query)."""
     team_ids = [node.team.pk for node in nodes]
     rows = {
         node.team.pk: TeamRow(
@@ -393,25 +396,16 @@ def _load_rows(
         weeks,
     )
     owners: dict[int, set[int]] = {}
-    for team_id, (objectives, key_results, progress_sum, owner_ids, a, b, weekly) in figures.items():
+    for team_id, (objectives, drafts, key_results, progress_sum, owner_ids, a, b, weekly) in figures.items():
         row = rows[team_id]
         row.objectives, row.key_results, row.progress_sum = objectives, key_results, progress_sum
+        row.drafts = drafts if can_view_drafts(access, team_id) else 0
         owners[team_id] = set(owner_ids)
         row.off_track, row.at_risk = b, a - b
         row.on_track = row.key_results - row.at_risk - row.off_track
         row.weekly = weekly
         row.checked_this_week = row.weekly[-1] if weeks else 0
         row.checked_last_week = row.weekly[-2] if len(weeks) > 1 else 0
-    for team_id, drafts in (
-        Objective.objects.filter(
-            visible_objectives_q(access), cycle=cycle, team_id__in=team_ids, status=Objective.Status.DRAFT
-        )
-        .values("team_id")
-        .annotate(n=Count("id"))
-        .values_list("team_id", "n")
-        .order_by()
-    ):
-        rows[team_id].drafts = drafts
     for team_id, user_id, first, last, username in (
         Membership.objects.filter(team_id__in=team_ids)
         .order_by("user__first_name", "user__username")
@@ -583,7 +577,10 @@ def _attention(
 def _rollup_totals(*, cycle: Cycle, team_ids: set[int] | None, today: date, weeks: list[date]) -> dict:
     """The scope's totals: SQL sums over its rollups (three queries)."""
     sums = _in_scope(TeamRollup.objects.filter(cycle=cycle), team_ids).aggregate(
-        objectives=Sum("objectives"), key_results=Sum("key_results"), progress=Sum("progress_sum")
+        objectives=Sum("objectives"),
+        drafts=Sum("drafts"),
+        key_results=Sum("key_results"),
+        progress=Sum("progress_sum"),
     )
     health = _in_scope(HealthStep.objects.filter(cycle=cycle, day__lte=today), team_ids).aggregate(
         a=Sum("at_risk_or_worse"), b=Sum("off_track"), c=Sum("attention")
@@ -601,6 +598,7 @@ def _rollup_totals(*, cycle: Cycle, team_ids: set[int] | None, today: date, week
         )
     return {
         "objectives": sums["objectives"] or 0,
+        "drafts": sums["drafts"] or 0,
         "key_results": sums["key_results"] or 0,
         "progress": sums["progress"] or 0.0,
         "at_risk_or_worse": health["a"] or 0,
@@ -618,6 +616,24 @@ LINE_FIELDS = (
     *(f"objective__team__{name}" for name in ("name", "slug", "parent_id")),
     *(f"owner__{name}" for name in ("username", "first_name", "last_name", "is_active")),
 )
+
+
+def _visible_drafts(
+    *, access: Access, cycle: Cycle, team_ids: set[int] | None, every: int, derived: Derived
+) -> int:
+    """The drafts in scope the viewer may see (``can_view_drafts``): all of them (``every``, from the
+    totals) for those who see every draft, else those of the viewer's own teams in scope (cached for that
+    set of teams: most people are in one or two)."""
+    if sees_every_draft(access):
+        return every
+    mine = sorted(access.team_ids if team_ids is None else set(access.team_ids) & team_ids)
+    if not mine:
+        return 0
+    return derived.get(
+        "drafts",
+        lambda: TeamRollup.objects.filter(cycle=cycle, team_id__in=mine).aggregate(n=Sum("drafts"))["n"] or 0,
+        mine,
+    )
 
 
 def dashboard_get(*, user, cycle: Cycle, scope: Scope, today: date | None = None) -> Dashboard:
@@ -652,10 +668,9 @@ def dashboard_get(*, user, cycle: Cycle, scope: Scope, today: date | None = None
     total.weekly = sums["weekly"]
     total.checked_this_week = total.weekly[-1] if weeks else 0
     total.checked_last_week = total.weekly[-2] if len(weeks) > 1 else 0
-    total.drafts = _in_scope(
-        Objective.objects.filter(visible_objectives_q(access), cycle=cycle, status=Objective.Status.DRAFT),
-        team_ids,
-    ).count()
+    total.drafts = _visible_drafts(
+        access=access, cycle=cycle, team_ids=team_ids, every=sums["drafts"], derived=derived
+    )
 
     attention_count, attention_page = _attention(
         cycle=cycle, team_ids=team_ids, today=today, stored=sums["attention"], derived=derived

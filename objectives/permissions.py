@@ -39,9 +39,19 @@ from teams.permissions import (  # noqa: F401 — re-exported: this module is th
 # --- Objectives, key results, initiatives ---------------------------------------------------------------
 
 
+def sees_every_draft(access: Access) -> bool:
+    """Staff and OKR ambassadors read every team's drafts; everyone else those of their own teams."""
+    return access.is_staff or access.is_ambassador
+
+
+def can_view_drafts(access: Access, team_id: int) -> bool:
+    """The drafts of this team: its members and leads (``access.team_ids``), staff and ambassadors."""
+    return access.is_authenticated and (sees_every_draft(access) or team_id in access.team_ids)
+
+
 def visible_objectives_q(access: Access, *, prefix: str = "") -> Q:
     """Filter for objectives ``access`` may read; ``prefix`` reaches them from elsewhere ("objective__")."""
-    if access.is_staff or access.is_ambassador:
+    if sees_every_draft(access):
         return Q()
     visible = ~Q(**{f"{prefix}status": "draft"})
     if access.team_ids:
@@ -52,9 +62,7 @@ def visible_objectives_q(access: Access, *, prefix: str = "") -> Q:
 def can_view_objective(access: Access, objective) -> bool:
     if not access.is_authenticated:
         return False
-    if access.is_staff or access.is_ambassador or objective.status != "draft":
-        return True
-    return objective.team_id in access.team_ids
+    return objective.status != "draft" or can_view_drafts(access, objective.team_id)
 
 
 def can_edit_objective(access: Access, objective) -> bool:

@@ -279,22 +279,21 @@ def test_the_organisation_dashboard_runs_the_same_queries_for_5_and_50_teams(
     client.force_login(viewer)
     rollups.refresh_dirty()  # what the worker does after the writes (tests/dashboards/test_rollups.py)
     # session, user, memberships + profile + the team tree for the led teams (access_for), cycles, teams,
-    # then from the rollups (checkins.rollups): the dirty rollups in scope (none), the totals (rollup sums,
-    # health steps up to today, weekly check-ins, the drafts the viewer sees), the needs-attention ids (spans
-    # active today, owner reasons),
-    # the page's rows (rollups, health steps, weekly check-ins, drafts, memberships) and its key results
-    # needing attention
+    # then from the rollups (checkins.rollups): the dirty rollups in scope (none) with the cycle's rollups
+    # generation, the totals (rollup sums with the drafts, health steps up to today, weekly check-ins), the
+    # drafts of the viewer's own teams (from the rollups), the needs-attention ids (spans active today, owner
+    # reasons), the page's rows (rollups with their drafts, health steps, weekly check-ins, memberships) and
+    # its key results needing attention
     # + 1: the KPIs in scope (workshops: objectives/_team_kpis.html)
     # + 1: feedback on the needs-attention lines of the page the viewer leads (comment in place)
-    # (the dirty rollups in scope come with the cycle's rollups generation, under which the rest reads what
-    # it derives from the rollups alone)
-    with django_assert_num_queries(22):
+    with django_assert_num_queries(21):
         response = client.get(URL, {"all": "1"})
     assert response.status_code == 200
     assert len(response.context["dashboard"].rows) == size + 1
-    # Again, nothing changed: the totals (3), the rows' rollups (3) and the needs-attention order (1) come
-    # from the cache (dashboards.selectors.Derived), the same page (its fragments from the cache too).
-    with django_assert_num_queries(15):
+    # Again, nothing changed: the totals (3), the viewer's drafts (1), the rows' rollups (3) and the
+    # needs-attention order (1) come from the cache (dashboards.selectors.Derived), the same page (its
+    # fragments from the cache too).
+    with django_assert_num_queries(13):
         again = client.get(URL, {"all": "1"})
     assert without_csrf_tokens(again) == without_csrf_tokens(response)
 
@@ -308,10 +307,10 @@ def test_a_section_dashboard_runs_the_same_queries_for_5_and_50_teams(
     client.force_login(UserFactory(username="viewer"))
     rollups.refresh_dirty()
     # The organisation's queries (above) but no feedback: + 1: the KPIs in scope (workshops)
-    with django_assert_num_queries(20):
+    with django_assert_num_queries(18):
         response = client.get(URL, {"scope": f"seksjon-{size}", "all": "1"})
     assert len(response.context["dashboard"].rows) == size + 1
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(11):
         again = client.get(URL, {"scope": f"seksjon-{size}", "all": "1"})
     assert without_csrf_tokens(again) == without_csrf_tokens(response)
 

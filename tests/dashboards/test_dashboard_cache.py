@@ -247,3 +247,15 @@ def test_a_cache_that_does_not_answer_costs_speed_not_the_page(demo, client, set
 
     assert without_csrf_tokens(without) == without_csrf_tokens(with_cache)
     assert "The cache did not answer" in caplog.text
+
+
+def test_the_rollups_count_drafts_and_verify_checks_them(demo):
+    team = Team.objects.filter(memberships__isnull=False).order_by("pk").first()
+    before = rollups.stored(demo, [team.pk])[team.pk].drafts
+    objective_services.objective_create(team=team, cycle=demo, title="Et nytt utkast")
+    rollups.refresh_dirty(cycle_id=demo.pk)
+    assert rollups.stored(demo, [team.pk])[team.pk].drafts == before + 1
+    assert rollups.verify() == []
+    TeamRollup.objects.filter(cycle=demo, team=team).update(drafts=before + 5)
+    problems = rollups.verify()
+    assert any("drafts" in problem for problem in problems)

@@ -25,7 +25,7 @@ def test_the_organisation_dashboard_with_200_teams(large_organisation, client, d
     assert teams > 200
     # The same queries as for a handful of teams, for a section leader (see test_dashboard.py); the planned
     # paths are read only for the needs-attention lines shown, and none of the first page has one
-    with django_assert_num_queries(22):
+    with django_assert_num_queries(21):
         response = client.get(URL)
     assert response.status_code == 200
     dashboard = response.context["dashboard"]

@@ -20,7 +20,7 @@ from tests.factories import TeamFactory
 pytestmark = pytest.mark.django_db
 
 URL = "/dashboards/checkpoints/"
-CHECKPOINT_QUERIES = 17  # per section led, read again; listed in the test below
+CHECKPOINT_QUERIES = 15  # per section led, read again; listed in the test below
 
 
 def _assess_url(org, team):
@@ -139,7 +139,7 @@ def test_the_checkpoint_page_runs_the_same_queries_at_two_sizes(org, login, djan
     client.get(URL)
     # session, user, access (memberships, profile, team tree), the sections led, the cycles, the team tree,
     # the last checkpoints, the dashboard's read model (its own fixed set), the teams' last meetings and
-    # latest assessments: 17 for one section read again, whatever its number of teams (one checks for dirty
+    # latest assessments: 15 for one section read again, whatever its number of teams (one checks for dirty
     # rollups and reads their generation; what the dashboard part derives from the rollups comes from the
     # cache since the first read: dashboards.selectors.Derived, tests/dashboards/test_dashboard.py lists it)
     with django_assert_num_queries(CHECKPOINT_QUERIES):
