@@ -484,27 +484,21 @@ def _write(
         if key_result.current_value == row.current and (key_result.last_checkin_at or row.confidence is None):
             continue  # no news: the value it has (a new key result starts at its start value)
         confidence = row.confidence or key_result.confidence or DEFAULT_CONFIDENCE
+        checkin = {
+            "key_result": key_result,
+            "author": actor,
+            "value": row.current,
+            "confidence": confidence,
+            "note": reason,
+            "source": CheckIn.Source.IMPORT,
+        }
         try:
-            if key_result.pk is None:
-                checkin = checkin_services.checkin_build(
-                    key_result=key_result,
-                    author=actor,
-                    value=row.current,
-                    confidence=confidence,
-                    note=reason,
-                    source=CheckIn.Source.IMPORT,
-                )
-                checkin_services.key_result_follow(key_result, checkin)
-                first_checkins.append(checkin)
+            if key_result.pk is None:  # saved in bulk with the new key results, then followed
+                built = checkin_services.checkin_build(**checkin)
+                checkin_services.key_result_follow(key_result, built)
+                first_checkins.append(built)
             else:
-                checkin_services.checkin_submit(
-                    key_result=key_result,
-                    author=actor,
-                    value=row.current,
-                    confidence=confidence,
-                    note=reason,
-                    source=CheckIn.Source.IMPORT,
-                )
+                checkin_services.checkin_submit(**checkin)
         except ValidationError as error:
             report.problems.append(c.Problem(row.number, c.CURRENT, _message(error)))
         else:
