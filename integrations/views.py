@@ -23,7 +23,6 @@ from integrations.forms import EndpointForm, TeamEndpointStartForm
 from integrations.models import Delivery, Endpoint
 from integrations.selectors import delivery_log, endpoint_get_for_user, endpoints_for
 from okrhub.lib import apply_errors
-from okrhub.versioning import StaleVersion
 from teams.models import Team
 from teams.permissions import access_for, can_manage_integrations
 from teams.pickers import integration_teams
@@ -160,20 +159,15 @@ def endpoint_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def endpoint_edit(request: HttpRequest, pk: int) -> HttpResponse:
     endpoint = endpoint_get_for_user(user=request.user, pk=pk)
     form = EndpointForm(request.POST, kind=endpoint.kind, editing=True)
-    status = 422
-    if form.is_valid():
-        try:
-            services.endpoint_update(
-                endpoint=endpoint, data=form.service_data(), version=form.cleaned_data.get("version")
-            )
-        except StaleVersion as stale:
-            form.refuse_stale(stale)
-            status = 409
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("integrations:detail", pk=endpoint.pk)
+    status = form.save_with(
+        lambda: services.endpoint_update(
+            endpoint=endpoint, data=form.service_data(), version=form.cleaned_data.get("version")
+        ),
+        invalid=422,
+    )
+    if status is None:
+        messages.success(request, _("Saved."))
+        return redirect("integrations:detail", pk=endpoint.pk)
     endpoint.refresh_from_db()
     return render(
         request, "integrations/endpoint_detail.html", _detail_context(request, endpoint, form), status=status

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F
 from django.utils.translation import gettext as _
@@ -146,3 +147,21 @@ class VersionedForm(forms.Form):
         changes = changes_between(stale.current, self.service_data(), self.labels())
         self.add_error(None, stale_message(changes))
         self.carry_version(stale.current.version)
+
+    def save_with(self, save, *, invalid: int = 400) -> int | None:
+        """Validate and ``save()``; None when saved, else the status to answer with (``invalid``, or 409 when
+        the row moved past the version the form was opened at), the errors on the form and what was typed
+        kept, with what changed, field by field."""
+        from okrhub.lib import apply_errors
+
+        if not self.is_valid():
+            return invalid
+        try:
+            save()
+        except StaleVersion as stale:
+            self.refuse_stale(stale)
+            return 409
+        except ValidationError as error:
+            apply_errors(self, error)
+            return invalid
+        return None

@@ -21,7 +21,6 @@ from django_htmx.http import reswap, retarget
 from rest_framework.authtoken.models import Token
 
 from okrhub.lib import apply_errors
-from okrhub.versioning import StaleVersion
 from teams import selectors, services
 from teams.forms import PersonLookupForm, ProfileForm, TeamCreateForm, TeamMoveForm, TeamRenameForm
 from teams.models import Profile, Team
@@ -260,15 +259,13 @@ def team_rename(request: HttpRequest, pk: int) -> HttpResponse:
         is_section=bool(TeamTree.load().children(team.pk)),
     )
     status = 400
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.team_update(team=team, data=form.service_data(), version=form.cleaned_data["version"])
-        except StaleVersion as stale:
-            form.refuse_stale(stale)
-            status = 409
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
+    if request.method == "POST":
+        status = form.save_with(
+            lambda: services.team_update(
+                team=team, data=form.service_data(), version=form.cleaned_data["version"]
+            )
+        )
+        if status is None:
             return _done(request, access, _("Saved the team “%(team)s”.") % {"team": team.name})
     context = {
         "form": form,
@@ -297,15 +294,13 @@ def team_move(request: HttpRequest, pk: int) -> HttpResponse:
         prefix="move",
     )
     status = 400
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.team_update(team=team, data=form.service_data(), version=form.cleaned_data["version"])
-        except StaleVersion as stale:
-            form.refuse_stale(stale)
-            status = 409
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
+    if request.method == "POST":
+        status = form.save_with(
+            lambda: services.team_update(
+                team=team, data=form.service_data(), version=form.cleaned_data["version"]
+            )
+        )
+        if status is None:
             parent = team.parent
             notice = (
                 _("Moved “%(team)s” below “%(parent)s”.") % {"team": team.name, "parent": parent.name}

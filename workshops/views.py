@@ -56,7 +56,6 @@ from objectives.services import key_result_plan_set as services_key_result_plan_
 from objectives.writability import is_published, is_writable, require_writable, write_refusal
 from okrhub.lib import apply_errors
 from okrhub.numbers import decimal_mark, parse_number
-from okrhub.versioning import StaleVersion
 from workshops import coach as coach_rules
 from workshops import selectors, services
 from workshops.forms import (
@@ -308,22 +307,6 @@ def _edit_response(request, template_context: dict, *, status: int = 200) -> Htt
     return render(request, "workshops/edit.html", template_context, status=status)
 
 
-def _save_edit(form, save) -> int | None:
-    """Validate and ``save``; None when saved, else the status to answer with, the errors on the form and
-    what was typed kept. Saving over a newer change is refused (409) with what changed, field by field."""
-    if not form.is_valid():
-        return 400
-    try:
-        save()
-    except StaleVersion as stale:
-        form.refuse_stale(stale)
-        return 409
-    except ValidationError as error:
-        apply_errors(form, error)
-        return 400
-    return None
-
-
 def _after_edit(request, objective) -> HttpResponse:
     if request.htmx:
         return _board_list_response(request, objective.team, objective.cycle, clear_editor=True)
@@ -354,8 +337,7 @@ def objective_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
     status = 200
     if request.method == "POST":
-        status = _save_edit(
-            form,
+        status = form.save_with(
             lambda: objective_update(
                 objective=objective, data=form.service_data(), version=form.cleaned_data["version"]
             ),
@@ -419,7 +401,7 @@ def key_result_edit(request: HttpRequest, pk: int) -> HttpResponse:
                     raise _TitleOffer
 
         try:
-            status = _save_edit(form, adjust)
+            status = form.save_with(adjust)
         except _TitleOffer:
             key_result.refresh_from_db()
             status = 200
@@ -512,8 +494,7 @@ def initiative_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = InitiativeEditForm(request.POST or None, owners=owners, initial=initial, prefix="edit")
     status = 200
     if request.method == "POST":
-        status = _save_edit(
-            form,
+        status = form.save_with(
             lambda: initiative_update(
                 initiative=initiative, data=form.service_data(), version=form.cleaned_data["version"]
             ),
