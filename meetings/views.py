@@ -23,7 +23,7 @@ from meetings.forms import ActionForm, AttendanceForm, DecisionForm, NoteForm
 from meetings.permissions import can_comment_meeting, can_run_meeting
 from objectives.models import KeyResult
 from objectives.permissions import access_for
-from okrhub.lib import apply_errors
+from okrhub.lib import save_form
 
 POLL_SECONDS = 3  # as the workshop board: the others see a change within this, plus the request time
 
@@ -217,18 +217,15 @@ def note_add(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     meeting = _open_meeting_for(request, slug, pk, run=False)
     # Any key result of the team's: the service says why one is refused (closed cycle, not on the agenda).
     form = NoteForm(request.POST, key_results=KeyResult.objects.filter(objective__team=meeting.team))
-    saved = False
-    if form.is_valid():
-        try:
-            services.meeting_note_add(
-                meeting=meeting,
-                key_result=form.cleaned_data["key_result"],
-                author=request.user,
-                body=form.cleaned_data["body"],
-            )
-            saved = True
-        except ValidationError as error:
-            apply_errors(form, error)
+    saved = save_form(
+        form,
+        lambda: services.meeting_note_add(
+            meeting=meeting,
+            key_result=form.cleaned_data["key_result"],
+            author=request.user,
+            body=form.cleaned_data["body"],
+        ),
+    )
     return _after_write(
         request, meeting, form_key="note_form", form=form, saved=saved, message=_("Note saved.")
     )
@@ -239,15 +236,12 @@ def note_add(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 def decision_add(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     meeting = _open_meeting_for(request, slug, pk, run=True)
     form = DecisionForm(request.POST)
-    saved = False
-    if form.is_valid():
-        try:
-            services.meeting_decision_add(
-                meeting=meeting, author=request.user, body=form.cleaned_data["body"]
-            )
-            saved = True
-        except ValidationError as error:
-            apply_errors(form, error)
+    saved = save_form(
+        form,
+        lambda: services.meeting_decision_add(
+            meeting=meeting, author=request.user, body=form.cleaned_data["body"]
+        ),
+    )
     return _after_write(
         request, meeting, form_key="decision_form", form=form, saved=saved, message=_("Decision saved.")
     )
@@ -260,19 +254,16 @@ def action_add(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     owners = get_user_model().objects.filter(memberships__team=meeting.team, is_active=True)
     team_key_results = KeyResult.objects.filter(objective__team=meeting.team)
     form = ActionForm(request.POST, key_results=team_key_results, owners=owners)
-    saved = False
-    if form.is_valid():
-        try:
-            services.meeting_action_add(
-                meeting=meeting,
-                key_result=form.cleaned_data["key_result"],
-                title=form.cleaned_data["title"],
-                owner=form.cleaned_data["owner"],
-                due_date=form.cleaned_data["due_date"],
-            )
-            saved = True
-        except ValidationError as error:
-            apply_errors(form, error)
+    saved = save_form(
+        form,
+        lambda: services.meeting_action_add(
+            meeting=meeting,
+            key_result=form.cleaned_data["key_result"],
+            title=form.cleaned_data["title"],
+            owner=form.cleaned_data["owner"],
+            due_date=form.cleaned_data["due_date"],
+        ),
+    )
     return _after_write(
         request,
         meeting,
@@ -300,14 +291,9 @@ def meeting_attendance(request: HttpRequest, slug: str, pk: int) -> HttpResponse
     """Whoever runs the meeting ticks who is present (people in the room need not open OKR Hub)."""
     meeting = _open_meeting_for(request, slug, pk, run=True)
     form = AttendanceForm(request.POST, members=_members(meeting))
-    saved = form.is_valid()
-    if saved:
-        try:
-            services.meeting_attendance_set(meeting=meeting, users=form.cleaned_data["attendees"])
-        except ValidationError as error:
-            apply_errors(form, error)
-            saved = False
-    if saved:
+    if save_form(
+        form, lambda: services.meeting_attendance_set(meeting=meeting, users=form.cleaned_data["attendees"])
+    ):
         messages.success(request, _("Saved who is present."))
         return redirect(_detail_url(meeting))
     context = _agenda_context(request, meeting, attendance_form=form)

@@ -126,6 +126,18 @@ def apply_errors(form, error) -> None:
         form.add_error(None, error)
 
 
+def save_form(form, save) -> bool:
+    """Validate ``form`` and ``save()`` what it holds; False when either refuses, the errors on the form."""
+    if not form.is_valid():
+        return False
+    try:
+        save()
+    except ValidationError as error:
+        apply_errors(form, error)
+        return False
+    return True
+
+
 # --- The cache as an optimisation ---------------------------------------------------------------------------
 
 

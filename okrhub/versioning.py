@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F
 from django.utils.translation import gettext as _
@@ -152,16 +151,11 @@ class VersionedForm(forms.Form):
         """Validate and ``save()``; None when saved, else the status to answer with (``invalid``, or 409 when
         the row moved past the version the form was opened at), the errors on the form and what was typed
         kept, with what changed, field by field."""
-        from okrhub.lib import apply_errors
+        from okrhub.lib import save_form
 
-        if not self.is_valid():
-            return invalid
         try:
-            save()
+            saved = save_form(self, save)
         except StaleVersion as stale:
             self.refuse_stale(stale)
             return 409
-        except ValidationError as error:
-            apply_errors(self, error)
-            return invalid
-        return None
+        return None if saved else invalid
