@@ -5,7 +5,14 @@ rotate-secret calls only; the URL is never read back (``url_hint`` shows its hos
 
 from __future__ import annotations
 
+import json
+from functools import cache
+from pathlib import Path
+
+from django.http import HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_safe
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -22,6 +29,23 @@ from teams.models import Team
 from teams.permissions import access_for, can_manage_integrations
 
 ID_REGEX = "[0-9]+"
+EVENT_SCHEMA_FILE = Path(__file__).with_name("schemas") / "webhook_event.json"
+
+
+@cache
+def _event_schema() -> dict:
+    return json.loads(EVENT_SCHEMA_FILE.read_text(encoding="utf-8"))
+
+
+@require_safe
+@cache_control(public=True, max_age=3600)
+def webhook_event_schema(request: HttpRequest) -> JsonResponse:
+    """The JSON Schema (draft 2020-12) of every webhook request's body, public like the OpenAPI schema that
+    links to it (the ``webhooks`` tag), identified by the address it is served at."""
+    schema = {**_event_schema(), "$id": request.build_absolute_uri(request.path)}
+    return JsonResponse(
+        schema, content_type="application/schema+json", json_dumps_params={"ensure_ascii": False}
+    )
 
 
 class EndpointSerializer(serializers.ModelSerializer):
@@ -130,9 +154,10 @@ class WebhookViewSet(
     mixins.ListModelMixin,
     viewsets.GenericViewSet,
 ):
-    """Webhook and Teams/Slack channel endpoints you manage. Payloads: integrations/schemas/webhook_event.json
-    (docs/webhooks.md). Deliveries are retried with exponential backoff on timeouts and 5xx, not on 4xx; an
-    endpoint is disabled after WEBHOOK_DISABLE_AFTER failed deliveries in a row."""
+    """Webhook and Teams/Slack channel endpoints you manage. Payloads: the JSON Schema at
+    /api/v1/schemas/webhook-event.json (docs/webhooks.md). Deliveries are retried with exponential backoff
+    on timeouts and 5xx, not on 4xx; an endpoint is disabled after WEBHOOK_DISABLE_AFTER failed deliveries
+    in a row."""
 
     may_conflict = False
     serializer_class = EndpointSerializer

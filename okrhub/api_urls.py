@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
 from checkins.api import CheckInViewSet, FeedbackViewSet
-from integrations.api import WebhookViewSet
+from integrations.api import WebhookViewSet, webhook_event_schema
 from meetings.api import MeetingViewSet
 from objectives.api import CycleViewSet, InitiativeViewSet, KeyResultViewSet, ObjectiveViewSet
 from okrhub.api import AuthRateThrottle
@@ -71,6 +71,8 @@ router.register("meetings", MeetingViewSet, basename="meeting")
 urlpatterns = [
     path("auth/token/", ObtainToken.as_view(), name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    # Linked from the schema's "webhooks" tag (SPECTACULAR_SETTINGS["TAGS"]).
+    path("schemas/webhook-event.json", webhook_event_schema, name="api-webhook-event-schema"),
     # The split view serves its start-up script as a file, and our template moves its inline <style> into a
     # static file: the docs page needs no exception from the Content-Security-Policy.
     path(

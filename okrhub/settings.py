@@ -360,6 +360,19 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # OpenAPI 3.0 has no place for the requests OKR Hub sends: the webhooks tag links their JSON Schema.
+    "TAGS": [
+        {
+            "name": "webhooks",
+            "description": "Webhook and Teams/Slack channel endpoints. Every webhook request is a signed "
+            "JSON event (X-OKRHub-Signature: sha256=<hex HMAC-SHA256 of the raw body with the endpoint's "
+            "secret>).",
+            "externalDocs": {
+                "description": "The JSON Schema of every webhook request's body",
+                "url": "/api/v1/schemas/webhook-event.json",
+            },
+        }
+    ],
     "ENUM_NAME_OVERRIDES": {
         "CycleStatusEnum": "objectives.models.Cycle.Status",
         "ObjectiveStatusEnum": "objectives.models.Objective.Status",

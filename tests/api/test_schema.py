@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
+import jsonschema
 import pytest
 from django.core.management import call_command
 from rest_framework.test import APIClient
@@ -194,3 +198,22 @@ def test_it_documents_the_409_of_read_only_objects(schema, path):
         assert response["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorDetail")
     collection = path.replace("{id}/", "")
     assert "409" in schema["paths"][collection]["post"]["responses"]
+
+
+EVENT_SCHEMA_FILE = Path(__file__).parents[2] / "integrations/schemas/webhook_event.json"
+
+
+@pytest.mark.django_db
+def test_the_webhooks_tag_links_the_event_schema_that_is_served(schema, client):
+    """OpenAPI 3.0 cannot describe the requests OKR Hub sends: its webhooks tag links their JSON Schema."""
+    (tag,) = [tag for tag in schema["tags"] if tag["name"] == "webhooks"]
+    url = tag["externalDocs"]["url"]
+    response = client.get(url)  # anonymous, like the OpenAPI schema
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/schema+json"
+    assert "public" in response["Cache-Control"]
+    served = response.json()
+    jsonschema.Draft202012Validator.check_schema(served)
+    assert served["$id"] == f"http://testserver{url}"
+    assert {**served, "$id": None} == {**json.loads(EVENT_SCHEMA_FILE.read_text()), "$id": None}
+    assert client.post(url).status_code == 405
