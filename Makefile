@@ -38,8 +38,10 @@ run: seed
 	$(PY) manage.py runserver 127.0.0.1:8000
 
 ## make test: the whole suite (PostgreSQL when DATABASE_URL is set, else SQLite)
+# On every core (TEST_WORKERS=0: in this one process); tests/conftest.py says which tests share a worker.
+TEST_WORKERS ?= auto
 test: install
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 worker: install .env
 	$(BIN)/celery -A okrhub worker --loglevel=info

@@ -25,6 +25,19 @@ from tests.factories import (
     UserFactory,
 )
 
+SHARED_SERVICES = "shared-services"
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """`make test` runs the suite on every core (pytest-xdist, ``--dist loadgroup``): the tests of a module
+    stay on one worker, so its module-scoped fixtures run once, and every test that uses the machine's shared
+    services (``integration``: Redis databases of fixed numbers, Celery workers) runs on one worker, one at a
+    time. (Before xdist's own hook, which turns these groups into the scheduling scopes.)"""
+    for item in items:
+        group = SHARED_SERVICES if item.get_closest_marker("integration") else item.nodeid.split("::")[0]
+        item.add_marker(pytest.mark.xdist_group(group))
+
 
 @pytest.fixture(autouse=True, scope="session")
 def _no_broker_from_dotenv():
