@@ -28,29 +28,15 @@ from tests.factories import (
 SHARED_SERVICES = "shared-services"
 
 
-WIDER_SCOPES = {"package", "module", "class"}
-
-
-def _worker_group(item) -> str | None:
-    if item.get_closest_marker("integration"):
-        return SHARED_SERVICES
-    # Our own fixtures (a plugin's have no base id: pytest-django's class-scoped no-op is on every test).
-    ours = [defs[-1] for defs in item._fixtureinfo.name2fixturedefs.values() if defs and defs[-1].baseid]
-    if any(fixture.scope in WIDER_SCOPES for fixture in ours):
-        return item.nodeid.split("::")[0]
-    return None
-
-
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
     """`make test` runs the suite on every core (pytest-xdist, ``--dist loadgroup``): the tests of a module
-    with a module- or class-scoped fixture stay on one worker, so it is set up once; every test that uses the
-    machine's shared services (``integration``: Redis databases of fixed numbers, Celery workers) runs on one
-    worker, one at a time; any other test goes wherever a worker is free. (Before xdist's own hook, which
-    turns these groups into the scheduling scopes.)"""
+    stay on one worker, so its module-scoped fixtures run once, and every test that uses the machine's shared
+    services (``integration``: Redis databases of fixed numbers, Celery workers) runs on one worker, one at a
+    time. (Before xdist's own hook, which turns these groups into the scheduling scopes.)"""
     for item in items:
-        if group := _worker_group(item):
-            item.add_marker(pytest.mark.xdist_group(group))
+        group = SHARED_SERVICES if item.get_closest_marker("integration") else item.nodeid.split("::")[0]
+        item.add_marker(pytest.mark.xdist_group(group))
 
 
 @pytest.fixture(autouse=True, scope="session")
