@@ -240,6 +240,15 @@ def team_new(request: HttpRequest) -> HttpResponse:
     return _form_response(request, context, valid=request.method == "GET")
 
 
+def _save_team(form, team: Team) -> int | None:
+    """The rename or move form's change, saved over the version it was opened at (``save_with``)."""
+    return form.save_with(
+        lambda: services.team_update(
+            team=team, data=form.service_data(), version=form.cleaned_data["version"]
+        )
+    )
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def team_rename(request: HttpRequest, pk: int) -> HttpResponse:
@@ -260,11 +269,7 @@ def team_rename(request: HttpRequest, pk: int) -> HttpResponse:
     )
     status = 400
     if request.method == "POST":
-        status = form.save_with(
-            lambda: services.team_update(
-                team=team, data=form.service_data(), version=form.cleaned_data["version"]
-            )
-        )
+        status = _save_team(form, team)
         if status is None:
             return _done(request, access, _("Saved the team “%(team)s”.") % {"team": team.name})
     context = {
@@ -295,11 +300,7 @@ def team_move(request: HttpRequest, pk: int) -> HttpResponse:
     )
     status = 400
     if request.method == "POST":
-        status = form.save_with(
-            lambda: services.team_update(
-                team=team, data=form.service_data(), version=form.cleaned_data["version"]
-            )
-        )
+        status = _save_team(form, team)
         if status is None:
             parent = team.parent
             notice = (
