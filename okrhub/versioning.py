@@ -17,6 +17,7 @@ from django.db.models import F
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from okrhub.lib import save_form
 from okrhub.numbers import format_number
 
 
@@ -151,8 +152,6 @@ class VersionedForm(forms.Form):
         """Validate and ``save()``; None when saved, else the status to answer with (``invalid``, or 409 when
         the row moved past the version the form was opened at), the errors on the form and what was typed
         kept, with what changed, field by field."""
-        from okrhub.lib import save_form
-
         try:
             saved = save_form(self, save)
         except StaleVersion as stale:
