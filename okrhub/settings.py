@@ -126,6 +126,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL;",
         "transaction_mode": "IMMEDIATE",
     }
+    # Django's default test database, in memory, said outright: pytest-django's parallel runs (xdist) give
+    # each worker a database of its own by suffixing a test NAME, and would take the file name of the
+    # wrapped engine below for one.
+    DATABASES["default"]["TEST"] = {"NAME": ":memory:"}
 # django-prometheus counts queries, errors and connections: the same backends, wrapped (vendor unchanged).
 if DATABASES["default"]["ENGINE"] in ("django.db.backends.postgresql", "django.db.backends.sqlite3"):
     DATABASES["default"]["ENGINE"] = DATABASES["default"]["ENGINE"].replace(
